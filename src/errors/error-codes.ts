@@ -1,0 +1,63 @@
+/**
+ * The table of error codes: HTTP status (server side), CLI exit code (client side) and default hint.
+ * Exit codes: 0 success, 1 deployment rejected (nothing applied), 2 usage or workspace error,
+ * 3 server unreachable or protocol error. See docs/cli.md.
+ */
+export const ERROR_CODES = {
+  // usage and workspace (client side)
+  E_USAGE: { http: 400, exit: 2, hint: "run `caxton --help` for usage" },
+  E_WORKSPACE: { http: 400, exit: 2, hint: undefined },
+  E_UNSAFE_PATH: {
+    http: 400,
+    exit: 2,
+    hint: "paths must be relative, UTF-8, without '..', '.', empty segments or control characters",
+  },
+  E_SYMLINK: { http: 400, exit: 2, hint: "fix or remove the link, or list it in .caxtonignore" },
+  E_SPECIAL_FILE: {
+    http: 400,
+    exit: 2,
+    hint: "only regular files, directories and links to them are deployable; list it in .caxtonignore",
+  },
+  E_BAD_NAME: { http: 400, exit: 2, hint: "rename the file so its name is valid UTF-8" },
+  E_STATE: {
+    http: 500,
+    exit: 2,
+    hint: "the local state database could not be used; set CAXTON_STATE_DIR to a writable folder",
+  },
+  // validation (deployment rejected, nothing applied)
+  E_VALIDATION: { http: 422, exit: 1, hint: "fix the errors above and deploy again; nothing was applied" },
+  // protocol and integrity
+  E_BAD_REQUEST: { http: 400, exit: 3, hint: undefined },
+  E_CHECKSUM_MISMATCH: { http: 422, exit: 3, hint: "the content changed while it was sent; deploy again" },
+  E_ROOT_MISMATCH: {
+    http: 422,
+    exit: 3,
+    hint: "the tree the server rebuilt differs from the client's; deploy again",
+  },
+  E_MISSING_OBJECTS: { http: 409, exit: 3, hint: undefined },
+  E_BASE_MISMATCH: { http: 412, exit: 3, hint: "the server moved on since your last deploy; deploy again" },
+  E_NOT_FOUND: { http: 404, exit: 3, hint: undefined },
+  E_METHOD: { http: 405, exit: 3, hint: undefined },
+  E_TOO_LARGE: { http: 413, exit: 3, hint: "raise the server's limit or make the workspace smaller" },
+  E_UNSUPPORTED: { http: 415, exit: 3, hint: "client and server versions differ; upgrade the older one" },
+  E_BUSY: { http: 503, exit: 3, hint: "another deployment is in progress; try again" },
+  E_UNREACHABLE: { http: 503, exit: 3, hint: "is `caxton serve` running? check --server or $CAXTON_SERVER" },
+  E_PROTOCOL: {
+    http: 502,
+    exit: 3,
+    hint: "client and server disagree on the protocol; upgrade the older one",
+  },
+  E_TIMEOUT: { http: 408, exit: 3, hint: undefined },
+  E_INTERNAL: { http: 500, exit: 3, hint: "see the server's log" },
+  E_STORAGE: {
+    http: 507,
+    exit: 3,
+    hint: "the server could not write its data dir (disk full?); nothing was applied",
+  },
+} as const satisfies Record<string, { http: number; exit: number; hint: string | undefined }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.hasOwn(ERROR_CODES, value);
+}

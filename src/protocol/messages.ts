@@ -1,0 +1,75 @@
+/**
+ * JSON shapes that cross the wire, with schemas. Both sides parse what they receive with these: the server
+ * never trusts a client, and the client never trusts a server.
+ */
+import { z } from "zod";
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
+
+export const API_PREFIX = "/api/v1";
+
+export const DeployHeaderSchema = z.object({
+  root: sha256,
+  deployed_by: z.string().max(200).optional(),
+  message: z.string().max(2000).optional(),
+  client_version: z.string().max(50).optional(),
+});
+export type DeployHeader = z.infer<typeof DeployHeaderSchema>;
+
+export const NegotiateHeaderSchema = z.object({ root: sha256 });
+export type NegotiateHeader = z.infer<typeof NegotiateHeaderSchema>;
+
+export const CurrentDeploymentSchema = z.object({
+  deployment_id: z.number().int(),
+  checksum: sha256,
+  time: z.string(),
+});
+export type CurrentDeployment = z.infer<typeof CurrentDeploymentSchema>;
+
+export const NegotiateResponseSchema = z.object({
+  current: CurrentDeploymentSchema.nullable(),
+  up_to_date: z.boolean(),
+  /** base64 bitmap: bit i (LSB first within a byte) set when the server holds hash i of the request */
+  have: z.string(),
+});
+export type NegotiateResponse = z.infer<typeof NegotiateResponseSchema>;
+
+export const DiagnosticSchema = z.object({
+  path: z.string(),
+  line: z.number().int().nullable(),
+  column: z.number().int().nullable(),
+  severity: z.enum(["error", "warning"]),
+  code: z.string(),
+  message: z.string(),
+  suggestion: z.string().nullable(),
+});
+
+export const DeployResultSchema = z.object({
+  success: z.literal(true),
+  dry_run: z.boolean(),
+  up_to_date: z.boolean(),
+  deployment_id: z.number().int().nullable(),
+  deployed_checksum: sha256,
+  previous_checksum: sha256.nullable(),
+  changes_applied: z.number().int(),
+  added: z.array(z.string()),
+  modified: z.array(z.string()),
+  deleted: z.array(z.string()),
+  warnings: z.array(DiagnosticSchema),
+  timestamp: z.string(),
+  validation_ms: z.number(),
+  apply_ms: z.number(),
+});
+export type DeployResult = z.infer<typeof DeployResultSchema>;
+
+export const ErrorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    hint: z.string().nullable(),
+    detail: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export const HealthSchema = z.object({ status: z.literal("ok"), version: z.string() });
