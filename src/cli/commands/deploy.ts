@@ -1,0 +1,126 @@
+/** `caxton deploy [DIR] [--server URL] [--dry-run] [--json]` */
+import { deployWorkspace, type DeployOutcome } from "../../client/deploy-workspace.js";
+import { LocalState } from "../../client/local-state.js";
+import { formatDiagnostic } from "../../config/validate-workspace.js";
+import { formatBytes, formatMs } from "../format-bytes.js";
+import { parseCommandArgs } from "../parse-args.js";
+import { progressRenderer } from "../progress.js";
+import { resolveServer, resolveWorkspace } from "../resolve-target.js";
+import { style } from "../style.js";
+
+const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME]
+
+Deploys the workspace DIR (default: the current folder): sends only what the server lacks, and the server
+validates everything and applies it atomically, or nothing at all.
+  --server URL   server to deploy to (default: $CAXTON_SERVER, [deploy] server in caxton.toml,
+                 else http://127.0.0.1:8080)
+  --dry-run      validate against the server and show what would change; apply nothing
+  --json         print one JSON object (for scripts and CI)
+  --as NAME      who deploys, for the server's history (default: user@host)
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    {
+      server: { type: "string" },
+      "dry-run": { type: "boolean" },
+      json: { type: "boolean" },
+      as: { type: "string" },
+    },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const workspace = resolveWorkspace(positionals[0]);
+  const server = resolveServer(values.server, workspace);
+  const state = LocalState.open();
+  const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
+  try {
+    const outcome = await deployWorkspace({
+      workspace,
+      server,
+      state,
+      dryRun: values["dry-run"] ?? false,
+      ...(values.as ? { deployedBy: values.as } : {}),
+      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+    });
+    progress.done();
+    if (values.json) process.stdout.write(`${JSON.stringify(toJson(outcome), null, 2)}\n`);
+    else printHuman(outcome, workspace, server);
+    return 0;
+  } finally {
+    progress.done();
+    state.close();
+  }
+}
+
+export function toJson(o: DeployOutcome) {
+  const r = o.result;
+  return {
+    success: true,
+    dry_run: r.dry_run,
+    up_to_date: r.up_to_date,
+    deployment_id: r.deployment_id,
+    deployed_checksum: r.deployed_checksum,
+    previous_checksum: r.previous_checksum,
+    changes_applied: r.dry_run ? 0 : r.changes_applied,
+    added: r.added,
+    modified: r.modified,
+    deleted: r.deleted,
+    files: o.files.map((f) => ({
+      path: f.path,
+      operation: f.op,
+      bytes: f.bytes,
+      sent: f.bytes > 0 ? "whole" : "none",
+    })),
+    warnings: r.warnings,
+    bytes_sent: o.wire.bytesSent,
+    bytes_received: o.wire.bytesReceived,
+    objects_sent: o.sentObjects,
+    content_bytes_sent: o.sentContentBytes,
+    round_trips: o.wire.roundTrips,
+    duration_ms: o.duration_ms,
+    phases: o.phases,
+    scan: o.scan,
+    timestamp: r.timestamp,
+  };
+}
+
+function printHuman(o: DeployOutcome, workspace: string, server: string): void {
+  const s = style(process.stdout);
+  const r = o.result;
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+  const trips = `${o.wire.roundTrips} round trip${o.wire.roundTrips === 1 ? "" : "s"}`;
+  if (r.up_to_date) {
+    out(
+      `${s.green("✓")} Up to date: ${server} already runs this workspace (deployment #${r.deployment_id}, ${short(r.deployed_checksum)}) · ${formatMs(o.duration_ms)}, ${trips}`,
+    );
+    return;
+  }
+  out(`${r.dry_run ? "Would deploy" : "Deploying"} ${workspace} → ${server}`);
+  const width = Math.min(60, Math.max(0, ...o.files.map((f) => f.path.length)));
+  for (const f of o.files) {
+    const mark = f.op === "added" ? s.green("+") : f.op === "deleted" ? s.red("-") : s.yellow("~");
+    const sent = f.op === "deleted" ? "" : f.bytes > 0 ? formatBytes(f.bytes) : s.dim("on server already");
+    out(`  ${mark} ${f.path.padEnd(width)}  ${sent}`);
+  }
+  const counts = `${r.added.length} added, ${r.modified.length} modified, ${r.deleted.length} deleted`;
+  const wire = `sent ${formatBytes(o.wire.bytesSent)} in ${trips}`;
+  if (r.dry_run) {
+    out(
+      `${s.yellow("dry run")}: ${counts}; a deploy would send ${formatBytes(o.sentContentBytes)} of content. Nothing was applied.`,
+    );
+    return;
+  }
+  out(
+    `${s.green("✓")} Deployed #${r.deployment_id} (${counts}) in ${formatMs(o.duration_ms)} · ${wire} · checksum ${short(r.deployed_checksum)}`,
+  );
+}
+
+function short(hash: string): string {
+  return hash.slice(0, 12);
+}

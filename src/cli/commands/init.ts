@@ -1,0 +1,42 @@
+/** `caxton init [DIR] [--force]`: writes an example workspace. */
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { CaxtonError } from "../../errors/caxton-error.js";
+import { exampleWorkspace } from "../../scaffold/example-workspace.js";
+import { parseCommandArgs } from "../parse-args.js";
+import { DEFAULT_SERVER, resolveServer } from "../resolve-target.js";
+
+const USAGE = `usage: caxton init [DIR] [--server URL] [--force]
+
+Creates an example workspace in DIR (default: the current folder): three agents, MCP servers, caxton.toml.
+Refuses to write into a non-empty folder unless --force is given (existing files are then overwritten).
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    { force: { type: "boolean" }, server: { type: "string" } },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const dir = resolve(positionals[0] ?? ".");
+  if (existsSync(dir) && readdirSync(dir).length > 0 && !values.force) {
+    throw new CaxtonError("E_WORKSPACE", `${dir} is not empty`, {
+      hint: "choose an empty folder, or pass --force",
+    });
+  }
+  const server = values.server ? resolveServer(values.server, null) : DEFAULT_SERVER;
+  const files = exampleWorkspace(server);
+  for (const [path, content] of Object.entries(files)) {
+    const target = join(dir, path);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, content);
+  }
+  process.stdout.write(
+    `Created a workspace with ${Object.keys(files).length} files in ${dir}\nNext: caxton serve --data-dir DATA & then caxton deploy ${positionals[0] ?? "."}\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,50 @@
+/** Renders a CaxtonError for a person (stderr) or as one JSON object (stdout, with --json). */
+import type { CaxtonError, Diagnostic } from "../errors/caxton-error.js";
+import { formatDiagnostic } from "../config/validate-workspace.js";
+import { style } from "./style.js";
+
+export function printError(error: CaxtonError, json: boolean): void {
+  const errors = (error.detail?.errors as Diagnostic[] | undefined) ?? [];
+  const warnings = (error.detail?.warnings as Diagnostic[] | undefined) ?? [];
+  if (json) {
+    const extra = error as unknown as {
+      wire?: { roundTrips: number; bytesSent: number; bytesReceived: number };
+      duration_ms?: number;
+    };
+    const out = {
+      success: false,
+      error: { code: error.code, message: error.message, hint: error.hint ?? null },
+      errors: errors.map(({ path, line, column, message, code, severity, suggestion }) => ({
+        path,
+        line,
+        column,
+        message,
+        code,
+        severity,
+        suggestion,
+      })),
+      warnings,
+      ...(extra.wire
+        ? {
+            round_trips: extra.wire.roundTrips,
+            bytes_sent: extra.wire.bytesSent,
+            bytes_received: extra.wire.bytesReceived,
+          }
+        : {}),
+      ...(extra.duration_ms !== undefined ? { duration_ms: extra.duration_ms } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    return;
+  }
+  const s = style(process.stderr);
+  for (const d of [...errors, ...warnings])
+    process.stderr.write(`${colorDiagnostic(formatDiagnostic(d), s)}\n`);
+  process.stderr.write(`${s.red("error")}: ${error.message}\n`);
+  if (error.hint) process.stderr.write(`${s.dim("hint")}: ${error.hint}\n`);
+}
+
+function colorDiagnostic(text: string, s: ReturnType<typeof style>): string {
+  return text
+    .replace(": error: ", `: ${s.red("error")}: `)
+    .replace(": warning: ", `: ${s.yellow("warning")}: `);
+}

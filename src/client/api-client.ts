@@ -1,0 +1,187 @@
+/**
+ * HTTP client for the deploy API. One keep-alive connection per client, so the round trips of a deploy
+ * share one TCP handshake. Counts round trips and the bytes that crossed the socket (headers included),
+ * which `deploy --json` reports.
+ */
+import http from "node:http";
+import type { Socket } from "node:net";
+import { CaxtonError } from "../errors/caxton-error.js";
+import { isErrorCode } from "../errors/error-codes.js";
+import {
+  API_PREFIX,
+  DeployResultSchema,
+  ErrorBodySchema,
+  NegotiateResponseSchema,
+  type DeployResult,
+  type NegotiateResponse,
+} from "../protocol/messages.js";
+import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
+import { encodeNegotiate } from "../protocol/negotiate-body.js";
+
+export interface WireStats {
+  roundTrips: number;
+  bytesSent: number;
+  bytesReceived: number;
+}
+
+interface RawResponse {
+  status: number;
+  body: Buffer;
+}
+
+type Body = Buffer | AsyncIterable<Buffer> | null;
+
+export class ApiClient {
+  readonly stats: WireStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
+  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly base: URL;
+
+  constructor(readonly serverUrl: string) {
+    try {
+      this.base = new URL(serverUrl);
+    } catch {
+      throw new CaxtonError("E_USAGE", `invalid server URL: ${serverUrl}`);
+    }
+    if (this.base.protocol !== "http:") {
+      throw new CaxtonError("E_USAGE", `unsupported server URL scheme ${this.base.protocol} (use http://)`);
+    }
+  }
+
+  async health(): Promise<unknown> {
+    return this.json(await this.request("GET", "/health", null, {}));
+  }
+
+  async getJson(path: string): Promise<unknown> {
+    return this.json(await this.request("GET", `${API_PREFIX}${path}`, null, {}));
+  }
+
+  async negotiate(root: string, hashes: readonly string[]): Promise<NegotiateResponse> {
+    const body = encodeNegotiate({ root }, hashes);
+    const res = await this.request("POST", `${API_PREFIX}/negotiate`, body, {
+      "Content-Type": NEGOTIATE_CONTENT_TYPE,
+    });
+    return parseOrProtocolError(NegotiateResponseSchema, this.json(res));
+  }
+
+  async deploy(
+    pack: AsyncIterable<Buffer>,
+    options: { ifMatch: string | null; dryRun: boolean },
+  ): Promise<DeployResult> {
+    const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
+    if (options.ifMatch === "none") headers["If-None-Match"] = "*";
+    else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
+    const path = `${API_PREFIX}/deployments${options.dryRun ? "?dry_run=1" : ""}`;
+    const res = await this.request("POST", path, pack, headers);
+    return parseOrProtocolError(DeployResultSchema, this.json(res));
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+
+  private json(res: RawResponse): unknown {
+    let value: unknown;
+    try {
+      value = JSON.parse(res.body.toString("utf8"));
+    } catch {
+      throw new CaxtonError("E_PROTOCOL", `the server answered ${res.status} with a body that is not JSON`);
+    }
+    if (res.status >= 200 && res.status < 300) return value;
+    const parsed = ErrorBodySchema.safeParse(value);
+    if (!parsed.success)
+      throw new CaxtonError("E_PROTOCOL", `the server answered ${res.status} without an error body`);
+    const { code, message, hint, detail } = parsed.data.error;
+    throw new CaxtonError(isErrorCode(code) ? code : "E_PROTOCOL", message, {
+      ...(hint ? { hint } : {}),
+      ...(detail ? { detail } : {}),
+    });
+  }
+
+  private request(
+    method: string,
+    path: string,
+    body: Body,
+    headers: Record<string, string>,
+  ): Promise<RawResponse> {
+    this.stats.roundTrips++;
+    return new Promise<RawResponse>((resolve, reject) => {
+      let socket: Socket | undefined;
+      let sentAtStart = 0;
+      let receivedAtStart = 0;
+      const account = (): void => {
+        if (!socket) return;
+        this.stats.bytesSent += socket.bytesWritten - sentAtStart;
+        this.stats.bytesReceived += socket.bytesRead - receivedAtStart;
+        sentAtStart = socket.bytesWritten;
+        receivedAtStart = socket.bytesRead;
+      };
+      const req = http.request(
+        {
+          protocol: this.base.protocol,
+          hostname: this.base.hostname.replace(/^\[|\]$/g, ""),
+          port: this.base.port || 80,
+          method,
+          path,
+          agent: this.agent,
+          headers: body instanceof Buffer ? { ...headers, "Content-Length": String(body.length) } : headers,
+        },
+        (res) => {
+          const parts: Buffer[] = [];
+          res.on("data", (c: Buffer) => parts.push(c));
+          res.on("end", () => {
+            account();
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) });
+          });
+          res.on("error", reject);
+        },
+      );
+      req.on("socket", (s) => {
+        socket = s;
+        sentAtStart = s.bytesWritten;
+        receivedAtStart = s.bytesRead;
+      });
+      req.on("error", (err: NodeJS.ErrnoException) => {
+        account();
+        reject(
+          ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN"].includes(
+            err.code ?? "",
+          )
+            ? new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${this.serverUrl} (${err.code})`)
+            : new CaxtonError("E_PROTOCOL", `request to ${this.serverUrl} failed: ${err.message}`, {
+                cause: err,
+              }),
+        );
+      });
+      if (body === null) req.end();
+      else if (body instanceof Buffer) req.end(body);
+      else
+        void pipeBody(body as AsyncIterable<Buffer>, req).catch((err: unknown) => req.destroy(err as Error));
+    });
+  }
+}
+
+async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): Promise<void> {
+  for await (const chunk of body) {
+    if (req.destroyed) return;
+    if (!req.write(chunk)) {
+      // the server may answer (and stop reading) before we finish: stop on close as well as on drain
+      await new Promise<void>((resolve) => {
+        req.once("drain", resolve);
+        req.once("close", resolve);
+      });
+    }
+  }
+  req.end();
+}
+
+function parseOrProtocolError<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+  },
+  value: unknown,
+): T {
+  const r = schema.safeParse(value);
+  if (!r.success)
+    throw new CaxtonError("E_PROTOCOL", `unexpected answer from the server: ${r.error.message}`);
+  return r.data;
+}

@@ -1,0 +1,278 @@
+/**
+ * The client side of a deployment (see docs/protocol.md, "Deploy flow"):
+ *  1. scan and hash the workspace (stat cache), build the Merkle tree, validate locally;
+ *  2. fast path, when this client deployed here before: send what the base lacks with If-Match: base
+ *     (1 round trip; a no-change deploy is the same request with no objects);
+ *  3. otherwise, or when the base moved (412): negotiate (which objects the server holds), then send the
+ *     rest with If-Match: the server's current root (2 round trips);
+ *  4. if the server lost objects it was thought to hold (409), send those too (one more).
+ */
+import { hostname, userInfo } from "node:os";
+import { readFileSync } from "node:fs";
+import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import { buildTree, type MerkleTree } from "../merkle/build-tree.js";
+import { isConfigPath, validateWorkspace } from "../config/validate-workspace.js";
+import { decodeBitmap } from "../protocol/negotiate-body.js";
+import type { DeployResult } from "../protocol/messages.js";
+import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
+import { VERSION } from "../version.js";
+import { ApiClient, type WireStats } from "./api-client.js";
+import type { LocalState } from "./local-state.js";
+import { packStream, type PackObject } from "./pack-stream.js";
+
+export type DeployProgress =
+  | ScanProgress
+  | { phase: "validate" }
+  | { phase: "negotiate" }
+  | { phase: "upload"; sentBytes: number; totalBytes: number; objects: number }
+  | { phase: "apply" };
+
+export interface DeployRequest {
+  workspace: string;
+  server: string;
+  state: LocalState;
+  dryRun?: boolean;
+  deployedBy?: string;
+  onProgress?: (p: DeployProgress) => void;
+}
+
+export interface FilePlan {
+  path: string;
+  op: "added" | "modified" | "deleted";
+  /** content bytes this deploy sends for the file: 0 when the server already holds the content */
+  bytes: number;
+}
+
+export interface DeployOutcome {
+  result: DeployResult;
+  wire: WireStats;
+  /** objects sent and their content bytes */
+  sentObjects: number;
+  sentContentBytes: number;
+  files: FilePlan[];
+  phases: { discovery_ms: number; validation_ms: number; transfer_ms: number; apply_ms: number };
+  duration_ms: number;
+  scan: { files: number; hashed: number; cached: number };
+}
+
+export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome> {
+  const t0 = performance.now();
+  const dryRun = req.dryRun ?? false;
+  const scan = scanWorkspace(req.workspace, {
+    cache: req.state.statCache(req.workspace),
+    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+  });
+  const tree = buildTree(scan.manifest);
+  const last = req.state.lastDeployment(req.workspace, req.server);
+
+  let validationMs = 0;
+  if (tree.root !== last?.deployed_checksum) {
+    req.onProgress?.({ phase: "validate" });
+    const v0 = performance.now();
+    validateLocally(scan);
+    validationMs = performance.now() - v0;
+  }
+
+  const api = new ApiClient(req.server);
+  const header = {
+    root: tree.root,
+    deployed_by: req.deployedBy ?? defaultDeployer(),
+    client_version: VERSION,
+  };
+  let discoveryMs = performance.now() - t0 - validationMs;
+  let transferStart = 0;
+  let sentObjects = 0;
+  let sentContentBytes = 0;
+  const sentHashes = new Set<string>();
+
+  const send = async (objects: PackObject[], ifMatch: string | null): Promise<DeployResult> => {
+    transferStart = performance.now();
+    const totalBytes = objects.reduce((n, o) => n + (o.kind === "tree" ? o.bytes.length : o.size), 0);
+    let sentBytes = 0;
+    for (const o of objects) sentHashes.add(o.hash);
+    sentObjects += objects.length;
+    sentContentBytes += totalBytes;
+    const onBytes = req.onProgress
+      ? (n: number) => {
+          sentBytes += n;
+          req.onProgress?.({
+            phase: "upload",
+            sentBytes: Math.min(sentBytes, totalBytes),
+            totalBytes,
+            objects: objects.length,
+          });
+        }
+      : undefined;
+    return api.deploy(packStream(header, objects, onBytes), { ifMatch, dryRun });
+  };
+
+  /** Sends, and when the server reports missing objects, sends those once more. */
+  const sendWithRetry = async (objects: PackObject[], ifMatch: string | null): Promise<DeployResult> => {
+    try {
+      return await send(objects, ifMatch);
+    } catch (err) {
+      if (!isCaxtonError(err) || err.code !== "E_MISSING_OBJECTS") throw err;
+      const missing = (err.detail?.missing as string[] | undefined) ?? [];
+      return send(objectsFor(missing, tree, scan), ifMatch);
+    }
+  };
+
+  try {
+    let result: DeployResult | undefined;
+    if (last) {
+      const base = last.deployed_checksum;
+      const baseManifest = req.state.deployedFiles(last.id);
+      const baseObjects = objectSet(buildTree(baseManifest), baseManifest);
+      const candidates = [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects.has(h));
+      const known = req.state.knownOnServer(req.server, candidates);
+      const needed = candidates.filter((h) => !known.has(h));
+      discoveryMs = performance.now() - t0 - validationMs;
+      try {
+        result = await sendWithRetry(objectsFor(needed, tree, scan), base);
+      } catch (err) {
+        if (!isCaxtonError(err) || err.code !== "E_BASE_MISMATCH") throw err;
+        result = undefined; // the server moved on: fall back to negotiation
+      }
+    }
+    if (!result) {
+      req.onProgress?.({ phase: "negotiate" });
+      const all = [...objectSet(tree, scan.manifest)];
+      const answer = await api.negotiate(tree.root, all);
+      discoveryMs = performance.now() - t0 - validationMs;
+      if (answer.up_to_date && answer.current) {
+        result = upToDate(tree.root, answer.current.deployment_id, answer.current.time, dryRun);
+      } else {
+        const have = decodeBitmap(answer.have, all.length);
+        const needed = all.filter((_, i) => !have[i]);
+        result = await sendWithRetry(objectsFor(needed, tree, scan), answer.current?.checksum ?? "none");
+      }
+    }
+    const transferMs =
+      transferStart === 0 ? 0 : performance.now() - transferStart - result.validation_ms - result.apply_ms;
+    if (!dryRun && result.deployment_id !== null && last?.deployed_checksum !== tree.root) {
+      req.state.recordDeployment(
+        {
+          workspace_path: req.workspace,
+          server_url: req.server,
+          server_deployment_id: result.deployment_id,
+          deployed_checksum: tree.root,
+          deployment_time: result.timestamp,
+          changes_count: result.changes_applied,
+        },
+        scan.manifest,
+        objectSet(tree, scan.manifest),
+      );
+    }
+    return {
+      result,
+      wire: { ...api.stats },
+      sentObjects,
+      sentContentBytes,
+      files: planFiles(result, scan, sentHashes),
+      phases: {
+        discovery_ms: round(discoveryMs),
+        validation_ms: round(validationMs + result.validation_ms),
+        transfer_ms: round(Math.max(0, transferMs)),
+        apply_ms: result.apply_ms,
+      },
+      duration_ms: round(performance.now() - t0),
+      scan: { files: scan.files.size, hashed: scan.hashedFiles, cached: scan.cachedFiles },
+    };
+  } catch (err) {
+    if (isCaxtonError(err)) {
+      // carry the wire statistics on the error, for `deploy --json` on rejection
+      Object.assign(err, { wire: { ...api.stats }, duration_ms: round(performance.now() - t0) });
+    }
+    throw err;
+  } finally {
+    api.close();
+  }
+}
+
+/** Runs the same rules as the server, before anything is uploaded: a broken file fails with no round trip. */
+export function validateLocally(scan: ScanResult): void {
+  const files = [...scan.files.values()]
+    .filter((f) => isConfigPath(f.path))
+    .map((f) => ({ path: f.path, content: readFileSync(f.absPath) }));
+  const diagnostics = validateWorkspace(files);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    const count = new Set(errors.map((e) => e.path)).size;
+    throw new CaxtonError(
+      "E_VALIDATION",
+      `deployment rejected: ${errors.length} error(s) in ${count} file(s); nothing was sent or applied`,
+      { detail: { errors, warnings: diagnostics.filter((d) => d.severity === "warning") } },
+    );
+  }
+}
+
+function objectSet(tree: MerkleTree, manifest: ReadonlyMap<string, string>): Set<string> {
+  const set = new Set<string>();
+  for (const node of tree.trees.values()) set.add(node.hash);
+  for (const hash of manifest.values()) set.add(hash);
+  return set;
+}
+
+function objectsFor(hashes: readonly string[], tree: MerkleTree, scan: ScanResult): PackObject[] {
+  const wanted = new Set(hashes);
+  const out: PackObject[] = [];
+  for (const node of tree.trees.values()) {
+    if (wanted.delete(node.hash)) out.push({ kind: "tree", hash: node.hash, bytes: node.bytes });
+  }
+  for (const f of scan.files.values()) {
+    if (wanted.delete(f.hash))
+      out.push({ kind: "blob", hash: f.hash, size: f.size, absPath: f.absPath, path: f.path });
+  }
+  if (wanted.size > 0) {
+    throw new CaxtonError(
+      "E_PROTOCOL",
+      `the server asked for ${wanted.size} object(s) this workspace does not have`,
+    );
+  }
+  return out;
+}
+
+function planFiles(result: DeployResult, scan: ScanResult, sent: Set<string>): FilePlan[] {
+  const bytes = (path: string): number => {
+    const f = scan.files.get(path);
+    return f && sent.has(f.hash) ? f.size : 0;
+  };
+  return [
+    ...result.added.map((path) => ({ path, op: "added" as const, bytes: bytes(path) })),
+    ...result.modified.map((path) => ({ path, op: "modified" as const, bytes: bytes(path) })),
+    ...result.deleted.map((path) => ({ path, op: "deleted" as const, bytes: 0 })),
+  ];
+}
+
+function upToDate(root: string, id: number, time: string, dryRun: boolean): DeployResult {
+  return {
+    success: true,
+    dry_run: dryRun,
+    up_to_date: true,
+    deployment_id: id,
+    deployed_checksum: root,
+    previous_checksum: root,
+    changes_applied: 0,
+    added: [],
+    modified: [],
+    deleted: [],
+    warnings: [],
+    timestamp: time,
+    validation_ms: 0,
+    apply_ms: 0,
+  };
+}
+
+export function defaultDeployer(): string {
+  let user = process.env.USER ?? "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${hostname()}`;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -1,0 +1,188 @@
+/**
+ * The client's local state, one SQLite file per user. Three things, all keyed by the workspace's absolute
+ * path (and the server URL where it matters):
+ *  - the stat cache (file_checksums): path → size, mtime, ctime, inode, hash, when hashed;
+ *  - the deployments this client made (ADR-0044's `deployments`) with the file map of the latest one per
+ *    workspace and server (deployed_files), which makes `status` work offline and gives deploy its base;
+ *  - server_objects: hashes this client has seen on a server, so a revert sends no content.
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { CaxtonError } from "../errors/caxton-error.js";
+import type { StatCachePort, StatEntry } from "../workspace/stat-cache.js";
+import { stateDir } from "./state-dir.js";
+
+export interface LocalDeployment {
+  id: number;
+  workspace_path: string;
+  server_url: string;
+  server_deployment_id: number | null;
+  deployed_checksum: string;
+  deployment_time: string;
+  changes_count: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS file_checksums (
+  workspace_path TEXT NOT NULL,
+  path TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  ctime_ns INTEGER NOT NULL,
+  ino INTEGER NOT NULL,
+  checksum TEXT NOT NULL,
+  hashed_at_ns INTEGER NOT NULL,
+  PRIMARY KEY (workspace_path, path)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deployments (
+  id INTEGER PRIMARY KEY,
+  workspace_path TEXT NOT NULL,
+  server_url TEXT NOT NULL,
+  server_deployment_id INTEGER,
+  deployed_checksum TEXT NOT NULL,
+  deployment_time TEXT NOT NULL,
+  changes_count INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS deployments_by_target ON deployments (workspace_path, server_url, id);
+CREATE TABLE IF NOT EXISTS deployed_files (
+  deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  PRIMARY KEY (deployment_id, path)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS server_objects (
+  server_url TEXT NOT NULL,
+  checksum TEXT NOT NULL,
+  PRIMARY KEY (server_url, checksum)
+) WITHOUT ROWID;
+`;
+
+export class LocalState {
+  private readonly db: Database.Database;
+
+  private constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma("journal_mode = WAL");
+    // the cache can always be rebuilt from the workspace and the server: no need to wait for the disk
+    this.db.pragma("synchronous = NORMAL");
+    this.db.pragma("foreign_keys = ON");
+    this.db.exec(SCHEMA);
+  }
+
+  static open(dir: string = stateDir()): LocalState {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      return new LocalState(join(dir, "state.db"));
+    } catch (err) {
+      throw new CaxtonError("E_STATE", `cannot open the local state in ${dir}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  statCache(workspace: string): StatCachePort {
+    const select = this.db
+      .prepare(
+        `SELECT path, size, mtime_ns, ctime_ns, ino, checksum, hashed_at_ns FROM file_checksums WHERE workspace_path = ?`,
+      )
+      .safeIntegers(true);
+    const upsert = this.db.prepare(
+      `INSERT OR REPLACE INTO file_checksums (workspace_path, path, size, mtime_ns, ctime_ns, ino, checksum, hashed_at_ns)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const remove = this.db.prepare(`DELETE FROM file_checksums WHERE workspace_path = ? AND path = ?`);
+    return {
+      load: () => {
+        const map = new Map<string, StatEntry>();
+        for (const r of select.iterate(workspace) as Iterable<Record<string, bigint | string>>) {
+          map.set(r.path as string, {
+            size: r.size as bigint,
+            mtimeNs: r.mtime_ns as bigint,
+            ctimeNs: r.ctime_ns as bigint,
+            ino: r.ino as bigint,
+            hash: r.checksum as string,
+            hashedAtNs: r.hashed_at_ns as bigint,
+          });
+        }
+        return map;
+      },
+      save: this.db.transaction((changed: Map<string, StatEntry>, removed: string[]) => {
+        for (const [path, e] of changed) {
+          upsert.run(workspace, path, e.size, e.mtimeNs, e.ctimeNs, e.ino, e.hash, e.hashedAtNs);
+        }
+        for (const path of removed) remove.run(workspace, path);
+      }),
+    };
+  }
+
+  lastDeployment(workspace: string, server: string): LocalDeployment | undefined {
+    return this.db
+      .prepare(
+        `SELECT * FROM deployments WHERE workspace_path = ? AND server_url = ? ORDER BY id DESC LIMIT 1`,
+      )
+      .get(workspace, server) as LocalDeployment | undefined;
+  }
+
+  deployedFiles(deploymentId: number): Map<string, string> {
+    const rows = this.db
+      .prepare(`SELECT path, checksum FROM deployed_files WHERE deployment_id = ?`)
+      .raw(true)
+      .all(deploymentId) as [string, string][];
+    return new Map(rows);
+  }
+
+  /** Of the given hashes, those this client has seen on the server. */
+  knownOnServer(server: string, hashes: Iterable<string>): Set<string> {
+    const stmt = this.db
+      .prepare(`SELECT 1 FROM server_objects WHERE server_url = ? AND checksum = ?`)
+      .pluck();
+    const known = new Set<string>();
+    for (const h of hashes) if (stmt.get(server, h) !== undefined) known.add(h);
+    return known;
+  }
+
+  /**
+   * Records a successful deployment: its file map replaces the previous one for this workspace and server
+   * (older rows stay as history without their files), and every object it references is known on the server.
+   */
+  recordDeployment(
+    d: Omit<LocalDeployment, "id">,
+    files: ReadonlyMap<string, string>,
+    objects: Iterable<string>,
+  ): number {
+    return this.db.transaction(() => {
+      const previous = this.db
+        .prepare(`SELECT id FROM deployments WHERE workspace_path = ? AND server_url = ?`)
+        .pluck()
+        .all(d.workspace_path, d.server_url) as number[];
+      const delFiles = this.db.prepare(`DELETE FROM deployed_files WHERE deployment_id = ?`);
+      for (const id of previous) delFiles.run(id);
+      const id = Number(
+        this.db
+          .prepare(
+            `INSERT INTO deployments (workspace_path, server_url, server_deployment_id, deployed_checksum, deployment_time, changes_count)
+             VALUES (@workspace_path, @server_url, @server_deployment_id, @deployed_checksum, @deployment_time, @changes_count)`,
+          )
+          .run(d).lastInsertRowid,
+      );
+      const insFile = this.db.prepare(
+        `INSERT INTO deployed_files (deployment_id, path, checksum) VALUES (?, ?, ?)`,
+      );
+      for (const [path, hash] of files) insFile.run(id, path, hash);
+      this.rememberObjects(d.server_url, objects);
+      return id;
+    })();
+  }
+
+  rememberObjects(server: string, objects: Iterable<string>): void {
+    const ins = this.db.prepare(`INSERT OR IGNORE INTO server_objects (server_url, checksum) VALUES (?, ?)`);
+    this.db.transaction(() => {
+      for (const h of objects) ins.run(server, h);
+    })();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

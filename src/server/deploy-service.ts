@@ -1,0 +1,306 @@
+/**
+ * The server's deployment logic without HTTP: negotiation, receiving a pack, resolving, validating and
+ * applying a deployment through store/staged-apply.ts. http-server.ts maps requests onto it.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { CaxtonError } from "../errors/caxton-error.js";
+import { diffManifests } from "../merkle/diff-manifests.js";
+import { isConfigPath, validateWorkspace, type SourceFile } from "../config/validate-workspace.js";
+import {
+  DeployHeaderSchema,
+  NegotiateHeaderSchema,
+  type DeployResult,
+  type NegotiateResponse,
+  type CurrentDeployment,
+} from "../protocol/messages.js";
+import { encodeBitmap } from "../protocol/negotiate-body.js";
+import { dataDir, type DataDir } from "../store/data-dir.js";
+import { realDurability, type DurabilityPort } from "../store/durable-fs.js";
+import { HistoryDb, type DeploymentRow } from "../store/history-db.js";
+import { ObjectStore } from "../store/object-store.js";
+import { recoverDataDir, type RecoveryReport } from "../store/recover-data-dir.js";
+import { adoptDurably, stagedApply } from "../store/staged-apply.js";
+import { readCurrentId } from "../store/current-link.js";
+import { DeployLock } from "./deploy-lock.js";
+import { receivePack, type ReceivedPack } from "./receive-pack.js";
+import { resolveTree, type ObjectSource } from "./resolve-tree.js";
+
+export interface ServerLimits {
+  maxObjectBytes: number;
+  maxObjects: number;
+  maxFiles: number;
+  maxDepth: number;
+  maxNegotiateHashes: number;
+  lockTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxObjectBytes: 4 * 1024 ** 3,
+  maxObjects: 2_000_000,
+  maxFiles: 1_000_000,
+  maxDepth: 128,
+  maxNegotiateHashes: 2_000_000,
+  lockTimeoutMs: 60_000,
+};
+
+export interface DeployOptions {
+  /** the root the client based its change on (If-Match); "none" when it expects no deployment yet */
+  ifMatch: string | null;
+  dryRun: boolean;
+}
+
+export class DeployService {
+  readonly dir: DataDir;
+  readonly history: HistoryDb;
+  readonly objects: ObjectStore;
+  readonly recovery: RecoveryReport;
+  private readonly lock = new DeployLock();
+  private readonly manifests = new Map<string, Map<string, string>>();
+
+  constructor(
+    root: string,
+    readonly limits: ServerLimits = DEFAULT_LIMITS,
+    readonly durability: DurabilityPort = realDurability,
+  ) {
+    this.dir = dataDir(root);
+    mkdirSync(this.dir.root, { recursive: true });
+    this.recovery = recoverDataDir(this.dir, (this.history = new HistoryDb(this.dir.db)));
+    this.objects = new ObjectStore(this.dir.objects);
+  }
+
+  current(): (CurrentDeployment & { row: DeploymentRow }) | null {
+    const id = readCurrentId(this.dir);
+    if (id === null) return null;
+    const row = this.history.get(id);
+    if (!row) throw new CaxtonError("E_INTERNAL", `current points at deployment ${id}, which history lacks`);
+    return { deployment_id: row.id, checksum: row.root, time: row.created_at, row };
+  }
+
+  negotiate(rawHeader: unknown, hashes: readonly string[]): NegotiateResponse {
+    const header = parseWith(NegotiateHeaderSchema, rawHeader, "negotiation header");
+    const current = this.current();
+    const upToDate = current?.checksum === header.root;
+    return {
+      current: current
+        ? { deployment_id: current.deployment_id, checksum: current.checksum, time: current.time }
+        : null,
+      up_to_date: upToDate,
+      have: encodeBitmap(upToDate ? [] : hashes.map((h) => this.objects.has(h))),
+    };
+  }
+
+  async deploy(body: AsyncIterable<Buffer>, options: DeployOptions): Promise<DeployResult> {
+    const started = performance.now();
+    const txid = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+    const txDir = join(this.dir.tmp, txid);
+    try {
+      this.checkBase(options.ifMatch); // early, so a stale client learns before it uploads
+      const pack = await receivePack(body, join(txDir, "objects"), {
+        maxObjectBytes: this.limits.maxObjectBytes,
+        maxObjects: this.limits.maxObjects,
+        smallObjectBytes: 256 * 1024,
+        memoryBudgetBytes: 64 * 1024 * 1024,
+      });
+      const header = parseWith(DeployHeaderSchema, pack.header, "deploy header");
+      return await this.lock.run(this.limits.lockTimeoutMs, () =>
+        this.applyLocked(txid, pack, header, options, started),
+      );
+    } finally {
+      rmSync(txDir, { recursive: true, force: true });
+    }
+  }
+
+  private applyLocked(
+    txid: string,
+    pack: ReceivedPack,
+    header: { root: string; deployed_by?: string | undefined; message?: string | undefined },
+    options: DeployOptions,
+    started: number,
+  ): DeployResult {
+    const current = this.checkBase(options.ifMatch);
+    const timestamp = new Date().toISOString();
+    if (current?.checksum === header.root) {
+      return {
+        ...emptyResult(header.root, current.checksum, timestamp, options.dryRun),
+        up_to_date: true,
+        deployment_id: current.deployment_id,
+      };
+    }
+    this.history.log(txid, null, "begin", {
+      root: header.root,
+      base: current?.checksum ?? null,
+      dry_run: options.dryRun,
+    });
+    const source = this.sourceFor(pack);
+    const { manifest, missing } = resolveTree(header.root, source, this.limits);
+    if (missing.length > 0) {
+      // keep what arrived, so the client's next round trip carries only what is missing
+      adoptDurably(this.applyContext(), pack.files);
+      this.history.log(txid, null, "missing-objects", { count: missing.length });
+      throw new CaxtonError(
+        "E_MISSING_OBJECTS",
+        `the server lacks ${missing.length} object(s) of this deployment`,
+        {
+          detail: { missing: missing.slice(0, 100_000) },
+        },
+      );
+    }
+    const validationStart = performance.now();
+    const diagnostics = validateWorkspace(this.configFiles(manifest, pack));
+    const errors = diagnostics.filter((d) => d.severity === "error");
+    const warnings = diagnostics.filter((d) => d.severity === "warning");
+    const validationMs = performance.now() - validationStart;
+    if (errors.length > 0) {
+      this.history.log(txid, null, "rejected", { root: header.root, errors: errors.length });
+      const files = new Set(errors.map((e) => e.path)).size;
+      throw new CaxtonError(
+        "E_VALIDATION",
+        `deployment rejected: ${errors.length} error(s) in ${files} file(s); nothing was applied`,
+        { detail: { errors, warnings } },
+      );
+    }
+    const before = current ? this.manifestOf(current.checksum) : new Map<string, string>();
+    const diff = diffManifests(before, manifest);
+    const result: DeployResult = {
+      ...emptyResult(header.root, current?.checksum ?? null, timestamp, options.dryRun),
+      changes_applied: diff.added.length + diff.modified.length + diff.deleted.length,
+      added: diff.added,
+      modified: diff.modified,
+      deleted: diff.deleted,
+      warnings,
+      validation_ms: round(validationMs),
+    };
+    if (options.dryRun) {
+      this.history.log(txid, null, "dry-run", { root: header.root });
+      return result;
+    }
+    const applyStart = performance.now();
+    const newObjects = new Map([...pack.files].filter(([hash]) => !this.objects.has(hash)));
+    const { id, createdAt } = stagedApply(this.applyContext(), {
+      txid,
+      root: header.root,
+      manifest,
+      newObjects,
+      parentId: current?.deployment_id ?? null,
+      kind: "deploy",
+      counts: { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length },
+      deployedBy: header.deployed_by ?? null,
+      meta: header.message ? { message: header.message } : null,
+    });
+    this.manifests.set(header.root, manifest);
+    void started;
+    return {
+      ...result,
+      deployment_id: id,
+      timestamp: createdAt,
+      apply_ms: round(performance.now() - applyStart),
+    };
+  }
+
+  private checkBase(ifMatch: string | null): ReturnType<DeployService["current"]> {
+    const current = this.current();
+    if (ifMatch === null) return current;
+    const actual = current?.checksum ?? "none";
+    if (ifMatch !== actual) {
+      throw new CaxtonError(
+        "E_BASE_MISMATCH",
+        `the live deployment is ${actual}, not the expected ${ifMatch}`,
+        {
+          detail: {
+            current: current ? { deployment_id: current.deployment_id, checksum: current.checksum } : null,
+          },
+        },
+      );
+    }
+    return current;
+  }
+
+  private sourceFor(pack: ReceivedPack): ObjectSource {
+    return {
+      tree: (hash) => {
+        const small = pack.small.get(hash);
+        if (small) return small;
+        const file = pack.files.get(hash);
+        if (file) return readFileSync(file);
+        return this.objects.has(hash) ? this.objects.read(hash) : undefined;
+      },
+      hasBlob: (hash) => pack.files.has(hash) || this.objects.has(hash),
+    };
+  }
+
+  private *configFiles(manifest: Map<string, string>, pack: ReceivedPack): Generator<SourceFile> {
+    for (const [path, hash] of manifest) {
+      if (!isConfigPath(path)) continue;
+      const file = pack.files.get(hash);
+      const content = pack.small.get(hash) ?? (file ? readFileSync(file) : this.objects.read(hash));
+      yield { path, content };
+    }
+  }
+
+  manifestOf(root: string): Map<string, string> {
+    let manifest = this.manifests.get(root);
+    if (!manifest) {
+      manifest = resolveTree(
+        root,
+        {
+          tree: (h) => (this.objects.has(h) ? this.objects.read(h) : undefined),
+          hasBlob: (h) => this.objects.has(h),
+        },
+        this.limits,
+      ).manifest;
+      if (this.manifests.size >= 4) this.manifests.delete(this.manifests.keys().next().value as string);
+      this.manifests.set(root, manifest);
+    }
+    return manifest;
+  }
+
+  private applyContext() {
+    return { dir: this.dir, history: this.history, objects: this.objects, durability: this.durability };
+  }
+
+  close(): void {
+    this.history.close();
+  }
+}
+
+function emptyResult(
+  root: string,
+  previous: string | null,
+  timestamp: string,
+  dryRun: boolean,
+): DeployResult {
+  return {
+    success: true,
+    dry_run: dryRun,
+    up_to_date: false,
+    deployment_id: null,
+    deployed_checksum: root,
+    previous_checksum: previous,
+    changes_applied: 0,
+    added: [],
+    modified: [],
+    deleted: [],
+    warnings: [],
+    timestamp,
+    validation_ms: 0,
+    apply_ms: 0,
+  };
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}
+
+function parseWith<T>(
+  schema: {
+    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+  },
+  value: unknown,
+  what: string,
+): T {
+  const r = schema.safeParse(value);
+  if (!r.success) throw new CaxtonError("E_BAD_REQUEST", `invalid ${what}: ${r.error.message}`);
+  return r.data;
+}

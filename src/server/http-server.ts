@@ -1,0 +1,141 @@
+/**
+ * The HTTP API. Routes are a small table; every failure becomes a JSON error body with the status from the
+ * error table in errors/. Request bodies are streamed (packs) or read with a hard size limit (negotiation).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import { API_PREFIX } from "../protocol/messages.js";
+import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
+import { decodeNegotiate } from "../protocol/negotiate-body.js";
+import { VERSION } from "../version.js";
+import type { DeployService } from "./deploy-service.js";
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+export interface HttpServerOptions {
+  service: DeployService;
+  log?: (line: string) => void;
+}
+
+export function createHttpServer({ service, log = () => {} }: HttpServerOptions): Server {
+  const routes: Record<string, Handler> = {
+    "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
+    [`GET ${API_PREFIX}/deployment`]: (_req, res) => {
+      const current = service.current();
+      if (!current) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
+      const { row } = current;
+      sendJson(res, 200, {
+        deployment_id: row.id,
+        checksum: row.root,
+        time: row.created_at,
+        kind: row.kind,
+        added: row.added,
+        modified: row.modified,
+        deleted: row.deleted,
+        deployed_by: row.deployed_by,
+      });
+    },
+    [`GET ${API_PREFIX}/deployments`]: (_req, res, url) => {
+      const limit = clampInt(url.searchParams.get("limit"), 1, 10_000, 50);
+      sendJson(res, 200, { deployments: service.history.committed(limit) });
+    },
+    [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
+      expectContentType(req, NEGOTIATE_CONTENT_TYPE);
+      const body = await readBody(req, 16 + 1024 * 1024 + service.limits.maxNegotiateHashes * 32);
+      const { header, hashes } = decodeNegotiate(body, service.limits.maxNegotiateHashes);
+      sendJson(res, 200, service.negotiate(header, hashes));
+    },
+    [`POST ${API_PREFIX}/deployments`]: async (req, res, url) => {
+      expectContentType(req, PACK_CONTENT_TYPE);
+      const result = await service.deploy(req, {
+        ifMatch: parseIfMatch(req),
+        dryRun: url.searchParams.get("dry_run") === "1",
+      });
+      sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
+    },
+  };
+
+  return createServer((req, res) => {
+    const started = performance.now();
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      url = new URL("http://localhost/");
+    }
+    const key = `${req.method} ${url.pathname}`;
+    const handler = routes[key];
+    const run = async (): Promise<void> => {
+      if (!handler) {
+        const known = Object.keys(routes).some((k) => k.endsWith(` ${url.pathname}`));
+        throw known
+          ? new CaxtonError("E_METHOD", `${req.method} is not allowed on ${url.pathname}`)
+          : new CaxtonError("E_NOT_FOUND", `no such endpoint: ${url.pathname}`);
+      }
+      await handler(req, res, url);
+    };
+    run()
+      .catch((err: unknown) => {
+        const error = isCaxtonError(err)
+          ? err
+          : new CaxtonError("E_INTERNAL", "internal server error", { cause: err });
+        if (!isCaxtonError(err))
+          log(`error: ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        // a request we refuse mid-body: answer, then close instead of reading the rest
+        if (!req.complete) res.setHeader("Connection", "close");
+        sendJson(res, error.httpStatus, { error: error.toJSON() });
+      })
+      .finally(() => {
+        log(`${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+      });
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = Buffer.from(JSON.stringify(value));
+  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": body.length });
+  res.end(body);
+}
+
+function expectContentType(req: IncomingMessage, type: string): void {
+  const actual = (req.headers["content-type"] ?? "").split(";")[0]?.trim();
+  if (actual !== type) {
+    throw new CaxtonError("E_UNSUPPORTED", `expected Content-Type ${type}, got ${actual || "none"}`);
+  }
+}
+
+function parseIfMatch(req: IncomingMessage): string | null {
+  const value = req.headers["if-match"];
+  if (value === undefined) return req.headers["if-none-match"] === "*" ? "none" : null;
+  const m = /^"([0-9a-f]{64})"$/.exec(value.trim());
+  if (!m?.[1]) throw new CaxtonError("E_BAD_REQUEST", 'If-Match must be a quoted SHA-256: "<64 hex digits>"');
+  return m[1];
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw tooLarge(limit);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts);
+}
+
+function tooLarge(limit: number): CaxtonError {
+  return new CaxtonError("E_TOO_LARGE", `request body exceeds the limit of ${limit} bytes`, {
+    detail: { limit: "max_body_bytes", value: limit },
+  });
+}
+
+function clampInt(value: string | null, min: number, max: number, fallback: number): number {
+  const n = value === null ? fallback : Number.parseInt(value, 10);
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}

@@ -1,0 +1,72 @@
+/**
+ * Resolves a deployment's root into its manifest, reading tree objects from the transaction or the store.
+ * Collects every missing object in one pass so the client can send them all in one more round trip.
+ * Every path is checked: segments by the tree decoder, whole paths by the safe-path rules, and names that
+ * would collide on a case-insensitive file system are refused.
+ */
+import { CaxtonError } from "../errors/caxton-error.js";
+import { decodeTree } from "../merkle/tree-object.js";
+import { pathProblem } from "../protocol/safe-path.js";
+
+export interface ObjectSource {
+  tree(hash: string): Uint8Array | undefined;
+  hasBlob(hash: string): boolean;
+}
+
+export interface ResolveLimits {
+  maxFiles: number;
+  maxDepth: number;
+}
+
+export function resolveTree(
+  root: string,
+  source: ObjectSource,
+  limits: ResolveLimits,
+): { manifest: Map<string, string>; missing: string[] } {
+  const manifest = new Map<string, string>();
+  const missing = new Set<string>();
+  const visit = (hash: string, prefix: string, depth: number): void => {
+    if (depth > limits.maxDepth) {
+      throw new CaxtonError("E_TOO_LARGE", `the tree is deeper than the limit of ${limits.maxDepth} levels`, {
+        detail: { limit: "max_depth", value: limits.maxDepth },
+      });
+    }
+    const bytes = source.tree(hash);
+    if (!bytes) {
+      missing.add(hash);
+      return;
+    }
+    const folded = new Map<string, string>();
+    for (const e of decodeTree(bytes)) {
+      const path = prefix === "" ? e.name : `${prefix}/${e.name}`;
+      const problem = pathProblem(path);
+      if (problem) throw new CaxtonError("E_UNSAFE_PATH", `unsafe path ${JSON.stringify(path)}: ${problem}`);
+      const key = e.name.normalize("NFC").toLowerCase();
+      const clash = folded.get(key);
+      if (clash !== undefined) {
+        throw new CaxtonError(
+          "E_UNSAFE_PATH",
+          `paths ${JSON.stringify(clash)} and ${JSON.stringify(path)} differ only in case or Unicode normalisation`,
+          { hint: "rename one of them: they would overwrite each other on macOS and Windows" },
+        );
+      }
+      folded.set(key, path);
+      if (e.kind === "tree") visit(e.hash, path, depth + 1);
+      else {
+        if (!source.hasBlob(e.hash)) missing.add(e.hash);
+        manifest.set(path, e.hash);
+        if (manifest.size > limits.maxFiles) {
+          throw new CaxtonError(
+            "E_TOO_LARGE",
+            `the tree has more files than the limit of ${limits.maxFiles}`,
+            {
+              detail: { limit: "max_files", value: limits.maxFiles },
+            },
+          );
+        }
+      }
+    }
+  };
+  visit(root, "", 0);
+  return { manifest, missing: [...missing] };
+}

@@ -1,0 +1,41 @@
+/**
+ * The durability primitives, behind one port so tests can inject faults (a crash or ENOSPC at a named step)
+ * without mocking the store itself.
+ */
+import { closeSync, fsyncSync, openSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+
+export interface DurabilityPort {
+  /** Makes a file's data durable. */
+  fsyncFile(path: string): void;
+  /** Makes a directory's entries (creates, renames, links) durable. */
+  fsyncDir(path: string): void;
+  /** Makes everything written on the file system holding `path` durable (syncfs). */
+  syncFilesystem(path: string): void;
+  /** Called at each named step of a transaction; the fault-injection port for tests. */
+  step(name: string): void;
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export const realDurability: DurabilityPort = {
+  fsyncFile: fsyncPath,
+  fsyncDir: fsyncPath,
+  // Node has no syncfs(2); coreutils' `sync -f` is exactly that call. One syncfs for a first deploy of 10,000
+  // files replaces 10,000 fsyncs (each ~1-5 ms on this machine's disk) with one flush.
+  syncFilesystem(path: string): void {
+    const r = spawnSync("sync", ["-f", path], { stdio: "ignore" });
+    if (r.status !== 0) throw new Error(`sync -f ${path} failed`);
+  },
+  step(): void {},
+};
+
+/** Above this many files, one syncfs is cheaper than one fsync each. */
+export const FSYNC_BATCH_THRESHOLD = 32;

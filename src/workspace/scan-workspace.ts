@@ -1,0 +1,189 @@
+/**
+ * Walks a workspace and hashes it per ../shared/spec/workspace-hash.md, trusting the stat cache for files
+ * that did not change. Synchronous on purpose: for many small files, readFileSync runs at ~85k files/s here
+ * against ~4k/s with sequential awaits, and a CLI has nothing else to do meanwhile.
+ */
+import { createHash } from "node:crypto";
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+  type BigIntStats,
+} from "node:fs";
+import { join } from "node:path";
+import ignore, { type Ignore } from "ignore";
+import { CaxtonError } from "../errors/caxton-error.js";
+import { isCacheHit, nowNs, type StatCachePort, type StatEntry } from "./stat-cache.js";
+
+export interface ScannedFile {
+  path: string;
+  absPath: string;
+  size: number;
+  hash: string;
+}
+
+export interface ScanProgress {
+  phase: "scan";
+  files: number;
+  hashedFiles: number;
+  hashedBytes: number;
+}
+
+export interface ScanResult {
+  /** workspace path → blob hash */
+  manifest: Map<string, string>;
+  files: Map<string, ScannedFile>;
+  hashedFiles: number;
+  hashedBytes: number;
+  cachedFiles: number;
+}
+
+export interface ScanOptions {
+  cache?: StatCachePort;
+  onProgress?: (p: ScanProgress) => void;
+}
+
+const ALWAYS_SKIPPED = new Set([".git", ".caxton"]);
+/** Files above this are hashed in 1 MiB reads instead of one readFileSync, so memory stays flat. */
+const STREAM_HASH_ABOVE = 8 * 1024 * 1024;
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResult {
+  let rootStat: BigIntStats;
+  try {
+    rootStat = statSync(root, { bigint: true });
+  } catch {
+    throw new CaxtonError("E_WORKSPACE", `workspace ${root} does not exist`, {
+      hint: "run `caxton init` to create one, or pass the workspace folder",
+    });
+  }
+  if (!rootStat.isDirectory()) throw new CaxtonError("E_WORKSPACE", `workspace ${root} is not a folder`);
+  const ig = loadIgnore(root);
+  const cached = options.cache?.load() ?? new Map<string, StatEntry>();
+  const changed = new Map<string, StatEntry>();
+  const result: ScanResult = {
+    manifest: new Map(),
+    files: new Map(),
+    hashedFiles: 0,
+    hashedBytes: 0,
+    cachedFiles: 0,
+  };
+  const ancestors = new Set<string>([`${rootStat.dev}:${rootStat.ino}`]);
+  let lastProgress = 0;
+
+  const walk = (absDir: string, relDir: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(absDir);
+    } catch (err) {
+      throw new CaxtonError("E_WORKSPACE", `cannot read folder ${relDir || "."}: ${(err as Error).message}`);
+    }
+    if (names.some((n) => n.includes("\uFFFD"))) checkUtf8Names(absDir, relDir);
+    for (const name of names) {
+      if (ALWAYS_SKIPPED.has(name)) continue;
+      const rel = relDir === "" ? name : `${relDir}/${name}`;
+      const abs = join(absDir, name);
+      let st: BigIntStats;
+      try {
+        st = statSync(abs, { bigint: true });
+      } catch (err) {
+        throw linkError(rel, abs, err as NodeJS.ErrnoException);
+      }
+      if (st.isDirectory()) {
+        if (ig?.ignores(`${rel}/`)) continue;
+        const id = `${st.dev}:${st.ino}`;
+        if (ancestors.has(id)) {
+          throw new CaxtonError("E_SYMLINK", `${rel}: symbolic link cycle (the folder contains itself)`);
+        }
+        ancestors.add(id);
+        walk(abs, rel);
+        ancestors.delete(id);
+      } else if (st.isFile()) {
+        if (ig?.ignores(rel)) continue;
+        const stat = { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
+        const entry = cached.get(rel);
+        let hash: string;
+        if (isCacheHit(entry, stat)) {
+          hash = entry.hash;
+          result.cachedFiles++;
+        } else {
+          const hashedAtNs = nowNs();
+          hash = hashFile(abs, st.size);
+          result.hashedFiles++;
+          result.hashedBytes += Number(st.size);
+          changed.set(rel, { ...stat, hash, hashedAtNs });
+        }
+        result.manifest.set(rel, hash);
+        result.files.set(rel, { path: rel, absPath: abs, size: Number(st.size), hash });
+        if (options.onProgress && result.files.size - lastProgress >= 1000) {
+          lastProgress = result.files.size;
+          options.onProgress({
+            phase: "scan",
+            files: result.files.size,
+            hashedFiles: result.hashedFiles,
+            hashedBytes: result.hashedBytes,
+          });
+        }
+      } else if (!ig?.ignores(rel)) {
+        throw new CaxtonError(
+          "E_SPECIAL_FILE",
+          `${rel}: not a regular file or folder (socket, FIFO or device)`,
+        );
+      }
+    }
+  };
+  walk(root, "");
+  if (options.cache) {
+    const removed = [...cached.keys()].filter((p) => !result.manifest.has(p));
+    if (changed.size > 0 || removed.length > 0) options.cache.save(changed, removed);
+  }
+  return result;
+}
+
+export function hashFile(abs: string, size: bigint | number): string {
+  if (Number(size) <= STREAM_HASH_ABOVE) return createHash("sha256").update(readFileSync(abs)).digest("hex");
+  const digest = createHash("sha256");
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  const fd = openSync(abs, "r");
+  try {
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) digest.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return digest.digest("hex");
+}
+
+function loadIgnore(root: string): Ignore | null {
+  let text: string;
+  try {
+    text = readFileSync(join(root, ".caxtonignore"), "utf8");
+  } catch {
+    return null;
+  }
+  return ignore().add(text);
+}
+
+function checkUtf8Names(absDir: string, relDir: string): void {
+  for (const raw of readdirSync(absDir, { encoding: "buffer" })) {
+    try {
+      utf8.decode(raw);
+    } catch {
+      const shown = raw.toString("latin1").replace(/[^\x20-\x7e]/g, "?");
+      throw new CaxtonError(
+        "E_BAD_NAME",
+        `${relDir ? relDir + "/" : ""}${shown}: file name is not valid UTF-8`,
+      );
+    }
+  }
+}
+
+function linkError(rel: string, abs: string, err: NodeJS.ErrnoException): CaxtonError {
+  if (err.code === "ENOENT") {
+    return new CaxtonError("E_SYMLINK", `${rel}: dangling symbolic link (its target does not exist)`);
+  }
+  if (err.code === "ELOOP") return new CaxtonError("E_SYMLINK", `${rel}: symbolic link cycle`);
+  return new CaxtonError("E_WORKSPACE", `${rel}: cannot read ${abs}: ${err.message}`);
+}
