@@ -1,0 +1,78 @@
+/**
+ * The stat cache through the real CLI and the real SQLite state file: a racily clean file (its content
+ * changed within the timestamp tick in which it was hashed, so every stat field still matches) is hashed
+ * again, while an old file with matching stat fields is trusted.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { statSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { cleanup, runCli, tempDir } from "../support/caxton-process.js";
+
+function forgeCacheStat(
+  stateDir: string,
+  workspace: string,
+  path: string,
+  file: string,
+  hashedLater = false,
+): void {
+  // simulate a write in the same tick: the cached stat fields become exactly the file's current ones
+  const st = statSync(file, { bigint: true });
+  const db = new Database(join(stateDir, "state.db"));
+  db.prepare(
+    `UPDATE file_checksums SET size = ?, mtime_ns = ?, ctime_ns = ?, ino = ? WHERE workspace_path = ? AND path = ?`,
+  ).run(st.size, st.mtimeNs, st.ctimeNs, st.ino, workspace, path);
+  if (hashedLater) {
+    // as if it had been hashed a second after its last change: then matching stat fields are trusted
+    db.prepare(`UPDATE file_checksums SET hashed_at_ns = ? WHERE workspace_path = ? AND path = ?`).run(
+      st.ctimeNs + 1_000_000_000n,
+      workspace,
+      path,
+    );
+  }
+  db.close();
+}
+
+test("status re-hashes a racily clean file and trusts an old one", async () => {
+  const root = tempDir();
+  const state = join(root, "state");
+  const ws = join(root, "ws");
+  const env = { CAXTON_STATE_DIR: state };
+  try {
+    assert.equal((await runCli(["init", ws])).code, 0);
+    const fresh = join(ws, "fresh.txt");
+    const old = join(ws, "old.txt");
+    writeFileSync(fresh, "aaaa\n");
+    writeFileSync(old, "aaaa\n");
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(old, hourAgo, hourAgo);
+    // first status fills the cache (no server needed: status is offline)
+    const first = await runCli(["status", ws, "--json", "--server", "http://127.0.0.1:9"], env);
+    assert.equal(first.code, 0, first.stderr);
+    const wsReal = first.json().workspace as string;
+
+    // same size, new content; then make the cached stat match, as a same-tick write would
+    writeFileSync(fresh, "bbbb\n");
+    forgeCacheStat(state, wsReal, "fresh.txt", fresh);
+    writeFileSync(old, "bbbb\n");
+    utimesSync(old, hourAgo, hourAgo);
+    forgeCacheStat(state, wsReal, "old.txt", old, true);
+
+    const second = await runCli(["status", ws, "--json", "--server", "http://127.0.0.1:9"], env);
+    const before = first.json().workspace_checksum;
+    const after = second.json().workspace_checksum;
+    assert.notEqual(after, before, "the racily clean file was hashed again, so the change is seen");
+
+    // the old file's entry was trusted: its change is invisible until its stat changes (why the rule exists)
+    const db = new Database(join(state, "state.db"));
+    const row = db.prepare(`SELECT checksum FROM file_checksums WHERE path = 'old.txt'`).get() as {
+      checksum: string;
+    };
+    db.close();
+    assert.equal(row.checksum, createHash("sha256").update("aaaa\n").digest("hex"));
+  } finally {
+    cleanup(root);
+  }
+});
