@@ -34,13 +34,17 @@ function workspace(files: Record<string, string>): { root: string; objects: [str
   return { root: tree.root, objects };
 }
 
+interface ErrorJson {
+  error: { code: string; detail: { missing: string[]; errors: { path: string; line: number }[] } };
+}
+
 async function post(server: ServerProcess, body: Buffer, headers: Record<string, string> = {}) {
   const res = await fetch(`${server.url}/api/v1/deployments`, {
     method: "POST",
     headers: { "Content-Type": PACK_CONTENT_TYPE, ...headers },
     body,
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as ErrorJson };
 }
 
 describe("server integrity", () => {
@@ -92,6 +96,7 @@ describe("server integrity", () => {
     assert.equal(r.status, 422);
     assert.equal(r.body.error.code, "E_VALIDATION");
     const [first] = r.body.error.detail.errors;
+    assert.ok(first);
     assert.equal(first.path, "config/bad.toml");
     assert.equal(typeof first.line, "number");
     unchanged();
