@@ -22,7 +22,7 @@ export function resolveWorkspace(dir: string | undefined): string {
 
 export function resolveServer(flag: string | undefined, workspace: string | null): string {
   const raw =
-    flag ?? process.env.CAXTON_SERVER ?? (workspace ? fromWorkspace(workspace) : undefined) ?? DEFAULT_SERVER;
+    flag ?? (process.env.CAXTON_SERVER || undefined) ?? (workspace ? fromWorkspace(workspace) : undefined) ?? DEFAULT_SERVER;
   let url: URL;
   try {
     url = new URL(raw);
