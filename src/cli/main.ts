@@ -22,6 +22,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "what changed since the last deploy (offline)",
     load: async () => (await import("./commands/status.js")).run,
   },
+  log: {
+    summary: "the server's deployment history",
+    load: async () => (await import("./commands/log.js")).run,
+  },
+  rollback: {
+    summary: "make an earlier deployment live again",
+    load: async () => (await import("./commands/rollback.js")).run,
+  },
+  diff: {
+    summary: "what a deploy would change, with diffs",
+    load: async () => (await import("./commands/diff.js")).run,
+  },
   serve: {
     summary: "run the deployment server",
     load: async () => (await import("./commands/serve.js")).run,

@@ -2,8 +2,8 @@
  * Which workspace and which server a command talks to. Server URL: --server, else $CAXTON_SERVER, else
  * `[deploy] server` in the workspace's caxton.toml, else http://127.0.0.1:8080.
  */
-import { readFileSync, realpathSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { parse } from "smol-toml";
 import { CaxtonError } from "../errors/caxton-error.js";
 
@@ -20,9 +20,26 @@ export function resolveWorkspace(dir: string | undefined): string {
   }
 }
 
+/**
+ * The workspace a command without a DIR argument belongs to: the nearest folder, from the current one
+ * upwards, that holds a caxton.toml; null outside any workspace.
+ */
+export function findWorkspace(from = process.cwd()): string | null {
+  let dir = resolve(from);
+  for (;;) {
+    if (existsSync(join(dir, "caxton.toml"))) return realpathSync(dir);
+    const parent = dirname(dir);
+    if (parent === dir) return null;
+    dir = parent;
+  }
+}
+
 export function resolveServer(flag: string | undefined, workspace: string | null): string {
   const raw =
-    flag ?? (process.env.CAXTON_SERVER || undefined) ?? (workspace ? fromWorkspace(workspace) : undefined) ?? DEFAULT_SERVER;
+    flag ??
+    (process.env.CAXTON_SERVER || undefined) ??
+    (workspace ? fromWorkspace(workspace) : undefined) ??
+    DEFAULT_SERVER;
   let url: URL;
   try {
     url = new URL(raw);

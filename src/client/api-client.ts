@@ -3,6 +3,7 @@
  * share one TCP handshake. Counts round trips and the bytes that crossed the socket (headers included),
  * which `deploy --json` reports.
  */
+import { createHash } from "node:crypto";
 import http from "node:http";
 import type { Socket } from "node:net";
 import { CaxtonError } from "../errors/caxton-error.js";
@@ -11,6 +12,9 @@ import {
   API_PREFIX,
   DeployResultSchema,
   ErrorBodySchema,
+  HistoryResponseSchema,
+  ManifestResponseSchema,
+  type HistoryEntry,
   NegotiateResponseSchema,
   type DeployResult,
   type NegotiateResponse,
@@ -73,6 +77,39 @@ export class ApiClient {
     const path = `${API_PREFIX}/deployments${options.dryRun ? "?dry_run=1" : ""}`;
     const res = await this.request("POST", path, pack, headers);
     return parseOrProtocolError(DeployResultSchema, this.json(res));
+  }
+
+  async history(limit: number): Promise<HistoryEntry[]> {
+    const res = await this.request("GET", `${API_PREFIX}/deployments?limit=${limit}`, null, {});
+    return parseOrProtocolError(HistoryResponseSchema, this.json(res)).deployments;
+  }
+
+  async rollback(target: string | null, deployedBy: string): Promise<DeployResult> {
+    const body = Buffer.from(JSON.stringify({ target, deployed_by: deployedBy }));
+    const res = await this.request("POST", `${API_PREFIX}/rollback`, body, {
+      "Content-Type": "application/json",
+    });
+    return parseOrProtocolError(DeployResultSchema, this.json(res));
+  }
+
+  async manifest(): Promise<{
+    deployment_id: number;
+    checksum: string;
+    files: Record<string, string>;
+  } | null> {
+    const res = await this.request("GET", `${API_PREFIX}/deployment/manifest`, null, {});
+    if (res.status === 404) return null;
+    return parseOrProtocolError(ManifestResponseSchema, this.json(res));
+  }
+
+  /** An object's bytes, verified against its hash: the server is not trusted either. */
+  async object(hash: string): Promise<Buffer> {
+    const res = await this.request("GET", `${API_PREFIX}/objects/${hash}`, null, {});
+    if (res.status !== 200) this.json(res);
+    if (createHash("sha256").update(res.body).digest("hex") !== hash) {
+      throw new CaxtonError("E_CHECKSUM_MISMATCH", `the server sent object ${hash} with other content`);
+    }
+    return res.body;
   }
 
   close(): void {

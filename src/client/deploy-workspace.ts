@@ -16,6 +16,7 @@ import { decodeBitmap } from "../protocol/negotiate-body.js";
 import type { DeployResult } from "../protocol/messages.js";
 import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
 import { VERSION } from "../version.js";
+import { gitInfo } from "./git-info.js";
 import { ApiClient, type WireStats } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
 import { packStream, type PackObject } from "./pack-stream.js";
@@ -33,6 +34,7 @@ export interface DeployRequest {
   state: LocalState;
   dryRun?: boolean;
   deployedBy?: string;
+  message?: string;
   onProgress?: (p: DeployProgress) => void;
 }
 
@@ -74,10 +76,14 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
   }
 
   const api = new ApiClient(req.server);
+  const git = tree.root !== last?.deployed_checksum ? gitInfo(req.workspace) : undefined;
   const header = {
     root: tree.root,
+    base: last?.deployed_checksum ?? null,
     deployed_by: req.deployedBy ?? defaultDeployer(),
     client_version: VERSION,
+    ...(git ? { git } : {}),
+    ...(req.message ? { message: req.message } : {}),
   };
   let discoveryMs = performance.now() - t0 - validationMs;
   let transferStart = 0;
@@ -144,7 +150,9 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
       } else {
         const have = decodeBitmap(answer.have, all.length);
         const needed = all.filter((_, i) => !have[i]);
-        result = await sendWithRetry(objectsFor(needed, tree, scan), answer.current?.checksum ?? "none");
+        // unconditional: the server serialises deployments and checks that every object is there, so a
+        // deploy that lands just after another still applies exactly this tree
+        result = await sendWithRetry(objectsFor(needed, tree, scan), null);
       }
     }
     const transferMs =

@@ -13,6 +13,11 @@ export const DeployHeaderSchema = z.object({
   deployed_by: z.string().max(200).optional(),
   message: z.string().max(2000).optional(),
   client_version: z.string().max(50).optional(),
+  /** the root this client last deployed here, for conflict detection between deployers */
+  base: sha256.nullable().optional(),
+  git: z
+    .object({ commit: z.string().max(64), branch: z.string().max(255).nullable(), dirty: z.boolean() })
+    .optional(),
 });
 export type DeployHeader = z.infer<typeof DeployHeaderSchema>;
 
@@ -71,5 +76,32 @@ export const ErrorBodySchema = z.object({
   }),
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export const RollbackRequestSchema = z.object({
+  target: z.string().max(64).nullable(),
+  deployed_by: z.string().max(200).optional(),
+});
+
+export const HistoryEntrySchema = z.object({
+  id: z.number().int(),
+  time: z.string(),
+  checksum: sha256,
+  kind: z.string(),
+  added: z.number().int(),
+  modified: z.number().int(),
+  deleted: z.number().int(),
+  deployed_by: z.string().nullable(),
+  message: z.string().nullable(),
+  git: z.object({ commit: z.string(), branch: z.string().nullable(), dirty: z.boolean() }).nullable(),
+  rollback_of: z.number().int().nullable(),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
+export const HistoryResponseSchema = z.object({ deployments: z.array(HistoryEntrySchema) });
+
+export const ManifestResponseSchema = z.object({
+  deployment_id: z.number().int(),
+  checksum: sha256,
+  files: z.record(z.string(), sha256),
+});
 
 export const HealthSchema = z.object({ status: z.literal("ok"), version: z.string() });

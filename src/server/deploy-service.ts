@@ -10,6 +10,7 @@ import { diffManifests } from "../merkle/diff-manifests.js";
 import { isConfigPath, validateWorkspace, type SourceFile } from "../config/validate-workspace.js";
 import {
   DeployHeaderSchema,
+  type DeployHeader,
   NegotiateHeaderSchema,
   type DeployResult,
   type NegotiateResponse,
@@ -22,6 +23,7 @@ import { HistoryDb, type DeploymentRow } from "../store/history-db.js";
 import { ObjectStore } from "../store/object-store.js";
 import { recoverDataDir, type RecoveryReport } from "../store/recover-data-dir.js";
 import { adoptDurably, stagedApply } from "../store/staged-apply.js";
+import { collectGarbage, type GcReport } from "../store/collect-garbage.js";
 import { readCurrentId } from "../store/current-link.js";
 import { DeployLock } from "./deploy-lock.js";
 import { receivePack, type ReceivedPack } from "./receive-pack.js";
@@ -34,6 +36,10 @@ export interface ServerLimits {
   maxDepth: number;
   maxNegotiateHashes: number;
   lockTimeoutMs: number;
+  /** committed deployments kept for rollback; older ones are pruned and their objects collected */
+  keepDeployments: number;
+  /** unreferenced objects younger than this survive garbage collection */
+  gcGraceMs: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -43,6 +49,8 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxDepth: 128,
   maxNegotiateHashes: 2_000_000,
   lockTimeoutMs: 60_000,
+  keepDeployments: 50,
+  gcGraceMs: 3_600_000,
 };
 
 export interface DeployOptions {
@@ -58,6 +66,8 @@ export class DeployService {
   readonly recovery: RecoveryReport;
   private readonly lock = new DeployLock();
   private readonly manifests = new Map<string, Map<string, string>>();
+  private gcRequested = true;
+  log: (line: string) => void = () => {};
 
   constructor(
     root: string,
@@ -107,6 +117,8 @@ export class DeployService {
       return await this.lock.run(this.limits.lockTimeoutMs, () =>
         this.applyLocked(txid, pack, header, options, started),
       );
+    } catch (err) {
+      throw storageError(err);
     } finally {
       rmSync(txDir, { recursive: true, force: true });
     }
@@ -115,7 +127,7 @@ export class DeployService {
   private applyLocked(
     txid: string,
     pack: ReceivedPack,
-    header: { root: string; deployed_by?: string | undefined; message?: string | undefined },
+    header: DeployHeader,
     options: DeployOptions,
     started: number,
   ): DeployResult {
@@ -187,9 +199,10 @@ export class DeployService {
       kind: "deploy",
       counts: { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length },
       deployedBy: header.deployed_by ?? null,
-      meta: header.message ? { message: header.message } : null,
+      meta: deployMeta(header),
     });
     this.manifests.set(header.root, manifest);
+    this.collectGarbageSoon();
     void started;
     return {
       ...result,
@@ -197,6 +210,136 @@ export class DeployService {
       timestamp: createdAt,
       apply_ms: round(performance.now() - applyStart),
     };
+  }
+
+  /**
+   * Makes an earlier deployment live again, by id or by checksum (a unique prefix of at least 7 digits);
+   * by default the one committed before the live one. Recorded as a deployment of kind "rollback".
+   */
+  async rollback(target: string | null, deployedBy: string | null): Promise<DeployResult> {
+    try {
+      return await this.lock.run(this.limits.lockTimeoutMs, () => {
+        const started = performance.now();
+        const current = this.current();
+        if (!current)
+          throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet: nothing to roll back");
+        const row = this.findTarget(target, current.deployment_id);
+        const manifest = this.manifestOfRetained(row);
+        const before = this.manifestOf(current.checksum);
+        const diff = diffManifests(before, manifest);
+        const txid = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
+        this.history.log(txid, null, "begin-rollback", { to: row.id, root: row.root });
+        const counts = {
+          added: diff.added.length,
+          modified: diff.modified.length,
+          deleted: diff.deleted.length,
+        };
+        const { id, createdAt } = stagedApply(this.applyContext(), {
+          txid,
+          root: row.root,
+          manifest,
+          newObjects: new Map(),
+          parentId: current.deployment_id,
+          kind: "rollback",
+          counts,
+          deployedBy,
+          meta: { rollback_of: row.id },
+        });
+        this.collectGarbageSoon();
+        return {
+          ...emptyResult(row.root, current.checksum, createdAt, false),
+          deployment_id: id,
+          up_to_date: row.root === current.checksum,
+          changes_applied: counts.added + counts.modified + counts.deleted,
+          added: diff.added,
+          modified: diff.modified,
+          deleted: diff.deleted,
+          apply_ms: round(performance.now() - started),
+        };
+      });
+    } catch (err) {
+      throw storageError(err);
+    }
+  }
+
+  private findTarget(target: string | null, currentId: number): DeploymentRow {
+    const rows = this.history.committed(Number.MAX_SAFE_INTEGER);
+    let row: DeploymentRow | undefined;
+    if (target === null) {
+      row = rows.find((r) => r.id < currentId);
+      if (!row) throw new CaxtonError("E_NOT_FOUND", "there is no earlier deployment to roll back to");
+      return row;
+    }
+    if (/^\d+$/.test(target)) row = rows.find((r) => r.id === Number(target));
+    else if (/^[0-9a-f]{7,64}$/.test(target)) {
+      const matches = [...new Set(rows.filter((r) => r.root.startsWith(target)).map((r) => r.root))];
+      if (matches.length > 1) {
+        throw new CaxtonError("E_USAGE", `checksum prefix ${target} is ambiguous`, {
+          hint: "give more digits",
+        });
+      }
+      row = rows.find((r) => r.root === matches[0]);
+    } else {
+      throw new CaxtonError("E_USAGE", `not a deployment id or checksum: ${target}`);
+    }
+    if (!row) {
+      const pruned = /^\d+$/.test(target) && this.history.get(Number(target))?.status === "pruned";
+      throw new CaxtonError(
+        "E_NOT_FOUND",
+        pruned
+          ? `deployment ${target} is older than the retention window and was pruned`
+          : `no deployment ${target}`,
+        { hint: "`caxton log` lists the deployments you can roll back to" },
+      );
+    }
+    return row;
+  }
+
+  private manifestOfRetained(row: DeploymentRow): Map<string, string> {
+    try {
+      return this.manifestOf(row.root);
+    } catch (err) {
+      if (err instanceof CaxtonError && err.code === "E_MISSING_OBJECTS") {
+        throw new CaxtonError("E_NOT_FOUND", `deployment ${row.id}'s content is no longer stored`);
+      }
+      throw err;
+    }
+  }
+
+  /** Retention runs after a commit, off the request's path but under the deploy lock. */
+  private collectGarbageSoon(): void {
+    const committed = this.history.committed(this.limits.keepDeployments + 1).length;
+    if (committed <= this.limits.keepDeployments && !this.gcRequested) return;
+    this.gcRequested = false;
+    setImmediate(() => {
+      this.lock
+        .run(this.limits.lockTimeoutMs, () => this.collectGarbage())
+        .catch((err: unknown) => this.log(`gc failed: ${String(err)}`));
+    });
+  }
+
+  collectGarbage(): GcReport {
+    return collectGarbage(this.applyContext(), this.limits.keepDeployments, this.limits.gcGraceMs);
+  }
+
+  /** The live deployment's manifest, for `caxton diff`. */
+  currentManifest(): { deployment_id: number; checksum: string; files: Record<string, string> } {
+    const current = this.current();
+    if (!current) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
+    return {
+      deployment_id: current.deployment_id,
+      checksum: current.checksum,
+      files: Object.fromEntries(this.manifestOf(current.checksum)),
+    };
+  }
+
+  readObject(hash: string): Buffer {
+    if (!this.objects.has(hash)) throw new CaxtonError("E_NOT_FOUND", `no object ${hash}`);
+    return this.objects.read(hash);
+  }
+
+  historyList(limit: number): HistoryEntry[] {
+    return this.history.committed(limit).map(toHistoryEntry);
   }
 
   private checkBase(ifMatch: string | null): ReturnType<DeployService["current"]> {
@@ -263,6 +406,64 @@ export class DeployService {
   close(): void {
     this.history.close();
   }
+}
+
+export interface HistoryEntry {
+  id: number;
+  time: string;
+  checksum: string;
+  kind: string;
+  added: number;
+  modified: number;
+  deleted: number;
+  deployed_by: string | null;
+  message: string | null;
+  git: { commit: string; branch: string | null; dirty: boolean } | null;
+  rollback_of: number | null;
+}
+
+function toHistoryEntry(row: DeploymentRow): HistoryEntry {
+  let meta: Record<string, unknown> = {};
+  try {
+    meta = row.meta ? (JSON.parse(row.meta) as Record<string, unknown>) : {};
+  } catch {
+    meta = {};
+  }
+  return {
+    id: row.id,
+    time: row.created_at,
+    checksum: row.root,
+    kind: row.kind,
+    added: row.added,
+    modified: row.modified,
+    deleted: row.deleted,
+    deployed_by: row.deployed_by,
+    message: typeof meta.message === "string" ? meta.message : null,
+    git: (meta.git as HistoryEntry["git"]) ?? null,
+    rollback_of: typeof meta.rollback_of === "number" ? meta.rollback_of : null,
+  };
+}
+
+function deployMeta(header: DeployHeader): Record<string, unknown> | null {
+  const meta: Record<string, unknown> = {};
+  if (header.message) meta.message = header.message;
+  if (header.git) meta.git = header.git;
+  return Object.keys(meta).length > 0 ? meta : null;
+}
+
+/** A full disk or a failing device becomes E_STORAGE (507): the previous deployment is still live. */
+function storageError(err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  if (code === "ENOSPC" || code === "EDQUOT" || code === "EIO" || code === "EROFS") {
+    return new CaxtonError(
+      "E_STORAGE",
+      `the server could not write its data dir (${code}); nothing was applied`,
+      {
+        cause: err,
+      },
+    );
+  }
+  return err;
 }
 
 function emptyResult(

@@ -4,7 +4,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
-import { API_PREFIX } from "../protocol/messages.js";
+import { API_PREFIX, RollbackRequestSchema } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { VERSION } from "../version.js";
@@ -37,7 +37,16 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
     },
     [`GET ${API_PREFIX}/deployments`]: (_req, res, url) => {
       const limit = clampInt(url.searchParams.get("limit"), 1, 10_000, 50);
-      sendJson(res, 200, { deployments: service.history.committed(limit) });
+      sendJson(res, 200, { deployments: service.historyList(limit) });
+    },
+    [`GET ${API_PREFIX}/deployment/manifest`]: (_req, res) => sendJson(res, 200, service.currentManifest()),
+    [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
+      expectContentType(req, "application/json");
+      const body = parseJson(await readBody(req, 64 * 1024));
+      const parsed = RollbackRequestSchema.safeParse(body);
+      if (!parsed.success)
+        throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${parsed.error.message}`);
+      sendJson(res, 201, await service.rollback(parsed.data.target, parsed.data.deployed_by ?? null));
     },
     [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
       expectContentType(req, NEGOTIATE_CONTENT_TYPE);
@@ -64,7 +73,12 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
       url = new URL("http://localhost/");
     }
     const key = `${req.method} ${url.pathname}`;
-    const handler = routes[key];
+    const objectMatch = /^\/api\/v1\/objects\/([0-9a-f]{64})$/.exec(url.pathname);
+    const handler: Handler | undefined =
+      routes[key] ??
+      (req.method === "GET" && objectMatch?.[1]
+        ? (_q, r) => sendObject(r, service.readObject(objectMatch[1] as string))
+        : undefined);
     const run = async (): Promise<void> => {
       if (!handler) {
         const known = Object.keys(routes).some((k) => k.endsWith(` ${url.pathname}`));
@@ -99,6 +113,19 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
   const body = Buffer.from(JSON.stringify(value));
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": body.length });
   res.end(body);
+}
+
+function sendObject(res: ServerResponse, bytes: Buffer): void {
+  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": bytes.length });
+  res.end(bytes);
+}
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    throw new CaxtonError("E_BAD_REQUEST", "the request body is not valid JSON");
+  }
 }
 
 function expectContentType(req: IncomingMessage, type: string): void {

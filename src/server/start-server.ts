@@ -26,6 +26,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     { ...DEFAULT_LIMITS, ...options.limits },
     options.durability,
   );
+  if (options.log) service.log = options.log;
   const server = createHttpServer({ service, ...(options.log ? { log: options.log } : {}) });
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {

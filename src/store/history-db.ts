@@ -5,7 +5,7 @@
  */
 import Database from "better-sqlite3";
 
-export type DeploymentStatus = "prepared" | "committed" | "aborted";
+export type DeploymentStatus = "prepared" | "committed" | "aborted" | "pruned";
 export type DeploymentKind = "deploy" | "rollback";
 
 export interface DeploymentRow {

@@ -8,7 +8,7 @@ import { progressRenderer } from "../progress.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME]
+const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE]
 
 Deploys the workspace DIR (default: the current folder): sends only what the server lacks, and the server
 validates everything and applies it atomically, or nothing at all.
@@ -17,6 +17,7 @@ validates everything and applies it atomically, or nothing at all.
   --dry-run      validate against the server and show what would change; apply nothing
   --json         print one JSON object (for scripts and CI)
   --as NAME      who deploys, for the server's history (default: user@host)
+  -m, --message  a note for the server's history (\`caxton log\`)
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -27,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
       "dry-run": { type: "boolean" },
       json: { type: "boolean" },
       as: { type: "string" },
+      message: { type: "string", short: "m" },
     },
     USAGE,
   );
@@ -45,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       state,
       dryRun: values["dry-run"] ?? false,
       ...(values.as ? { deployedBy: values.as } : {}),
+      ...(values.message ? { message: values.message } : {}),
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     });
     progress.done();

@@ -4,17 +4,23 @@ import { startServer } from "../../server/start-server.js";
 import { faultInjectionFromEnv } from "../../server/fault-injection.js";
 import { parseCommandArgs } from "../parse-args.js";
 
-const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [--quiet]
+const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [--keep N] [--quiet]
 
 Runs the deployment server. DIR holds the object store, the history, the transaction log and DIR/current,
 the live configuration as plain files. Default listen address 127.0.0.1:8080; port 0 picks a free port.
-The first line printed is \`listening on http://HOST:PORT\`.
+The first line printed is \`listening on http://HOST:PORT\`. --keep N keeps the newest N deployments for
+rollback (default 50); older ones and the content only they used are garbage-collected.
 `;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
     argv,
-    { "data-dir": { type: "string" }, listen: { type: "string" }, quiet: { type: "boolean", short: "q" } },
+    {
+      "data-dir": { type: "string" },
+      listen: { type: "string" },
+      quiet: { type: "boolean", short: "q" },
+      keep: { type: "string" },
+    },
     USAGE,
   );
   if (values.help) {
@@ -24,6 +30,10 @@ export async function run(argv: string[]): Promise<number> {
   const dataDir = values["data-dir"] ?? process.env.CAXTON_DATA_DIR;
   if (!dataDir) throw new CaxtonError("E_USAGE", "--data-dir is required", { hint: USAGE.split("\n")[0] });
   const { host, port } = parseListen(values.listen ?? "127.0.0.1:8080");
+  const keep = values.keep === undefined ? undefined : Number(values.keep);
+  if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) {
+    throw new CaxtonError("E_USAGE", `--keep takes a positive number of deployments, got ${values.keep}`);
+  }
   const log = values.quiet
     ? undefined
     : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -33,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
     port,
     ...(log ? { log } : {}),
     durability: faultInjectionFromEnv(process.env),
+    ...(keep ? { limits: { keepDeployments: keep } } : {}),
   });
   process.stdout.write(`listening on ${server.url}\n`);
   const { recovery } = server.service;

@@ -1,0 +1,55 @@
+/** `caxton log [--server URL] [--json] [-n N]`: the server's deployment history, newest first. */
+import { ApiClient } from "../../client/api-client.js";
+import { parseCommandArgs } from "../parse-args.js";
+import { style } from "../style.js";
+import { CaxtonError } from "../../errors/caxton-error.js";
+import { findWorkspace, resolveServer } from "../resolve-target.js";
+
+const USAGE = `usage: caxton log [--server URL] [--json] [-n N]
+
+The server's deployment history, newest first: id, time, checksum, changes, who deployed it and, for
+workspaces in git, the commit, branch and whether the tree was dirty.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(
+    argv,
+    { server: { type: "string" }, json: { type: "boolean" }, n: { type: "string", short: "n" } },
+    USAGE,
+  );
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const limit = values.n === undefined ? 20 : Number(values.n);
+  if (!Number.isInteger(limit) || limit < 1)
+    throw new CaxtonError("E_USAGE", `-n takes a positive number, got ${values.n}`);
+  const api = new ApiClient(resolveServer(values.server, findWorkspace()));
+  try {
+    const entries = await api.history(limit);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ deployments: entries }, null, 2)}\n`);
+      return 0;
+    }
+    if (entries.length === 0) {
+      process.stdout.write("No deployments yet.\n");
+      return 0;
+    }
+    const s = style(process.stdout);
+    const [live] = entries;
+    for (const e of entries) {
+      const head = `${s.yellow(`#${e.id}`)} ${e.checksum.slice(0, 12)}${e === live ? s.green(" (live)") : ""}`;
+      const what = e.kind === "rollback" ? `rollback to #${e.rollback_of}` : "deploy";
+      process.stdout.write(`${head}  ${e.time}  ${what}  +${e.added} ~${e.modified} -${e.deleted}\n`);
+      const by = e.deployed_by ? `by ${e.deployed_by}` : "";
+      const git = e.git
+        ? `  git ${e.git.commit.slice(0, 10)}${e.git.branch ? ` (${e.git.branch})` : ""}${e.git.dirty ? " dirty" : ""}`
+        : "";
+      if (by || git) process.stdout.write(`    ${by}${git}\n`);
+      if (e.message) process.stdout.write(`    ${e.message}\n`);
+    }
+    return 0;
+  } finally {
+    api.close();
+  }
+}
