@@ -2,50 +2,38 @@
  * Validates a workspace's configuration files and returns every problem at once (errors block a deploy,
  * warnings do not). Input is the files' contents keyed by workspace path; files that are not configuration
  * are ignored, so callers may pass only the `*.toml` files.
+ *
+ * Built from the same two steps as the server's cache (config-cache.ts): analyzeFile per file, then
+ * crossCheck over the facts, so the CLI and the server apply one set of rules.
  */
-import { parse, TomlError } from "smol-toml";
 import type { Diagnostic } from "../errors/caxton-error.js";
+import { analyzeFile } from "./analyze-file.js";
+import { crossCheck } from "./cross-check.js";
 
 export interface SourceFile {
   path: string;
   content: Uint8Array;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
 export function isConfigPath(path: string): boolean {
   return path.endsWith(".toml");
 }
 
 export function validateWorkspace(files: Iterable<SourceFile>): Diagnostic[] {
-  const diagnostics: Diagnostic[] = [];
+  const analyses = [];
   for (const file of files) {
     if (!isConfigPath(file.path)) continue;
-    diagnostics.push(...validateTomlFile(file));
+    analyses.push(analyzeFile(file.path, file.content));
   }
-  return sortDiagnostics(diagnostics);
+  return sortDiagnostics([...analyses.flatMap((a) => a.diagnostics), ...crossCheck(analyses)]);
 }
 
+/** The problems of one file on its own (no cross-file rules). */
 export function validateTomlFile(file: SourceFile): Diagnostic[] {
-  let text: string;
-  try {
-    text = utf8.decode(file.content);
-  } catch {
-    return [diag(file.path, 1, 1, "E_TOML_ENCODING", "file is not valid UTF-8")];
-  }
-  try {
-    parse(text);
-    return [];
-  } catch (err) {
-    if (err instanceof TomlError) {
-      const firstLine = err.message.split("\n")[0] ?? "syntax error";
-      const message = firstLine.replace(/^Invalid TOML document: /, "");
-      return [diag(file.path, err.line, err.column, "E_TOML_SYNTAX", `invalid TOML: ${message}`)];
-    }
-    throw err;
-  }
+  return analyzeFile(file.path, file.content).diagnostics;
 }
 
+/** Sorts in place by path, line, column (stable: equal positions keep their order) and returns the list. */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return list.sort(
     (a, b) =>
@@ -53,10 +41,6 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
       (a.line ?? 0) - (b.line ?? 0) ||
       (a.column ?? 0) - (b.column ?? 0),
   );
-}
-
-function diag(path: string, line: number, column: number, code: string, message: string): Diagnostic {
-  return { path, line, column, severity: "error", code, message, suggestion: null };
 }
 
 /** `path:line:col: severity: message`, the form compilers use. */

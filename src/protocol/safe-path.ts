@@ -9,7 +9,8 @@ export function pathProblem(path: string): string | undefined {
   if (path.length === 0) return "empty path";
   if (path.startsWith("/")) return "absolute path";
   if (Buffer.byteLength(path, "utf8") > MAX_PATH_BYTES) return `longer than ${MAX_PATH_BYTES} bytes`;
-  if (path.includes("\uFFFD")) return "not valid UTF-8";
+  // a JS string cannot hold invalid UTF-8, only lone surrogates (which would encode as U+FFFD and collide)
+  if (!path.isWellFormed()) return "not valid UTF-8 (lone surrogate)";
   for (const segment of path.split("/")) {
     const problem = checkSegment(segment);
     if (problem) return problem;

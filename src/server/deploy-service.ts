@@ -68,6 +68,8 @@ export class DeployService {
   private readonly manifests = new Map<string, Map<string, string>>();
   private gcRequested = true;
   log: (line: string) => void = () => {};
+  private readonly bookkeepingFailed = (err: unknown): void =>
+    this.log(`deployment is live but its history row could not be updated (recovery will): ${String(err)}`);
 
   constructor(
     root: string,
@@ -190,17 +192,21 @@ export class DeployService {
     }
     const applyStart = performance.now();
     const newObjects = new Map([...pack.files].filter(([hash]) => !this.objects.has(hash)));
-    const { id, createdAt } = stagedApply(this.applyContext(), {
-      txid,
-      root: header.root,
-      manifest,
-      newObjects,
-      parentId: current?.deployment_id ?? null,
-      kind: "deploy",
-      counts: { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length },
-      deployedBy: header.deployed_by ?? null,
-      meta: deployMeta(header),
-    });
+    const { id, createdAt } = stagedApply(
+      this.applyContext(),
+      {
+        txid,
+        root: header.root,
+        manifest,
+        newObjects,
+        parentId: current?.deployment_id ?? null,
+        kind: "deploy",
+        counts: { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length },
+        deployedBy: header.deployed_by ?? null,
+        meta: deployMeta(header),
+      },
+      this.bookkeepingFailed,
+    );
     this.manifests.set(header.root, manifest);
     this.collectGarbageSoon();
     void started;
@@ -234,17 +240,21 @@ export class DeployService {
           modified: diff.modified.length,
           deleted: diff.deleted.length,
         };
-        const { id, createdAt } = stagedApply(this.applyContext(), {
-          txid,
-          root: row.root,
-          manifest,
-          newObjects: new Map(),
-          parentId: current.deployment_id,
-          kind: "rollback",
-          counts,
-          deployedBy,
-          meta: { rollback_of: row.id },
-        });
+        const { id, createdAt } = stagedApply(
+          this.applyContext(),
+          {
+            txid,
+            root: row.root,
+            manifest,
+            newObjects: new Map(),
+            parentId: current.deployment_id,
+            kind: "rollback",
+            counts,
+            deployedBy,
+            meta: { rollback_of: row.id },
+          },
+          this.bookkeepingFailed,
+        );
         this.collectGarbageSoon();
         return {
           ...emptyResult(row.root, current.checksum, createdAt, false),

@@ -35,6 +35,14 @@ export function recoverDataDir(dir: DataDir, history: HistoryDb): RecoveryReport
       report.aborted.push(row.id);
     }
   }
+  // trees of pruned rows whose removal a crash interrupted, and any tree no committed row owns
+  for (const name of readdirSync(dir.deployments)) {
+    const id = Number.parseInt(name, 10);
+    const row = Number.isSafeInteger(id) ? history.get(id) : undefined;
+    if (id === report.currentId || row?.status === "committed") continue;
+    rmSync(join(dir.deployments, name), { recursive: true, force: true });
+    report.removedTemp.push(`deployments/${name}`);
+  }
   if (linkOrFileExists(dir.currentTmp)) {
     rmSync(dir.currentTmp, { force: true });
     report.removedTemp.push("current.tmp");

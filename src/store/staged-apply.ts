@@ -33,7 +33,11 @@ export interface ApplyContext {
   durability: DurabilityPort;
 }
 
-export function stagedApply(ctx: ApplyContext, input: ApplyInput): { id: number; createdAt: string } {
+export function stagedApply(
+  ctx: ApplyContext,
+  input: ApplyInput,
+  onBookkeepingError?: (err: unknown) => void,
+): { id: number; createdAt: string } {
   const { dir, history, objects, durability } = ctx;
   const createdAt = new Date().toISOString();
   const txDir = join(dir.tmp, input.txid);
@@ -68,10 +72,16 @@ export function stagedApply(ctx: ApplyContext, input: ApplyInput): { id: number;
     durability.step("tree-placed");
     swapCurrent(dir, id, durability);
     swapped = true;
-    durability.step("swapped");
-    history.setStatus(id, "committed");
-    history.log(input.txid, id, "committed", { root: input.root });
-    durability.step("committed");
+    try {
+      durability.step("swapped");
+      history.setStatus(id, "committed");
+      history.log(input.txid, id, "committed", { root: input.root });
+      durability.step("committed");
+    } catch (err) {
+      // The new deployment is live: the client is told so. Only the bookkeeping failed (a full disk under
+      // SQLite, say); start-up recovery marks the row committed because `current` points at it.
+      onBookkeepingError?.(err);
+    }
   } catch (err) {
     // Before the swap the old deployment is still live: undo everything this transaction placed. After it,
     // the new one is live and only its bookkeeping failed; start-up recovery completes it.

@@ -81,7 +81,7 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
     } catch (err) {
       throw new CaxtonError("E_WORKSPACE", `cannot read folder ${relDir || "."}: ${(err as Error).message}`);
     }
-    if (names.some((n) => n.includes("\uFFFD"))) checkUtf8Names(absDir, relDir);
+    if (names.some((n) => n.includes("\uFFFD"))) checkUtf8Names(absDir, relDir, ig);
     for (const name of names) {
       if (ALWAYS_SKIPPED.has(name)) continue;
       const rel = relDir === "" ? name : `${relDir}/${name}`;
@@ -90,6 +90,8 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
       try {
         st = statSync(abs, { bigint: true });
       } catch (err) {
+        // a dangling or looping link that .caxtonignore lists is simply not part of the workspace
+        if (ig?.ignores(rel) || ig?.ignores(`${rel}/`)) continue;
         throw linkError(rel, abs, err as NodeJS.ErrnoException);
       }
       if (st.isDirectory()) {
@@ -102,7 +104,8 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
         walk(abs, rel);
         ancestors.delete(id);
       } else if (st.isFile()) {
-        if (ig?.ignores(rel)) continue;
+        // the spec keeps the root's .caxtonignore in the tree whatever its patterns say
+        if (ig?.ignores(rel) && rel !== ".caxtonignore") continue;
         const stat = { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
         const entry = cached.get(rel);
         let hash: string;
@@ -166,8 +169,10 @@ function loadIgnore(root: string): Ignore | null {
   return ignore().add(text);
 }
 
-function checkUtf8Names(absDir: string, relDir: string): void {
+function checkUtf8Names(absDir: string, relDir: string, ig: Ignore | null): void {
   for (const raw of readdirSync(absDir, { encoding: "buffer" })) {
+    const lossy = `${relDir ? relDir + "/" : ""}${raw.toString("utf8")}`;
+    if (ig?.ignores(lossy) || ig?.ignores(`${lossy}/`)) continue;
     try {
       utf8.decode(raw);
     } catch {

@@ -62,11 +62,12 @@ export interface ServerProcess {
 export function startServerProcess(
   dataDir: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<ServerProcess> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(
       process.execPath,
-      [CAXTON, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0"],
+      [CAXTON, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", ...args],
       {
         env: { ...process.env, ...env },
         stdio: ["ignore", "pipe", "pipe"],

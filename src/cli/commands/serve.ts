@@ -4,12 +4,13 @@ import { startServer } from "../../server/start-server.js";
 import { faultInjectionFromEnv } from "../../server/fault-injection.js";
 import { parseCommandArgs } from "../parse-args.js";
 
-const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [--keep N] [--quiet]
+const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [--keep N] [--gc-grace SECONDS] [--quiet]
 
 Runs the deployment server. DIR holds the object store, the history, the transaction log and DIR/current,
 the live configuration as plain files. Default listen address 127.0.0.1:8080; port 0 picks a free port.
 The first line printed is \`listening on http://HOST:PORT\`. --keep N keeps the newest N deployments for
-rollback (default 50); older ones and the content only they used are garbage-collected.
+rollback (default 50); older ones and the content only they used are garbage-collected, except content
+written less than --gc-grace seconds ago (default 3600), which an upload in flight may still need.
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -20,6 +21,7 @@ export async function run(argv: string[]): Promise<number> {
       listen: { type: "string" },
       quiet: { type: "boolean", short: "q" },
       keep: { type: "string" },
+      "gc-grace": { type: "string" },
     },
     USAGE,
   );
@@ -30,6 +32,10 @@ export async function run(argv: string[]): Promise<number> {
   const dataDir = values["data-dir"] ?? process.env.CAXTON_DATA_DIR;
   if (!dataDir) throw new CaxtonError("E_USAGE", "--data-dir is required", { hint: USAGE.split("\n")[0] });
   const { host, port } = parseListen(values.listen ?? "127.0.0.1:8080");
+  const grace = values["gc-grace"] === undefined ? undefined : Number(values["gc-grace"]);
+  if (grace !== undefined && !(grace >= 0)) {
+    throw new CaxtonError("E_USAGE", `--gc-grace takes seconds (>= 0), got ${values["gc-grace"]}`);
+  }
   const keep = values.keep === undefined ? undefined : Number(values.keep);
   if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) {
     throw new CaxtonError("E_USAGE", `--keep takes a positive number of deployments, got ${values.keep}`);
@@ -43,7 +49,10 @@ export async function run(argv: string[]): Promise<number> {
     port,
     ...(log ? { log } : {}),
     durability: faultInjectionFromEnv(process.env),
-    ...(keep ? { limits: { keepDeployments: keep } } : {}),
+    limits: {
+      ...(keep ? { keepDeployments: keep } : {}),
+      ...(grace !== undefined ? { gcGraceMs: grace * 1000 } : {}),
+    },
   });
   process.stdout.write(`listening on ${server.url}\n`);
   const { recovery } = server.service;

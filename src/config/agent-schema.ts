@@ -1,0 +1,239 @@
+/**
+ * The shape of an agent file (any `*.toml` below `agents/`), per ../shared/spec/workspace-format.md, as zod schemas
+ * whose output is the normalized config: defaults filled in, unknown keys dropped (Caxton ignores them),
+ * integers as numbers. The read API serves exactly this (`GET /api/v1/agents/{name}`).
+ *
+ * Input is smol-toml's output with integers as bigint (see toml-values.ts), so `context_window = 4000.0`
+ * is rejected as a float where an integer is required, as Caxton's Rust types would.
+ */
+import { z } from "zod";
+import { addCheckIssue, OPEN, table, type KeyTree } from "./schema-diagnostics.js";
+import { isTable, jsonSafe } from "./toml-values.js";
+
+export const AGENT_DEFAULTS = {
+  temperature: 0.7,
+  memory: { enabled: true, context_window: 4000, scope: "agent" },
+  conversation: { max_turns: 50, timeout_seconds: 300 },
+} as const;
+
+const U32_MAX = 4294967295;
+
+// ---- rules shared with other modules (cross-check, mcp-servers schema) ----
+
+const AGENT_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
+export function isValidAgentName(name: string): boolean {
+  return AGENT_NAME.test(name) && !name.includes("--");
+}
+
+export const MCP_SERVER_NAME = /^[a-z][a-z0-9_]*$/;
+export function isValidMcpServerName(name: string): boolean {
+  return MCP_SERVER_NAME.test(name) && !name.includes("__");
+}
+
+/** `mcp__<server>__<tool>` split at the first `__` after the prefix; null if it is not an MCP tool name. */
+export function parseMcpToolName(tool: string): { server: string; tool: string } | null {
+  if (!tool.startsWith("mcp__")) return null;
+  const rest = tool.slice(5);
+  const cut = rest.indexOf("__");
+  if (cut <= 0 || cut + 2 >= rest.length) return null;
+  return { server: rest.slice(0, cut), tool: rest.slice(cut + 2) };
+}
+
+const WORD = /^[A-Za-z0-9_]+$/;
+
+// ---- field schemas ----
+
+/** TOML integer in 0..=u32::MAX, served as a number. */
+const u32 = z
+  .bigint()
+  .superRefine((v, ctx) => {
+    if (v < 0n || v > BigInt(U32_MAX))
+      addCheckIssue(ctx, "E_AGENT_BAD_VALUE", `{key} must be an integer from 0 to ${U32_MAX}, found ${v}`);
+  })
+  .transform(Number);
+
+/** TOML float (an integer is accepted too, as serde does), optionally within [min, max]. */
+function float(min?: number, max?: number) {
+  return z
+    .preprocess((v) => (typeof v === "bigint" ? Number(v) : v), z.number())
+    .superRefine((v, ctx) => {
+      if ((min !== undefined && v < min) || (max !== undefined && v > max))
+        addCheckIssue(ctx, "E_AGENT_BAD_VALUE", `{key} must be between ${min} and ${max}, found ${v}`);
+    });
+}
+
+const name = z.string().superRefine((v, ctx) => {
+  if (isValidAgentName(v)) return;
+  const slug = v
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/-+/g, "-")
+    .replace(/^[^a-z]+|-+$/g, "");
+  addCheckIssue(
+    ctx,
+    "E_AGENT_BAD_NAME",
+    `invalid agent name ${JSON.stringify(v)}: must match ^[a-z][a-z0-9-]*[a-z0-9]$ with no "--"`,
+    isValidAgentName(slug)
+      ? `use lowercase letters, digits and single hyphens, e.g. ${JSON.stringify(slug)}`
+      : "use lowercase letters, digits and single hyphens, starting with a letter",
+  );
+});
+
+function isValidVersion(v: string): boolean {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(v);
+  return m !== null && m.slice(1).every((part) => Number(part) <= U32_MAX);
+}
+
+const version = z.string().superRefine((v, ctx) => {
+  if (isValidVersion(v)) return;
+  const parts = v.trim().replace(/^v/i, "").split(".");
+  const padded = parts.length <= 3 ? [...parts, "0", "0"].slice(0, 3).join(".") : "";
+  addCheckIssue(
+    ctx,
+    "E_AGENT_BAD_VERSION",
+    `invalid version ${JSON.stringify(v)}: expected MAJOR.MINOR.PATCH, each a non-negative integer up to ${U32_MAX}`,
+    isValidVersion(padded) ? `use ${JSON.stringify(padded)}` : 'e.g. "1.0.0"',
+  );
+});
+
+const capability = z.string().superRefine((v, ctx) => {
+  if (v === "") {
+    addCheckIssue(ctx, "E_AGENT_BAD_CAPABILITY", "{key} must not be empty");
+  } else if (!WORD.test(v)) {
+    const fixed = v.replace(/[^A-Za-z0-9_]+/g, "_");
+    addCheckIssue(
+      ctx,
+      "E_AGENT_BAD_CAPABILITY",
+      `invalid capability ${JSON.stringify(v)} in {key}: use only letters, digits and _`,
+      /[A-Za-z0-9]/.test(fixed) ? `try ${JSON.stringify(fixed)}` : null,
+    );
+  }
+});
+
+const toolName = z.string().superRefine((v, ctx) => {
+  if (v === "") {
+    addCheckIssue(ctx, "E_AGENT_BAD_TOOL", "{key} must not be empty");
+    return;
+  }
+  if (!WORD.test(v)) {
+    const fixed = v.replace(/[^A-Za-z0-9_]+/g, "_");
+    addCheckIssue(
+      ctx,
+      "E_AGENT_BAD_TOOL",
+      `invalid tool name ${JSON.stringify(v)} in {key}: use only letters, digits and _`,
+      /[A-Za-z0-9]/.test(fixed) ? `try ${JSON.stringify(fixed)}` : null,
+    );
+    return;
+  }
+  if (!v.startsWith("mcp__")) return; // a built-in tool
+  const mcp = parseMcpToolName(v);
+  if (!mcp) {
+    addCheckIssue(
+      ctx,
+      "E_AGENT_BAD_TOOL",
+      `invalid MCP tool name ${JSON.stringify(v)} in {key}: expected mcp__<server>__<tool>`,
+      'e.g. "mcp__git__git_diff" for tool git_diff of the server defined as [servers.git]',
+    );
+  } else if (!isValidMcpServerName(mcp.server)) {
+    const lower = `mcp__${mcp.server.toLowerCase()}__${mcp.tool}`;
+    addCheckIssue(
+      ctx,
+      "E_AGENT_BAD_TOOL",
+      `invalid MCP tool name ${JSON.stringify(v)} in {key}: server name ${JSON.stringify(mcp.server)} must match ^[a-z][a-z0-9_]*$`,
+      parseMcpToolName(lower) && isValidMcpServerName(mcp.server.toLowerCase())
+        ? `try ${JSON.stringify(lower)}`
+        : null,
+    );
+  }
+});
+
+// ---- tables ----
+
+export const llmShape = {
+  provider: z.enum(["openai", "anthropic", "local"]),
+  model: z.string(),
+  temperature: float(0, 2).default(AGENT_DEFAULTS.temperature),
+  max_tokens: u32.optional(),
+  top_p: float(0, 1).optional(),
+  frequency_penalty: float().optional(),
+  presence_penalty: float().optional(),
+};
+
+export const memoryShape = {
+  enabled: z.boolean().default(AGENT_DEFAULTS.memory.enabled),
+  context_window: u32.default(AGENT_DEFAULTS.memory.context_window),
+  scope: z.enum(["agent", "conversation", "global"]).default(AGENT_DEFAULTS.memory.scope),
+  retention_period: z.string().optional(),
+  max_entries: u32.optional(),
+};
+
+export const conversationShape = {
+  max_turns: u32.default(AGENT_DEFAULTS.conversation.max_turns),
+  timeout_seconds: u32.default(AGENT_DEFAULTS.conversation.timeout_seconds),
+};
+
+export const toolsShape = {
+  available: z.array(toolName),
+};
+
+export const agentShape = {
+  name,
+  version,
+  capabilities: z.array(capability),
+  system_prompt: z.string(),
+  user_prompt_template: z.string(),
+  description: z.string().optional(),
+  documentation: z.string().optional(),
+  tools: table(toolsShape),
+  // Free-form; not z.record, whose output is built by assignment and so would drop a `"__proto__"` key.
+  parameters: z
+    .unknown()
+    .superRefine((v, ctx) => {
+      if (!isTable(v)) ctx.addIssue({ code: "invalid_type", expected: "record", input: v });
+    })
+    .transform((p) => jsonSafe(p) as Record<string, unknown>)
+    .optional(),
+  llm: table(llmShape).optional(),
+  // An absent [memory] / [conversation] table is the table with every default (prefault runs the schema on {}).
+  memory: table(memoryShape).prefault({}),
+  conversation: table(conversationShape).prefault({}),
+};
+
+export const agentSchema = z.object(agentShape);
+
+/** An agent's configuration with defaults filled in: what Caxton runs and what the read API serves. */
+export type AgentConfig = z.output<typeof agentSchema>;
+
+/** Known keys, for unknown-key warnings (derived from the shapes above, so the two cannot drift). */
+export const AGENT_KEY_TREE: KeyTree = {
+  keys: {
+    ...leaves(agentShape),
+    tools: { keys: leaves(toolsShape) },
+    parameters: OPEN,
+    llm: { keys: leaves(llmShape) },
+    memory: { keys: leaves(memoryShape) },
+    conversation: { keys: leaves(conversationShape) },
+  },
+};
+
+function leaves(shape: object): Record<string, null> {
+  return Object.fromEntries(Object.keys(shape).map((k) => [k, null]));
+}
+
+/**
+ * The normalized config of a parsed agent table (smol-toml output with integers as bigint, see
+ * `parseToml`), or null if it does not satisfy the schema (analyzeFile says why).
+ */
+export function normalizeAgentConfig(data: unknown): AgentConfig | null {
+  const r = agentSchema.safeParse(data);
+  return r.success ? r.data : null;
+}
+
+/** What to write for a required key that is missing altogether. */
+export const AGENT_KEY_EXAMPLES: Record<string, string> = {
+  name: 'name = "my-agent"',
+  version: 'version = "1.0.0"',
+  capabilities: 'capabilities = ["code_analysis"]',
+  system_prompt: "system_prompt = '''...'''",
+  user_prompt_template: 'user_prompt_template = "..."',
+};

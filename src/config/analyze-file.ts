@@ -1,0 +1,263 @@
+/**
+ * The per-file step: everything that can be said about one file without looking at any other. Pure and
+ * deterministic in (kind of path, content), so the server caches it by blob checksum and re-runs it only for
+ * files a deploy changed; the cheap cross-file rules run afterwards over the extracted facts (cross-check.ts).
+ *
+ * Messages never contain the file's own path (it is in `Diagnostic.path`), so a cached analysis can serve
+ * another path of the same kind with identical content (`relocateAnalysis`).
+ */
+import { TomlError } from "smol-toml";
+import type { Diagnostic } from "../errors/caxton-error.js";
+import { AGENT_KEY_EXAMPLES, AGENT_KEY_TREE, agentSchema, type AgentConfig } from "./agent-schema.js";
+import { makeDiagnostic } from "./diagnostic-codes.js";
+import { MCP_KEY_TREE, mcpServerDiagnostics, mcpServersSchema } from "./mcp-servers-schema.js";
+import { buildPositionIndex, type PathSegment, type Position, type PositionIndex } from "./position-index.js";
+import {
+  issuesToDiagnostics,
+  unknownKeyWarnings,
+  type KeyTree,
+  type SchemaCodes,
+} from "./schema-diagnostics.js";
+import { SETTINGS_KEY_TREE, settingsSchema } from "./settings-schema.js";
+import { isTable, parseToml, type TomlTable } from "./toml-values.js";
+
+/**
+ * `agent`: any `*.toml` below `agents/`; `mcp-servers`: `tools/mcp_servers.toml`; `settings`: `caxton.toml`;
+ * `toml`: any other `*.toml` (must parse, no schema); `other`: not configuration, not looked at.
+ */
+export type FileKind = "agent" | "mcp-servers" | "settings" | "toml" | "other";
+
+export const MCP_SERVERS_PATH = "tools/mcp_servers.toml";
+export const SETTINGS_PATH = "caxton.toml";
+
+export function classifyPath(path: string): FileKind {
+  if (!path.endsWith(".toml")) return "other";
+  if (path.startsWith("agents/")) return "agent";
+  if (path === MCP_SERVERS_PATH) return "mcp-servers";
+  if (path === SETTINGS_PATH) return "settings";
+  return "toml";
+}
+
+/** A tool named in `[tools] available`, with where its string is written (for cross-file errors). */
+export interface ToolRef {
+  name: string;
+  at: Position;
+}
+
+/** What the cross-file rules and the read API need from an agent file, extracted even when it has errors. */
+export interface AgentFacts {
+  /** `name` if it is a string (valid or not: a duplicate is reported either way). */
+  name: string | null;
+  nameAt: Position | null;
+  version: string | null;
+  capabilities: string[];
+  tools: ToolRef[];
+  /** The normalized config with defaults; null when this file has errors. */
+  config: AgentConfig | null;
+}
+
+export interface FileAnalysis {
+  path: string;
+  kind: FileKind;
+  /** Problems in this file alone, in text order. */
+  diagnostics: Diagnostic[];
+  hasErrors: boolean;
+  /** For `agent` files that parse as TOML. */
+  agent: AgentFacts | null;
+  /** For `tools/mcp_servers.toml` when it parses as TOML: the server names it defines (valid or not). */
+  mcpServers: string[] | null;
+}
+
+const AGENT_CODES: SchemaCodes = {
+  missing: "E_AGENT_MISSING_KEY",
+  type: "E_AGENT_BAD_TYPE",
+  value: "E_AGENT_BAD_VALUE",
+};
+// Neither file has required keys; `missing` is there for completeness.
+const MCP_CODES: SchemaCodes = {
+  missing: "E_MCP_BAD_TYPE",
+  type: "E_MCP_BAD_TYPE",
+  value: "E_MCP_BAD_VALUE",
+};
+const SETTINGS_CODES: SchemaCodes = {
+  missing: "E_SETTINGS_BAD_TYPE",
+  type: "E_SETTINGS_BAD_TYPE",
+  value: "E_SETTINGS_BAD_TYPE",
+};
+
+export function analyzeFile(path: string, content: Uint8Array): FileAnalysis {
+  const kind = classifyPath(path);
+  const result: FileAnalysis = {
+    path,
+    kind,
+    diagnostics: [],
+    hasErrors: false,
+    agent: null,
+    mcpServers: null,
+  };
+  if (kind === "other") return result;
+
+  const text = decodeUtf8(content);
+  if (typeof text !== "string") {
+    return finish(result, [
+      makeDiagnostic(path, text, "E_TOML_ENCODING", "file is not valid UTF-8", "save the file as UTF-8"),
+    ]);
+  }
+  let data: TomlTable;
+  try {
+    data = parseToml(text);
+  } catch (err) {
+    if (!(err instanceof TomlError)) throw err;
+    const firstLine = err.message.split("\n")[0] ?? "syntax error";
+    const message = firstLine.replace(/^Invalid TOML document: /, "");
+    return finish(result, [
+      makeDiagnostic(
+        path,
+        { line: err.line, column: err.column },
+        "E_TOML_SYNTAX",
+        `invalid TOML: ${message}`,
+      ),
+    ]);
+  }
+  if (kind === "toml") return result;
+
+  const index = buildPositionIndex(text);
+  switch (kind) {
+    case "agent": {
+      const parsed = agentSchema.safeParse(data);
+      const report = issuesToDiagnostics(parsed.success ? [] : parsed.error.issues, {
+        file: path,
+        data,
+        index,
+        codes: AGENT_CODES,
+        missingHint: (p, explained) => agentMissingHint(p, index, explained),
+      });
+      result.agent = agentFacts(data, index, parsed.success ? parsed.data : null);
+      return finish(result, [
+        ...report.diagnostics,
+        ...unknown(path, data, index, AGENT_KEY_TREE, report.explained),
+      ]);
+    }
+    case "mcp-servers": {
+      const parsed = mcpServersSchema.safeParse(data);
+      const report = issuesToDiagnostics(parsed.success ? [] : parsed.error.issues, {
+        file: path,
+        data,
+        index,
+        codes: MCP_CODES,
+      });
+      const servers = data["servers"];
+      result.mcpServers = isTable(servers) ? Object.keys(servers) : [];
+      return finish(result, [
+        ...report.diagnostics,
+        ...mcpServerDiagnostics(path, data, index),
+        ...unknown(path, data, index, MCP_KEY_TREE, report.explained),
+      ]);
+    }
+    case "settings": {
+      const parsed = settingsSchema.safeParse(data);
+      const report = issuesToDiagnostics(parsed.success ? [] : parsed.error.issues, {
+        file: path,
+        data,
+        index,
+        codes: SETTINGS_CODES,
+      });
+      return finish(result, [
+        ...report.diagnostics,
+        ...unknown(path, data, index, SETTINGS_KEY_TREE, report.explained),
+      ]);
+    }
+  }
+}
+
+/** The same analysis for another path of the same kind (a cache hit for identical content elsewhere). */
+export function relocateAnalysis(a: FileAnalysis, path: string): FileAnalysis {
+  if (a.path === path) return a;
+  return { ...a, path, diagnostics: a.diagnostics.map((d) => ({ ...d, path })) };
+}
+
+function finish(result: FileAnalysis, diagnostics: Diagnostic[]): FileAnalysis {
+  diagnostics.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  result.diagnostics = diagnostics;
+  result.hasErrors = diagnostics.some((d) => d.severity === "error");
+  return result;
+}
+
+function unknown(path: string, data: TomlTable, index: PositionIndex, tree: KeyTree, explained: Set<string>) {
+  return unknownKeyWarnings({ file: path, data, index, tree, explained });
+}
+
+function agentFacts(data: TomlTable, index: PositionIndex, config: AgentConfig | null): AgentFacts {
+  const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
+  const tools: ToolRef[] = [];
+  const toolsTable = data["tools"];
+  const available = isTable(toolsTable) ? toolsTable["available"] : undefined;
+  if (Array.isArray(available)) {
+    available.forEach((t: unknown, i) => {
+      if (typeof t === "string") tools.push({ name: t, at: index.nearest(["tools", "available", i]) });
+    });
+  }
+  const capabilities = data["capabilities"];
+  const name = str(data["name"]);
+  return {
+    name,
+    nameAt: name === null ? null : index.nearest(["name"]),
+    version: str(data["version"]),
+    capabilities: Array.isArray(capabilities)
+      ? capabilities.filter((c: unknown): c is string => typeof c === "string")
+      : [],
+    tools,
+    config,
+  };
+}
+
+/** What to add when a required agent key is missing and not written anywhere else in the file. */
+function agentMissingHint(path: PathSegment[], index: PositionIndex, explained: Set<string>): string | null {
+  const [first, second] = path;
+  if (path.length === 1 && typeof first === "string") {
+    if (first === "tools") {
+      const stray = index.get(["available"]);
+      if (stray) explained.add(JSON.stringify(stray.path));
+      return stray
+        ? `\`available\` on line ${stray.key.line} is at the top level; put a [tools] header above it (after the top-level keys)`
+        : "add a [tools] table with `available = [...]` (an empty list is allowed)";
+    }
+    const example = AGENT_KEY_EXAMPLES[first];
+    return example ? `add \`${example}\` at the top of the file, before any [table] header` : null;
+  }
+  if (first === "tools" && second === "available") return "add `available = [...]` under the [tools] header";
+  if (first === "llm" && second === "provider")
+    return 'add `provider = "openai"` (or "anthropic", "local") under the [llm] header';
+  if (first === "llm" && second === "model") return 'add `model = "..."` under the [llm] header';
+  return null;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The text, or the position of the first byte that is not valid UTF-8. */
+function decodeUtf8(content: Uint8Array): string | Position {
+  try {
+    return utf8.decode(content);
+  } catch {
+    // Find the shortest prefix that fails. In streaming mode a sequence cut at the end is not an error, so
+    // "this prefix fails" is monotonic and a binary search finds the bad byte.
+    let lo = 0;
+    let hi = content.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(content.subarray(0, mid + 1), { stream: true });
+        lo = mid + 1;
+      } catch {
+        hi = mid;
+      }
+    }
+    const before = content.subarray(0, lo);
+    const lineStart = before.lastIndexOf(0x0a) + 1;
+    let line = 1;
+    for (const b of before) if (b === 0x0a) line++;
+    const column =
+      new TextDecoder("utf-8").decode(content.subarray(lineStart, lo), { stream: true }).length + 1;
+    return { line, column };
+  }
+}

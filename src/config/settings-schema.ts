@@ -1,0 +1,28 @@
+/**
+ * The shape of `caxton.toml`, the optional workspace settings. Only `[deploy] server` is defined (the spec's
+ * own choice); anything else is a warning, since a later version may add settings.
+ */
+import { z } from "zod";
+import { isHttpUrl } from "./mcp-servers-schema.js";
+import { addCheckIssue, table, type KeyTree } from "./schema-diagnostics.js";
+
+export const settingsSchema = z.object({
+  deploy: table({
+    server: z
+      .string()
+      .superRefine((v, ctx) => {
+        if (!isHttpUrl(v))
+          addCheckIssue(
+            ctx,
+            "E_SETTINGS_BAD_URL",
+            `invalid URL ${JSON.stringify(v)} in {key}: must be an http or https URL`,
+            'e.g. "http://127.0.0.1:8080"',
+          );
+      })
+      .optional(),
+  }).optional(),
+});
+
+export type WorkspaceSettings = z.output<typeof settingsSchema>;
+
+export const SETTINGS_KEY_TREE: KeyTree = { keys: { deploy: { keys: { server: null } } } };
