@@ -22,6 +22,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "what changed since the last deploy (offline)",
     load: async () => (await import("./commands/status.js")).run,
   },
+  validate: {
+    summary: "check a workspace offline, as the server would",
+    load: async () => (await import("./commands/validate.js")).run,
+  },
+  agents: {
+    summary: "list the agents that are live",
+    load: async () => (await import("./commands/agents.js")).run,
+  },
   log: {
     summary: "the server's deployment history",
     load: async () => (await import("./commands/log.js")).run,

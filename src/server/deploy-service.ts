@@ -7,7 +7,9 @@ import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
-import { isConfigPath, validateWorkspace, type SourceFile } from "../config/validate-workspace.js";
+import { isConfigPath } from "../config/validate-workspace.js";
+import { ConfigCache, type AgentRecord, type CacheEntry } from "../config/config-cache.js";
+import { EventHub, type DeploymentEvent } from "./event-hub.js";
 import {
   DeployHeaderSchema,
   type DeployHeader,
@@ -40,6 +42,8 @@ export interface ServerLimits {
   keepDeployments: number;
   /** unreferenced objects younger than this survive garbage collection */
   gcGraceMs: number;
+  /** a deploy request body, after decompression (a zstd bomb fails one byte past this, 413) */
+  maxBodyBytes: number;
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
@@ -51,6 +55,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   lockTimeoutMs: 60_000,
   keepDeployments: 50,
   gcGraceMs: 3_600_000,
+  maxBodyBytes: 8 * 1024 ** 3,
 };
 
 export interface DeployOptions {
@@ -66,6 +71,10 @@ export class DeployService {
   readonly recovery: RecoveryReport;
   private readonly lock = new DeployLock();
   private readonly manifests = new Map<string, Map<string, string>>();
+  readonly configCache = new ConfigCache();
+  readonly events: EventHub;
+  /** undefined until first needed (computed from `current`), then replaced whole on every swap */
+  private live: LiveView | undefined;
   private gcRequested = true;
   log: (line: string) => void = () => {};
   private readonly bookkeepingFailed = (err: unknown): void =>
@@ -80,6 +89,7 @@ export class DeployService {
     mkdirSync(this.dir.root, { recursive: true });
     this.recovery = recoverDataDir(this.dir, (this.history = new HistoryDb(this.dir.db)));
     this.objects = new ObjectStore(this.dir.objects);
+    this.events = new EventHub(this.history);
   }
 
   current(): (CurrentDeployment & { row: DeploymentRow }) | null {
@@ -114,6 +124,7 @@ export class DeployService {
         maxObjects: this.limits.maxObjects,
         smallObjectBytes: 256 * 1024,
         memoryBudgetBytes: 64 * 1024 * 1024,
+        bases: this.objects, // delta frames are applied against the stored base
       });
       const header = parseWith(DeployHeaderSchema, pack.header, "deploy header");
       return await this.lock.run(this.limits.lockTimeoutMs, () =>
@@ -157,18 +168,25 @@ export class DeployService {
         "E_MISSING_OBJECTS",
         `the server lacks ${missing.length} object(s) of this deployment`,
         {
-          detail: { missing: missing.slice(0, 100_000) },
+          detail: { missing: missing.slice(0, 100_000), unapplied_deltas: pack.unappliedDeltas },
         },
       );
     }
     const validationStart = performance.now();
-    const diagnostics = validateWorkspace(this.configFiles(manifest, pack));
+    const { diagnostics, agents } = this.configCache.validateWithCache(this.configEntries(manifest, pack));
     const errors = diagnostics.filter((d) => d.severity === "error");
     const warnings = diagnostics.filter((d) => d.severity === "warning");
     const validationMs = performance.now() - validationStart;
     if (errors.length > 0) {
       this.history.log(txid, null, "rejected", { root: header.root, errors: errors.length });
       const files = new Set(errors.map((e) => e.path)).size;
+      if (!options.dryRun) {
+        this.events.publish(txid, {
+          ...this.eventBase("deployment.rejected", null, header.root, current?.checksum ?? null),
+          changed_agents: [...new Set(errors.map((e) => e.path))].filter((p) => p.startsWith("agents/")),
+          errors: errors.length,
+        });
+      }
       throw new CaxtonError(
         "E_VALIDATION",
         `deployment rejected: ${errors.length} error(s) in ${files} file(s); nothing was applied`,
@@ -208,6 +226,16 @@ export class DeployService {
       this.bookkeepingFailed,
     );
     this.manifests.set(header.root, manifest);
+    this.goLive(
+      txid,
+      "deployment.applied",
+      id,
+      createdAt,
+      header.root,
+      current?.checksum ?? null,
+      diff,
+      agents,
+    );
     this.collectGarbageSoon();
     void started;
     return {
@@ -255,6 +283,8 @@ export class DeployService {
           },
           this.bookkeepingFailed,
         );
+        const { agents } = this.configCache.validateWithCache(this.configEntries(manifest, null));
+        this.goLive(txid, "deployment.rolled_back", id, createdAt, row.root, current.checksum, diff, agents);
         this.collectGarbageSoon();
         return {
           ...emptyResult(row.root, current.checksum, createdAt, false),
@@ -383,13 +413,83 @@ export class DeployService {
     };
   }
 
-  private *configFiles(manifest: Map<string, string>, pack: ReceivedPack): Generator<SourceFile> {
-    for (const [path, hash] of manifest) {
+  /** Config files of a manifest for the parse cache: content is loaded only for checksums it has not seen. */
+  private *configEntries(manifest: Map<string, string>, pack: ReceivedPack | null): Generator<CacheEntry> {
+    for (const [path, checksum] of manifest) {
       if (!isConfigPath(path)) continue;
-      const file = pack.files.get(hash);
-      const content = pack.small.get(hash) ?? (file ? readFileSync(file) : this.objects.read(hash));
-      yield { path, content };
+      yield {
+        path,
+        checksum,
+        load: () => {
+          const file = pack?.files.get(checksum);
+          return pack?.small.get(checksum) ?? (file ? readFileSync(file) : this.objects.read(checksum));
+        },
+      };
     }
+  }
+
+  /**
+   * Replaces the live view (deployment and agents) in one assignment, right after `current` was swapped,
+   * so API readers see one deployment or the next, never a mix; then publishes the event.
+   */
+  private goLive(
+    txid: string,
+    type: DeploymentEvent["type"],
+    id: number,
+    time: string,
+    root: string,
+    previous: string | null,
+    diff: { added: string[]; modified: string[]; deleted: string[] },
+    agents: AgentRecord[],
+  ): void {
+    const before = this.live;
+    const byName = new Map(agents.map((a) => [a.name, a]));
+    this.live = { deployment_id: id, checksum: root, time, agents, byName, counts: diff };
+    const touched = new Set([...diff.added, ...diff.modified, ...diff.deleted]);
+    const changed = new Set<string>();
+    for (const a of agents) if (touched.has(a.path)) changed.add(a.name);
+    for (const a of before?.agents ?? []) if (touched.has(a.path) || !byName.has(a.name)) changed.add(a.name);
+    this.events.publish(txid, {
+      ...this.eventBase(type, id, root, previous),
+      changed_agents: [...changed].sort(),
+      added: diff.added.length,
+      modified: diff.modified.length,
+      deleted: diff.deleted.length,
+    });
+  }
+
+  private eventBase(type: DeploymentEvent["type"], id: number | null, root: string, previous: string | null) {
+    return {
+      type,
+      time: new Date().toISOString(),
+      deployment_id: id,
+      checksum: root,
+      previous_checksum: previous,
+      changed_agents: [] as string[],
+      added: 0,
+      modified: 0,
+      deleted: 0,
+    };
+  }
+
+  /** The live configuration as the read API serves it; null before the first deployment. */
+  liveView(): LiveView | null {
+    if (this.live === undefined) {
+      const current = this.current();
+      if (!current) return null;
+      const manifest = this.manifestOf(current.checksum);
+      const { agents } = this.configCache.validateWithCache(this.configEntries(manifest, null));
+      const { row } = current;
+      this.live = {
+        deployment_id: row.id,
+        checksum: row.root,
+        time: row.created_at,
+        agents,
+        byName: new Map(agents.map((a) => [a.name, a])),
+        counts: { added: [], modified: [], deleted: [] },
+      };
+    }
+    return this.live;
   }
 
   manifestOf(root: string): Map<string, string> {
@@ -414,8 +514,18 @@ export class DeployService {
   }
 
   close(): void {
+    this.events.closeAll();
     this.history.close();
   }
+}
+
+export interface LiveView {
+  deployment_id: number;
+  checksum: string;
+  time: string;
+  agents: AgentRecord[];
+  byName: Map<string, AgentRecord>;
+  counts: { added: string[]; modified: string[]; deleted: string[] };
 }
 
 export interface HistoryEntry {

@@ -1,6 +1,7 @@
 /**
  * The HTTP API. Routes are a small table; every failure becomes a JSON error body with the status from the
- * error table in errors/. Request bodies are streamed (packs) or read with a hard size limit (negotiation).
+ * error table in errors/. Request bodies are streamed (packs) or read with a hard size limit (negotiation),
+ * decoded from zstd when so encoded; responses are zstd when the client accepts it (request-body.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
@@ -9,6 +10,7 @@ import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-form
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
+import { decodedRequestBody, readRequestBody, sendBody } from "./request-body.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -21,9 +23,9 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
     [`GET ${API_PREFIX}/deployment`]: (_req, res) => {
-      const current = service.current();
-      if (!current) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
-      const { row } = current;
+      const live = service.liveView();
+      const row = live ? service.history.get(live.deployment_id) : undefined;
+      if (!live || !row) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
       sendJson(res, 200, {
         deployment_id: row.id,
         checksum: row.root,
@@ -33,16 +35,36 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
         modified: row.modified,
         deleted: row.deleted,
         deployed_by: row.deployed_by,
+        agents: live.agents.length,
       });
     },
     [`GET ${API_PREFIX}/deployments`]: (_req, res, url) => {
       const limit = clampInt(url.searchParams.get("limit"), 1, 10_000, 50);
       sendJson(res, 200, { deployments: service.historyList(limit) });
     },
+    [`GET ${API_PREFIX}/agents`]: (_req, res) => {
+      const live = service.liveView();
+      sendJson(res, 200, {
+        deployment_id: live?.deployment_id ?? null,
+        checksum: live?.checksum ?? null,
+        agents: (live?.agents ?? []).map(({ name, version, path, checksum, capabilities, tools }) => ({
+          name,
+          version,
+          path,
+          checksum,
+          capabilities,
+          tools,
+        })),
+      });
+    },
+    [`GET ${API_PREFIX}/events`]: (req, res) => {
+      const lastId = req.headers["last-event-id"];
+      service.events.subscribe(res, Array.isArray(lastId) ? lastId[0] : lastId);
+    },
     [`GET ${API_PREFIX}/deployment/manifest`]: (_req, res) => sendJson(res, 200, service.currentManifest()),
     [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
       expectContentType(req, "application/json");
-      const body = parseJson(await readBody(req, 64 * 1024));
+      const body = parseJson(await readRequestBody(req, 64 * 1024));
       const parsed = RollbackRequestSchema.safeParse(body);
       if (!parsed.success)
         throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${parsed.error.message}`);
@@ -50,18 +72,38 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
     },
     [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
       expectContentType(req, NEGOTIATE_CONTENT_TYPE);
-      const body = await readBody(req, 16 + 1024 * 1024 + service.limits.maxNegotiateHashes * 32);
+      const body = await readRequestBody(req, 16 + 1024 * 1024 + service.limits.maxNegotiateHashes * 32);
       const { header, hashes } = decodeNegotiate(body, service.limits.maxNegotiateHashes);
       sendJson(res, 200, service.negotiate(header, hashes));
     },
     [`POST ${API_PREFIX}/deployments`]: async (req, res, url) => {
       expectContentType(req, PACK_CONTENT_TYPE);
-      const result = await service.deploy(req, {
+      const result = await service.deploy(decodedRequestBody(req, service.limits.maxBodyBytes), {
         ifMatch: parseIfMatch(req),
         dryRun: url.searchParams.get("dry_run") === "1",
       });
       sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
     },
+  };
+
+  const sendAgent = (res: ServerResponse, rawName: string): void => {
+    let name: string;
+    try {
+      name = decodeURIComponent(rawName);
+    } catch {
+      throw new CaxtonError("E_BAD_REQUEST", "malformed agent name in the URL");
+    }
+    const live = service.liveView();
+    const agent = live?.byName.get(name);
+    if (!live || !agent)
+      throw new CaxtonError("E_NOT_FOUND", `no agent named ${JSON.stringify(name)} is live`);
+    sendJson(res, 200, {
+      deployment_id: live.deployment_id,
+      checksum: live.checksum,
+      path: agent.path,
+      file_checksum: agent.checksum,
+      config: agent.config,
+    });
   };
 
   return createServer((req, res) => {
@@ -74,10 +116,14 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
     }
     const key = `${req.method} ${url.pathname}`;
     const objectMatch = /^\/api\/v1\/objects\/([0-9a-f]{64})$/.exec(url.pathname);
+    const agentMatch = /^\/api\/v1\/agents\/([^/]{1,200})$/.exec(url.pathname);
     const handler: Handler | undefined =
       routes[key] ??
       (req.method === "GET" && objectMatch?.[1]
         ? (_q, r) => sendObject(r, service.readObject(objectMatch[1] as string))
+        : undefined) ??
+      (req.method === "GET" && agentMatch?.[1]
+        ? (_q, r) => sendAgent(r, agentMatch[1] as string)
         : undefined);
     const run = async (): Promise<void> => {
       if (!handler) {
@@ -109,15 +155,13 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
   });
 }
 
+/** zstd-compressed when the request says Accept-Encoding: zstd (request-body.ts), error bodies included. */
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = Buffer.from(JSON.stringify(value));
-  res.writeHead(status, { "Content-Type": "application/json", "Content-Length": body.length });
-  res.end(body);
+  sendBody(res, status, "application/json", Buffer.from(JSON.stringify(value)));
 }
 
 function sendObject(res: ServerResponse, bytes: Buffer): void {
-  res.writeHead(200, { "Content-Type": "application/octet-stream", "Content-Length": bytes.length });
-  res.end(bytes);
+  sendBody(res, 200, "application/octet-stream", bytes);
 }
 
 function parseJson(body: Buffer): unknown {
@@ -141,25 +185,6 @@ function parseIfMatch(req: IncomingMessage): string | null {
   const m = /^"([0-9a-f]{64})"$/.exec(value.trim());
   if (!m?.[1]) throw new CaxtonError("E_BAD_REQUEST", 'If-Match must be a quoted SHA-256: "<64 hex digits>"');
   return m[1];
-}
-
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw tooLarge(limit);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    parts.push(chunk);
-  }
-  return Buffer.concat(parts);
-}
-
-function tooLarge(limit: number): CaxtonError {
-  return new CaxtonError("E_TOO_LARGE", `request body exceeds the limit of ${limit} bytes`, {
-    detail: { limit: "max_body_bytes", value: limit },
-  });
 }
 
 function clampInt(value: string | null, min: number, max: number, fallback: number): number {

@@ -53,6 +53,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     service,
     close: () =>
       new Promise<void>((resolve) => {
+        service.events.closeAll();
         server.close(() => {
           service.close();
           resolve();

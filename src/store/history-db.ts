@@ -80,6 +80,7 @@ export class HistoryDb {
         `INSERT INTO txlog (time, txid, deployment_id, event, detail) VALUES (?, ?, ?, ?, ?)`,
       ),
       logTail: this.db.prepare(`SELECT * FROM txlog ORDER BY seq DESC LIMIT ?`),
+      after: this.db.prepare(`SELECT * FROM txlog WHERE event = ? AND seq > ? ORDER BY seq LIMIT ?`),
     };
   }
 
@@ -103,14 +104,20 @@ export class HistoryDb {
     return this.stmts.list.all(limit) as DeploymentRow[];
   }
 
-  log(txid: string, deploymentId: number | null, event: string, detail?: unknown): void {
-    this.stmts.log.run(
+  /** Appends to the transaction log; returns the entry's sequence number. */
+  log(txid: string, deploymentId: number | null, event: string, detail?: unknown): number {
+    return Number(this.stmts.log.run(
       new Date().toISOString(),
       txid,
       deploymentId,
       event,
       detail === undefined ? null : JSON.stringify(detail),
-    );
+    ).lastInsertRowid);
+  }
+
+  /** Log entries of one kind after a sequence number, oldest first (for resuming event streams). */
+  entriesAfter(event: string, seq: number, limit: number): TxLogRow[] {
+    return this.stmts.after.all(event, seq, limit) as TxLogRow[];
   }
 
   logTail(limit: number): TxLogRow[] {

@@ -1,0 +1,63 @@
+/** `caxton validate [DIR] [--json]`: the server's checks, locally and offline. */
+import { readFileSync } from "node:fs";
+import { isConfigPath, validateWorkspace, formatDiagnostic } from "../../config/validate-workspace.js";
+import { LocalState } from "../../client/local-state.js";
+import { scanWorkspace } from "../../workspace/scan-workspace.js";
+import { formatMs } from "../format-bytes.js";
+import { parseCommandArgs } from "../parse-args.js";
+import { resolveWorkspace } from "../resolve-target.js";
+import { style } from "../style.js";
+
+const USAGE = `usage: caxton validate [DIR] [--json]
+
+Runs every check the server runs (agent files, tools/mcp_servers.toml, caxton.toml, cross-file rules) on
+the workspace DIR, offline. Exit 1 when there is an error; warnings never fail.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } }, USAGE);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const t0 = performance.now();
+  const workspace = resolveWorkspace(positionals[0]);
+  const state = LocalState.open();
+  let scan;
+  try {
+    scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
+  } finally {
+    state.close();
+  }
+  const files = [...scan.files.values()]
+    .filter((f) => isConfigPath(f.path))
+    .map((f) => ({ path: f.path, content: readFileSync(f.absPath) }));
+  const diagnostics = validateWorkspace(files);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  const warnings = diagnostics.filter((d) => d.severity === "warning");
+  if (values.json) {
+    process.stdout.write(
+      `${JSON.stringify({ valid: errors.length === 0, files: files.length, errors, warnings }, null, 2)}\n`,
+    );
+    return errors.length > 0 ? 1 : 0;
+  }
+  const s = style(process.stdout);
+  for (const d of diagnostics) {
+    process.stdout.write(
+      `${formatDiagnostic(d)
+        .replace(": error: ", `: ${s.red("error")}: `)
+        .replace(": warning: ", `: ${s.yellow("warning")}: `)}\n`,
+    );
+  }
+  const took = formatMs(performance.now() - t0);
+  if (errors.length > 0) {
+    process.stdout.write(
+      `${s.red("✗")} ${errors.length} error(s), ${warnings.length} warning(s) in ${files.length} configuration files (${took})\n`,
+    );
+    return 1;
+  }
+  process.stdout.write(
+    `${s.green("✓")} ${files.length} configuration files valid${warnings.length ? `, ${warnings.length} warning(s)` : ""} (${took})\n`,
+  );
+  return 0;
+}
