@@ -1,0 +1,173 @@
+/**
+ * The live configuration API and event stream follow each deploy; several broken files are all reported
+ * in one deploy and nothing is applied; `caxton validate` and `caxton agents` work through the real CLI.
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  cleanup,
+  runCli,
+  startServerProcess,
+  tempDir,
+  type ServerProcess,
+} from "../support/caxton-process.js";
+
+interface SseEvent {
+  id: string;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Opens the event stream and collects events until `count` arrived (or the timeout). */
+function collectEvents(url: string, count: number, lastEventId?: string): Promise<SseEvent[]> {
+  return new Promise((resolve, reject) => {
+    const events: SseEvent[] = [];
+    const req = request(
+      `${url}/api/v1/events`,
+      { headers: lastEventId ? { "Last-Event-ID": lastEventId } : {} },
+      (res) => {
+        let buffer = "";
+        res.on("data", (chunk: Buffer) => {
+          buffer += chunk.toString();
+          let cut: number;
+          while ((cut = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, cut);
+            buffer = buffer.slice(cut + 2);
+            const fields = Object.fromEntries(
+              block
+                .split("\n")
+                .filter((l) => /^(id|event|data): /.test(l))
+                .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
+            );
+            if (fields.data) {
+              events.push({
+                id: fields.id ?? "",
+                event: fields.event ?? "",
+                data: JSON.parse(fields.data) as Record<string, unknown>,
+              });
+              if (events.length >= count) {
+                req.destroy();
+                resolve(events);
+              }
+            }
+          }
+        });
+      },
+    );
+    req.on("error", (err) => (events.length >= count ? undefined : reject(err)));
+    req.end();
+    setTimeout(() => {
+      req.destroy();
+      resolve(events);
+    }, 10_000).unref();
+  });
+}
+
+describe("live configuration API", () => {
+  let root: string;
+  let ws: string;
+  let server: ServerProcess;
+  let env: Record<string, string>;
+  before(async () => {
+    root = tempDir();
+    ws = join(root, "ws");
+    env = { CAXTON_STATE_DIR: join(root, "state") };
+    assert.equal((await runCli(["init", ws])).code, 0);
+    server = await startServerProcess(join(root, "data"));
+  });
+  after(async () => {
+    await server.stop();
+    cleanup(root);
+  });
+  const deploy = () => runCli(["deploy", ws, "--server", server.url, "--json"], env);
+
+  test("agents, one agent with defaults, and the deployment follow each deploy, with events", async () => {
+    const firstEvents = collectEvents(server.url, 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal((await deploy()).code, 0);
+    const list = (await (await fetch(`${server.url}/api/v1/agents`)).json()) as {
+      deployment_id: number;
+      agents: { name: string; version: string; path: string; capabilities: string[]; tools: string[] }[];
+    };
+    assert.deepEqual(
+      list.agents.map((a) => a.name),
+      ["code-reviewer", "coordinator", "researcher"],
+    );
+    const one = (await (await fetch(`${server.url}/api/v1/agents/code-reviewer`)).json()) as {
+      config: { conversation: { max_turns: number; timeout_seconds: number }; memory: { scope: string } };
+    };
+    assert.deepEqual(one.config.conversation, { max_turns: 50, timeout_seconds: 300 }, "defaults filled in");
+    assert.equal(one.config.memory.scope, "agent");
+    assert.equal((await fetch(`${server.url}/api/v1/agents/nobody`)).status, 404);
+
+    const path = join(ws, "agents/coordinator.toml");
+    writeFileSync(path, readFileSync(path, "utf8").replace('version = "1.0.0"', 'version = "2.0.0"'));
+    assert.equal((await deploy()).code, 0);
+    const dep = (await (await fetch(`${server.url}/api/v1/deployment`)).json()) as {
+      deployment_id: number;
+      modified: number;
+    };
+    assert.equal(dep.modified, 1);
+    const coordinator = (await (await fetch(`${server.url}/api/v1/agents/coordinator`)).json()) as {
+      deployment_id: number;
+      config: { version: string };
+    };
+    assert.equal(coordinator.config.version, "2.0.0");
+    assert.equal(coordinator.deployment_id, dep.deployment_id);
+
+    const events = await firstEvents;
+    assert.deepEqual(
+      events.map((e) => e.event),
+      ["deployment.applied", "deployment.applied"],
+    );
+    assert.deepEqual(events[1]?.data.changed_agents, ["coordinator"]);
+
+    // a reconnecting client resumes after the last id it saw
+    const rollback = await runCli(["rollback", "--server", server.url], env, ws);
+    assert.equal(rollback.code, 0, rollback.stderr);
+    const resumed = await collectEvents(server.url, 2, events[0]?.id);
+    assert.deepEqual(
+      resumed.map((e) => e.event),
+      ["deployment.applied", "deployment.rolled_back"],
+    );
+    assert.equal(resumed[0]?.id, events[1]?.id);
+    assert.deepEqual(resumed[1]?.data.changed_agents, ["coordinator"]);
+    const agents = await runCli(["agents", "--server", server.url, "--json"]);
+    const live = agents.json() as { agents: { name: string; version: string }[] };
+    assert.equal(live.agents.find((a) => a.name === "coordinator")?.version, "1.0.0");
+  });
+
+  test("every error of several broken files is reported in one go, nothing applied", async () => {
+    const before = await (await fetch(`${server.url}/api/v1/deployment`)).json();
+    writeFileSync(join(ws, "agents/one.toml"), 'name = "one"\nversion = "1.0"\n');
+    writeFileSync(join(ws, "agents/two.toml"), "name = [\n");
+    writeFileSync(
+      join(ws, "agents/three.toml"),
+      'name = "coordinator"\nversion = "1.0.0"\ncapabilities = []\nsystem_prompt = ""\nuser_prompt_template = ""\n[tools]\navailable = ["mcp__nowhere__x"]\n',
+    );
+    const v = await runCli(["validate", ws, "--json"]);
+    assert.equal(v.code, 1);
+    const report = v.json() as { errors: { path: string; line: number; column: number; code: string }[] };
+    const paths = new Set(report.errors.map((e) => e.path));
+    assert.deepEqual([...paths].sort(), [
+      "agents/coordinator.toml",
+      "agents/one.toml",
+      "agents/three.toml",
+      "agents/two.toml",
+    ]);
+    assert.ok(report.errors.some((e) => e.code === "E_DUPLICATE_AGENT"));
+    assert.ok(report.errors.some((e) => e.code === "E_UNKNOWN_MCP_SERVER" && e.line === 7));
+    const r = await deploy();
+    assert.equal(r.code, 1);
+    const out = r.json() as { errors: unknown[]; round_trips?: number };
+    assert.equal(out.errors.length, report.errors.length, "deploy reports the same problems as validate");
+    assert.deepEqual(await (await fetch(`${server.url}/api/v1/deployment`)).json(), before);
+    for (const f of ["one", "two", "three"]) rmSync(join(ws, `agents/${f}.toml`));
+    const ok = await runCli(["validate", ws]);
+    assert.equal(ok.code, 0);
+    assert.match(ok.stdout, /configuration files valid/);
+  });
+});
