@@ -42,6 +42,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "what a deploy would change, with diffs",
     load: async () => (await import("./commands/diff.js")).run,
   },
+  token: {
+    summary: "create a bearer token for the server",
+    load: async () => (await import("./commands/token.js")).run,
+  },
   serve: {
     summary: "run the deployment server",
     load: async () => (await import("./commands/serve.js")).run,

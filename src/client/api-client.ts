@@ -2,11 +2,19 @@
  * HTTP client for the deploy API. One keep-alive connection per client, so the round trips of a deploy
  * share one TCP handshake. Counts round trips and the bytes that crossed the socket (headers included),
  * which `deploy --json` reports.
+ *
+ * Every body with content is zstd-compressed (Content-Encoding: zstd), and every request says
+ * Accept-Encoding: zstd. Streamed bodies (packs) are compressed as they are generated, 128 KiB at a time:
+ * the pack is never held whole. So the byte counts are what crossed the wire after compression.
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
 import type { Socket } from "node:net";
-import { CaxtonError } from "../errors/caxton-error.js";
+import { pipeline, Readable } from "node:stream";
+import { createZstdCompressStream } from "../compression/zstd-compress-stream.js";
+import { zstdCompressSync } from "../compression/zstd-compress-sync.js";
+import { zstdDecompressSync } from "../compression/zstd-decompress-sync.js";
+import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { isErrorCode } from "../errors/error-codes.js";
 import {
   API_PREFIX,
@@ -34,6 +42,12 @@ interface RawResponse {
 }
 
 type Body = Buffer | AsyncIterable<Buffer> | null;
+
+/**
+ * A response body may decode to at most this much. Responses are JSON (the largest, a manifest of a million
+ * files, is ~100 MB) or one object for `caxton diff`; this only stops a hostile server's bomb early.
+ */
+const MAX_RESPONSE_BYTES = 1024 ** 3;
 
 export class ApiClient {
   readonly stats: WireStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
@@ -152,6 +166,14 @@ export class ApiClient {
         sentAtStart = socket.bytesWritten;
         receivedAtStart = socket.bytesRead;
       };
+      const wireBody = body instanceof Buffer && body.length > 0 ? zstdCompressSync(body) : body;
+      const wireHeaders: Record<string, string> = { ...headers, "Accept-Encoding": "zstd" };
+      if (wireBody instanceof Buffer) wireHeaders["Content-Length"] = String(wireBody.length);
+      if (wireBody !== null && !(wireBody instanceof Buffer && wireBody.length === 0)) {
+        wireHeaders["Content-Encoding"] = "zstd";
+      }
+      // an error of the body's own (a file changed while it was read) is the deploy's error, not the socket's
+      let bodyError: unknown;
       const req = http.request(
         {
           protocol: this.base.protocol,
@@ -160,14 +182,18 @@ export class ApiClient {
           method,
           path,
           agent: this.agent,
-          headers: body instanceof Buffer ? { ...headers, "Content-Length": String(body.length) } : headers,
+          headers: wireHeaders,
         },
         (res) => {
           const parts: Buffer[] = [];
           res.on("data", (c: Buffer) => parts.push(c));
           res.on("end", () => {
             account();
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts) });
+            try {
+              resolve({ status: res.statusCode ?? 0, body: decodeResponse(res, Buffer.concat(parts)) });
+            } catch (err) {
+              reject(err);
+            }
           });
           res.on("error", reject);
         },
@@ -179,6 +205,10 @@ export class ApiClient {
       });
       req.on("error", (err: NodeJS.ErrnoException) => {
         account();
+        if (isCaxtonError(bodyError)) {
+          reject(bodyError);
+          return;
+        }
         reject(
           ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN"].includes(
             err.code ?? "",
@@ -189,10 +219,43 @@ export class ApiClient {
               }),
         );
       });
-      if (body === null) req.end();
-      else if (body instanceof Buffer) req.end(body);
+      if (wireBody === null) req.end();
+      else if (wireBody instanceof Buffer) req.end(wireBody);
       else
-        void pipeBody(body as AsyncIterable<Buffer>, req).catch((err: unknown) => req.destroy(err as Error));
+        void pipeBody(zstdStream(wireBody as AsyncIterable<Buffer>), req).catch((err: unknown) => {
+          bodyError = err;
+          req.destroy(err as Error);
+        });
+    });
+  }
+}
+
+/**
+ * The body compressed as it is produced: the generator is pulled only as fast as the socket drains (one
+ * item buffered ahead), and zstd holds its 2 MiB window plus one 128 KiB output chunk.
+ */
+function zstdStream(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+  return pipeline(
+    Readable.from(body, { objectMode: true, highWaterMark: 1 }),
+    createZstdCompressStream(),
+    () => {}, // errors reach the consumer through the returned stream
+  );
+}
+
+function decodeResponse(res: http.IncomingMessage, body: Buffer): Buffer {
+  const encoding = (res.headers["content-encoding"] ?? "identity").trim().toLowerCase();
+  if (encoding === "identity" || body.length === 0) return body;
+  if (encoding !== "zstd") {
+    throw new CaxtonError(
+      "E_PROTOCOL",
+      `the server answered with an unsupported Content-Encoding ${encoding}`,
+    );
+  }
+  try {
+    return zstdDecompressSync(body, { maxOutputBytes: MAX_RESPONSE_BYTES });
+  } catch (err) {
+    throw new CaxtonError("E_PROTOCOL", `the server's zstd answer could not be decoded: ${String(err)}`, {
+      cause: err,
     });
   }
 }

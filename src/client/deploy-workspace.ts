@@ -20,6 +20,8 @@ import { gitInfo } from "./git-info.js";
 import { ApiClient, type WireStats } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
 import { packStream, type PackObject } from "./pack-stream.js";
+import { BlobCache } from "./blob-cache.js";
+import { DeltaPlanner, type SentAs } from "./choose-delta.js";
 
 export type DeployProgress =
   | ScanProgress
@@ -36,13 +38,17 @@ export interface DeployRequest {
   deployedBy?: string;
   message?: string;
   onProgress?: (p: DeployProgress) => void;
+  /** the local cache of delta bases (default: $CAXTON_STATE_DIR/blobs); null sends everything whole */
+  blobCache?: BlobCache | null;
 }
 
 export interface FilePlan {
   path: string;
   op: "added" | "modified" | "deleted";
-  /** content bytes this deploy sends for the file: 0 when the server already holds the content */
+  /** content bytes this deploy sends for the file (a delta's size): 0 when the server already holds it */
   bytes: number;
+  /** how the content travelled: whole, as a delta against the server's version, or not at all */
+  sent: SentAs;
 }
 
 export interface DeployOutcome {
@@ -90,6 +96,11 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
   let sentObjects = 0;
   let sentContentBytes = 0;
   const sentHashes = new Set<string>();
+  const deltas = new DeltaPlanner(
+    req.blobCache === undefined ? new BlobCache() : req.blobCache,
+    () => (last ? req.state.deployedFiles(last.id) : new Map()),
+    scan,
+  );
 
   const send = async (objects: PackObject[], ifMatch: string | null): Promise<DeployResult> => {
     transferStart = performance.now();
@@ -109,7 +120,10 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
           });
         }
       : undefined;
-    return api.deploy(packStream(header, objects, onBytes), { ifMatch, dryRun });
+    return api.deploy(packStream(header, deltas.plan(objects), onBytes, deltas.packOptions), {
+      ifMatch,
+      dryRun,
+    });
   };
 
   /** Sends, and when the server reports missing objects, sends those once more. */
@@ -117,8 +131,11 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     try {
       return await send(objects, ifMatch);
     } catch (err) {
+      // a delta the server could not rebuild: the same objects again, all whole (once)
+      if (isCaxtonError(err) && deltas.retryWholeAfter(err)) return sendWithRetry(objects, ifMatch);
       if (!isCaxtonError(err) || err.code !== "E_MISSING_OBJECTS") throw err;
       const missing = (err.detail?.missing as string[] | undefined) ?? [];
+      deltas.refuse(missing); // e.g. a delta whose base the server lacks: whole this time
       return send(objectsFor(missing, tree, scan), ifMatch);
     }
   };
@@ -170,13 +187,14 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
         scan.manifest,
         objectSet(tree, scan.manifest),
       );
+      deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
     }
     return {
       result,
       wire: { ...api.stats },
       sentObjects,
-      sentContentBytes,
-      files: planFiles(result, scan, sentHashes),
+      sentContentBytes: sentContentBytes - deltas.savedBytes,
+      files: planFiles(result, scan, sentHashes, deltas),
       phases: {
         discovery_ms: round(discoveryMs),
         validation_ms: round(validationMs + result.validation_ms),
@@ -240,15 +258,21 @@ function objectsFor(hashes: readonly string[], tree: MerkleTree, scan: ScanResul
   return out;
 }
 
-function planFiles(result: DeployResult, scan: ScanResult, sent: Set<string>): FilePlan[] {
-  const bytes = (path: string): number => {
+function planFiles(
+  result: DeployResult,
+  scan: ScanResult,
+  sent: Set<string>,
+  deltas: DeltaPlanner,
+): FilePlan[] {
+  const file = (path: string): Pick<FilePlan, "bytes" | "sent"> => {
     const f = scan.files.get(path);
-    return f && sent.has(f.hash) ? f.size : 0;
+    if (!f || !sent.has(f.hash)) return { bytes: 0, sent: "none" };
+    return { bytes: deltas.bytesSent(f.hash, f.size), sent: deltas.sentAs(f.hash) };
   };
   return [
-    ...result.added.map((path) => ({ path, op: "added" as const, bytes: bytes(path) })),
-    ...result.modified.map((path) => ({ path, op: "modified" as const, bytes: bytes(path) })),
-    ...result.deleted.map((path) => ({ path, op: "deleted" as const, bytes: 0 })),
+    ...result.added.map((path) => ({ path, op: "added" as const, ...file(path) })),
+    ...result.modified.map((path) => ({ path, op: "modified" as const, ...file(path) })),
+    ...result.deleted.map((path) => ({ path, op: "deleted" as const, bytes: 0, sent: "none" as const })),
   ];
 }
 

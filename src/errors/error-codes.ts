@@ -26,6 +26,17 @@ export const ERROR_CODES = {
   },
   // validation (deployment rejected, nothing applied)
   E_VALIDATION: { http: 422, exit: 1, hint: "fix the errors above and deploy again; nothing was applied" },
+  E_CONFLICT: {
+    http: 409,
+    exit: 1,
+    hint: "someone else changed these files since your last deploy: pull their change, or deploy with --force to overwrite it",
+  },
+  // access
+  E_UNAUTHORIZED: {
+    http: 401,
+    exit: 3,
+    hint: "pass the server's token with --token, $CAXTON_TOKEN or --token-file",
+  },
   // protocol and integrity
   E_BAD_REQUEST: { http: 400, exit: 3, hint: undefined },
   E_CHECKSUM_MISMATCH: { http: 422, exit: 3, hint: "the content changed while it was sent; deploy again" },

@@ -62,6 +62,8 @@ export interface DeployOptions {
   /** the root the client based its change on (If-Match); "none" when it expects no deployment yet */
   ifMatch: string | null;
   dryRun: boolean;
+  /** deploy even when files this client changes were changed on the server by someone else meanwhile */
+  force?: boolean;
 }
 
 export class DeployService {
@@ -194,6 +196,19 @@ export class DeployService {
       );
     }
     const before = current ? this.manifestOf(current.checksum) : new Map<string, string>();
+    if (header.base && current && header.base !== current.checksum && !options.force) {
+      const conflicts = this.findConflicts(header.base, before, manifest);
+      if (conflicts.length > 0) {
+        this.history.log(txid, null, "conflict", { root: header.root, files: conflicts.length });
+        const [first] = conflicts;
+        const more = conflicts.length > 1 ? ` (and ${conflicts.length - 1} more file(s))` : "";
+        throw new CaxtonError(
+          "E_CONFLICT",
+          `${first?.path} was changed on the server by ${first?.changed_by ?? "another deploy"} at ${first?.time} (deployment #${first?.deployment_id}) since your last deploy${more}; nothing was applied`,
+          { detail: { conflicts } },
+        );
+      }
+    }
     const diff = diffManifests(before, manifest);
     const result: DeployResult = {
       ...emptyResult(header.root, current?.checksum ?? null, timestamp, options.dryRun),
@@ -411,6 +426,53 @@ export class DeployService {
       },
       hasBlob: (hash) => pack.files.has(hash) || this.objects.has(hash),
     };
+  }
+
+  /**
+   * Caxton ADR-0045: the files this deploy changes relative to its base that someone else changed on the
+   * server since that base, differently. Each names the newest deployment that changed it. A base that was
+   * pruned from history cannot be compared; the deploy then proceeds (the client's tree wins, as without a
+   * base).
+   */
+  private findConflicts(
+    base: string,
+    live: Map<string, string>,
+    next: Map<string, string>,
+  ): { path: string; changed_by: string | null; time: string; deployment_id: number }[] {
+    let baseManifest: Map<string, string>;
+    try {
+      baseManifest = this.manifestOf(base);
+    } catch {
+      return [];
+    }
+    const changed = (a: Map<string, string>, b: Map<string, string>, path: string): boolean =>
+      a.get(path) !== b.get(path);
+    const paths = new Set([...baseManifest.keys(), ...live.keys(), ...next.keys()]);
+    const conflicting = [...paths].filter(
+      (p) => changed(baseManifest, next, p) && changed(baseManifest, live, p) && changed(live, next, p),
+    );
+    if (conflicting.length === 0) return [];
+    // who changed each: walk back from the live deployment to the base, newest first (bounded)
+    const rows = this.history.committed(64);
+    const blame = new Map<string, DeploymentRow>();
+    for (let i = 0; i < rows.length - 1 && blame.size < conflicting.length; i++) {
+      const row = rows[i] as DeploymentRow;
+      if (row.root === base) break;
+      let now: Map<string, string>;
+      let prev: Map<string, string>;
+      try {
+        now = this.manifestOf(row.root);
+        prev = this.manifestOf((rows[i + 1] as DeploymentRow).root);
+      } catch {
+        break;
+      }
+      for (const p of conflicting) if (!blame.has(p) && changed(prev, now, p)) blame.set(p, row);
+    }
+    const fallback = rows[0] as DeploymentRow;
+    return conflicting.sort().map((path) => {
+      const row = blame.get(path) ?? fallback;
+      return { path, changed_by: row.deployed_by, time: row.created_at, deployment_id: row.id };
+    });
   }
 
   /** Config files of a manifest for the parse cache: content is loaded only for checksums it has not seen. */

@@ -3,7 +3,8 @@
  * error table in errors/. Request bodies are streamed (packs) or read with a hard size limit (negotiation),
  * decoded from zstd when so encoded; responses are zstd when the client accepts it (request-body.ts).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import { authenticate } from "./authenticate.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { API_PREFIX, RollbackRequestSchema } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
@@ -16,10 +17,16 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<
 
 export interface HttpServerOptions {
   service: DeployService;
+  /** SHA-256 of the bearer token every call but /health needs; null: no authentication (loopback only) */
+  tokenDigest?: Buffer | null;
   log?: (line: string) => void;
 }
 
-export function createHttpServer({ service, log = () => {} }: HttpServerOptions): Server {
+export function createRequestHandler({
+  service,
+  log = () => {},
+  tokenDigest = null,
+}: HttpServerOptions): RequestListener {
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
     [`GET ${API_PREFIX}/deployment`]: (_req, res) => {
@@ -81,6 +88,7 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
       const result = await service.deploy(decodedRequestBody(req, service.limits.maxBodyBytes), {
         ifMatch: parseIfMatch(req),
         dryRun: url.searchParams.get("dry_run") === "1",
+        force: url.searchParams.get("force") === "1",
       });
       sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
     },
@@ -106,7 +114,7 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
     });
   };
 
-  return createServer((req, res) => {
+  return (req, res) => {
     const started = performance.now();
     let url: URL;
     try {
@@ -132,6 +140,7 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
           ? new CaxtonError("E_METHOD", `${req.method} is not allowed on ${url.pathname}`)
           : new CaxtonError("E_NOT_FOUND", `no such endpoint: ${url.pathname}`);
       }
+      if (url.pathname !== "/health") authenticate(req, tokenDigest);
       await handler(req, res, url);
     };
     run()
@@ -152,7 +161,7 @@ export function createHttpServer({ service, log = () => {} }: HttpServerOptions)
       .finally(() => {
         log(`${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
       });
-  });
+  };
 }
 
 /** zstd-compressed when the request says Accept-Encoding: zstd (request-body.ts), error bodies included. */

@@ -2,11 +2,23 @@
  * Receives a pack stream into a transaction's temp dir. Each object is written as it arrives and hashed on
  * the way; an object whose bytes do not hash to its name is rejected. Small objects (trees, TOML files) are
  * also kept in memory, up to a budget, because resolution and validation read them right away.
+ *
+ * Delta frames (0x02) are rebuilt against their base: from the store, or from an object earlier in this pack.
+ * Memory: a delta's payload is buffered (a delta is only accepted when base and target pass isDeltaEligible,
+ * so ≤ 32 MiB each, and the payload is at most the target's size), then the base is read and applyDelta runs;
+ * peak ≈ base + payload + 2 × target ≈ 130 MB at the 32 MiB limit. Whole objects of any size stream to disk.
+ * A delta whose base is missing or not eligible is skipped, not fatal: its object is then missing, so the
+ * deploy answers 409 E_MISSING_OBJECTS naming it (detail.unapplied_deltas says why) and the client sends it
+ * whole in one more round trip, while everything else that arrived is kept. A delta that does not rebuild its
+ * object (corrupt, or a base whose content differs) is rejected like a whole object with wrong bytes.
  */
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { CaxtonError } from "../errors/caxton-error.js";
+import { applyDelta } from "../delta/apply-delta.js";
+import { DELTA_MAX_BYTES } from "../delta/delta-limits.js";
+import { isDeltaEligible } from "../delta/is-delta-eligible.js";
+import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { PackDecoder, type PackLimits } from "../protocol/pack-decoder.js";
 
 export interface ReceivedPack {
@@ -16,12 +28,45 @@ export interface ReceivedPack {
   /** hash → bytes, for small objects */
   small: Map<string, Buffer>;
   bytes: number;
+  /** delta frames that were skipped (their objects count as missing), at most MAX_UNAPPLIED listed */
+  unappliedDeltas: UnappliedDelta[];
+  /** objects that arrived as deltas and were rebuilt */
+  deltas: number;
+}
+
+export interface UnappliedDelta {
+  object: string;
+  base: string;
+  reason: "base-missing" | "not-eligible";
+}
+
+/** Where delta bases come from besides the pack itself (the object store). */
+export interface BaseSource {
+  has(hash: string): boolean;
+  pathOf(hash: string): string;
 }
 
 export interface ReceiveOptions extends PackLimits {
   smallObjectBytes: number;
   memoryBudgetBytes: number;
+  bases?: BaseSource;
 }
+
+const MAX_UNAPPLIED = 10_000;
+
+type Receiving =
+  | {
+      kind: "whole";
+      hash: string;
+      size: number;
+      fd: number;
+      file: string;
+      digest: ReturnType<typeof createHash>;
+      parts: Buffer[] | null;
+      written: number;
+    }
+  /** a delta: its payload in memory, or `basePath` null when it is skipped (payload discarded) */
+  | { kind: "delta"; hash: string; size: number; base: string; basePath: string | null; parts: Buffer[] };
 
 export async function receivePack(
   body: AsyncIterable<Buffer>,
@@ -30,21 +75,22 @@ export async function receivePack(
 ): Promise<ReceivedPack> {
   mkdirSync(dir, { recursive: true });
   const decoder = new PackDecoder(options);
-  const result: ReceivedPack = { header: undefined, files: new Map(), small: new Map(), bytes: 0 };
+  const result: ReceivedPack = {
+    header: undefined,
+    files: new Map(),
+    small: new Map(),
+    bytes: 0,
+    unappliedDeltas: [],
+    deltas: 0,
+  };
   let memory = 0;
-  let current: {
-    hash: string;
-    size: number;
-    fd: number;
-    file: string;
-    digest: ReturnType<typeof createHash>;
-    parts: Buffer[] | null;
-    written: number;
-  } | null = null;
+  let current: Receiving | null = null;
   const closeCurrent = (): void => {
-    if (current) closeSync(current.fd);
+    if (current?.kind === "whole") closeSync(current.fd);
     current = null;
   };
+  const keepSmall = (size: number): boolean =>
+    size <= options.smallObjectBytes && memory + size <= options.memoryBudgetBytes;
   try {
     for await (const chunk of body) {
       result.bytes += chunk.length;
@@ -55,11 +101,22 @@ export async function receivePack(
             break;
           case "object": {
             if (ev.base !== null) {
-              throw new CaxtonError("E_UNSUPPORTED", "delta frames are not supported by this server");
+              const basePath = result.files.get(ev.base) ?? deltaBasePath(ev.base, options.bases);
+              const baseSize = basePath === null ? -1 : sizeOf(basePath);
+              const eligible =
+                basePath !== null && isDeltaEligible(baseSize, ev.size) && ev.payloadSize <= ev.size;
+              if (!eligible && result.unappliedDeltas.length < MAX_UNAPPLIED) {
+                const reason = basePath === null ? "base-missing" : "not-eligible";
+                result.unappliedDeltas.push({ object: ev.hash, base: ev.base, reason });
+              }
+              const { hash, size, base } = ev;
+              current = { kind: "delta", hash, size, base, basePath: eligible ? basePath : null, parts: [] };
+              break;
             }
             const file = join(dir, `${ev.hash}.${result.files.size}`);
-            const keep = ev.size <= options.smallObjectBytes && memory + ev.size <= options.memoryBudgetBytes;
+            const keep = keepSmall(ev.size);
             current = {
+              kind: "whole",
               hash: ev.hash,
               size: ev.size,
               fd: openSync(file, "wx", 0o644),
@@ -72,6 +129,10 @@ export async function receivePack(
           }
           case "data": {
             if (!current) throw new CaxtonError("E_BAD_REQUEST", "malformed pack: data outside an object");
+            if (current.kind === "delta") {
+              if (current.basePath !== null) current.parts.push(Buffer.from(ev.chunk));
+              break;
+            }
             writeSync(current.fd, ev.chunk);
             current.digest.update(ev.chunk);
             current.written += ev.chunk.length;
@@ -81,6 +142,27 @@ export async function receivePack(
           case "object-end": {
             if (!current)
               throw new CaxtonError("E_BAD_REQUEST", "malformed pack: object end outside an object");
+            if (current.kind === "delta") {
+              const delta = current;
+              current = null;
+              if (delta.basePath === null) break; // skipped: the object stays missing
+              const bytes = rebuild(
+                delta.hash,
+                delta.base,
+                readFileSync(delta.basePath),
+                delta.parts,
+                delta.size,
+              );
+              const file = join(dir, `${delta.hash}.${result.files.size}`);
+              writeFileSync(file, bytes, { flag: "wx", mode: 0o644 });
+              result.files.set(delta.hash, file);
+              result.deltas++;
+              if (keepSmall(bytes.length)) {
+                memory += bytes.length;
+                result.small.set(delta.hash, bytes);
+              }
+              break;
+            }
             const actual = current.digest.digest("hex");
             if (actual !== current.hash) {
               throw new CaxtonError(
@@ -109,4 +191,44 @@ export async function receivePack(
   } finally {
     closeCurrent();
   }
+}
+
+function deltaBasePath(base: string, bases: BaseSource | undefined): string | null {
+  return bases?.has(base) ? bases.pathOf(base) : null;
+}
+
+/** A base file's size, or -1 (not eligible) if it cannot be read. */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * Applies a delta and checks the result's SHA-256 against the frame's hash, as for a whole object. Any
+ * failure is the request's error, marked `detail.delta` so the client knows to send the object whole.
+ */
+function rebuild(hash: string, base: string, baseBytes: Buffer, parts: Buffer[], size: number): Buffer {
+  const describe = `object ${hash} (a delta against ${base})`;
+  let bytes: Buffer;
+  try {
+    bytes = applyDelta(baseBytes, Buffer.concat(parts), size, DELTA_MAX_BYTES);
+  } catch (err) {
+    if (!isCaxtonError(err)) throw err;
+    throw new CaxtonError(err.code, `${describe} could not be rebuilt: ${err.message}`, {
+      ...(err.hint ? { hint: err.hint } : {}),
+      detail: { ...err.detail, object: hash, base, delta: true },
+      cause: err,
+    });
+  }
+  const actual = createHash("sha256").update(bytes).digest("hex");
+  if (actual !== hash) {
+    throw new CaxtonError("E_CHECKSUM_MISMATCH", `${describe} rebuilt to content hashing to ${actual}`, {
+      detail: { expected: hash, actual, object: hash, base, delta: true },
+      hint: "the delta was made against other content than the server's base; send the whole content",
+    });
+  }
+  return bytes;
 }

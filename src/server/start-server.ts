@@ -1,9 +1,15 @@
-/** Starts `caxton serve`: opens (and recovers) the data dir, listens, and shuts down gracefully on SIGTERM. */
+/**
+ * Starts `caxton serve`: opens (and recovers) the data dir, listens over HTTP or HTTPS, authenticates with a
+ * bearer token when one is configured, times out stalled clients, and shuts down gracefully on SIGTERM.
+ */
+import { createServer as createHttp, type Server } from "node:http";
+import { createServer as createHttps } from "node:https";
 import type { AddressInfo } from "node:net";
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { DurabilityPort } from "../store/durable-fs.js";
+import { isLoopback, tokenDigest } from "./authenticate.js";
 import { DEFAULT_LIMITS, DeployService, type ServerLimits } from "./deploy-service.js";
-import { createHttpServer } from "./http-server.js";
+import { createRequestHandler } from "./http-server.js";
 
 export interface StartOptions {
   dataDir: string;
@@ -12,6 +18,11 @@ export interface StartOptions {
   limits?: Partial<ServerLimits>;
   durability?: DurabilityPort;
   log?: (line: string) => void;
+  /** bearer token required on every call but /health */
+  token?: string | null;
+  tls?: { cert: Buffer; key: Buffer } | null;
+  /** a client that sends nothing for this long is disconnected (its upload is discarded) */
+  idleTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -21,14 +32,31 @@ export interface RunningServer {
 }
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
+  if (!options.token && !isLoopback(options.host)) {
+    throw new CaxtonError("E_USAGE", `refusing to listen on ${options.host} without a token`, {
+      hint: "anyone who can reach the port could deploy: create one with `caxton token create FILE` and pass --token-file FILE",
+    });
+  }
   const service = new DeployService(
     options.dataDir,
     { ...DEFAULT_LIMITS, ...options.limits },
     options.durability,
   );
   if (options.log) service.log = options.log;
-  const server = createHttpServer({ service, ...(options.log ? { log: options.log } : {}) });
+  const handler = createRequestHandler({
+    service,
+    tokenDigest: options.token ? tokenDigest(options.token) : null,
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const server: Server = options.tls
+    ? createHttps({ cert: options.tls.cert, key: options.tls.key }, handler)
+    : createHttp(handler);
   server.keepAliveTimeout = 5_000;
+  // a stalled client is cut off; its transaction's temp files are removed, and it never held the deploy lock
+  server.requestTimeout = 0; // large uploads may take long; idleness is what we bound
+  server.headersTimeout = 30_000;
+  const idle = options.idleTimeoutMs ?? 60_000;
+  server.on("connection", (socket) => socket.setTimeout(idle, () => socket.destroy()));
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
       reject(
@@ -49,7 +77,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const address = server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
   return {
-    url: `http://${host}:${address.port}`,
+    url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     service,
     close: () =>
       new Promise<void>((resolve) => {

@@ -77,7 +77,7 @@ export function toJson(o: DeployOutcome) {
       path: f.path,
       operation: f.op,
       bytes: f.bytes,
-      sent: f.bytes > 0 ? "whole" : "none",
+      sent: f.sent,
     })),
     warnings: r.warnings,
     bytes_sent: o.wire.bytesSent,

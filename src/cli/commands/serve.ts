@@ -1,16 +1,29 @@
-/** `caxton serve --data-dir DIR [--listen HOST:PORT]` */
+/** `caxton serve --data-dir DIR [--listen HOST:PORT] …` */
+import { readFileSync } from "node:fs";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { startServer } from "../../server/start-server.js";
 import { faultInjectionFromEnv } from "../../server/fault-injection.js";
+import type { ServerLimits } from "../../server/deploy-service.js";
 import { parseCommandArgs } from "../parse-args.js";
+import { readTokenFile } from "../read-token.js";
 
-const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [--keep N] [--gc-grace SECONDS] [--quiet]
+const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [options]
 
 Runs the deployment server. DIR holds the object store, the history, the transaction log and DIR/current,
-the live configuration as plain files. Default listen address 127.0.0.1:8080; port 0 picks a free port.
-The first line printed is \`listening on http://HOST:PORT\`. --keep N keeps the newest N deployments for
-rollback (default 50); older ones and the content only they used are garbage-collected, except content
-written less than --gc-grace seconds ago (default 3600), which an upload in flight may still need.
+the live configuration as plain files. The first line printed is \`listening on URL\`.
+
+  --listen HOST:PORT      default 127.0.0.1:8080; port 0 picks a free port. A non-loopback address
+                          needs --token-file.
+  --token-file FILE       require \`Authorization: Bearer <token>\` on every call but /health
+                          (create one with \`caxton token create FILE\`)
+  --tls-cert FILE --tls-key FILE   serve HTTPS
+  --keep N                deployments kept for rollback (default 50); older ones are garbage-collected
+  --gc-grace SECONDS      unreferenced content younger than this survives collection (default 3600)
+  --max-file-bytes N      largest file accepted (default 4 GiB)
+  --max-files N           most files in a deployment (default 1,000,000)
+  --max-body-bytes N      largest request body after decompression (default 8 GiB)
+  --idle-timeout SECONDS  disconnect a client that sends nothing for this long (default 60)
+  --quiet                 no request log on stderr
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -22,6 +35,13 @@ export async function run(argv: string[]): Promise<number> {
       quiet: { type: "boolean", short: "q" },
       keep: { type: "string" },
       "gc-grace": { type: "string" },
+      "token-file": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      "max-file-bytes": { type: "string" },
+      "max-files": { type: "string" },
+      "max-body-bytes": { type: "string" },
+      "idle-timeout": { type: "string" },
     },
     USAGE,
   );
@@ -32,14 +52,36 @@ export async function run(argv: string[]): Promise<number> {
   const dataDir = values["data-dir"] ?? process.env.CAXTON_DATA_DIR;
   if (!dataDir) throw new CaxtonError("E_USAGE", "--data-dir is required", { hint: USAGE.split("\n")[0] });
   const { host, port } = parseListen(values.listen ?? "127.0.0.1:8080");
-  const grace = values["gc-grace"] === undefined ? undefined : Number(values["gc-grace"]);
-  if (grace !== undefined && !(grace >= 0)) {
-    throw new CaxtonError("E_USAGE", `--gc-grace takes seconds (>= 0), got ${values["gc-grace"]}`);
+  const number = (flag: string, min: number): number | undefined => {
+    const raw = (values as Record<string, string | boolean | undefined>)[flag];
+    if (raw === undefined) return undefined;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n < min)
+      throw new CaxtonError("E_USAGE", `--${flag} takes a number >= ${min}, got ${String(raw)}`);
+    return n;
+  };
+  const limits: Partial<ServerLimits> = {};
+  const set = <K extends keyof ServerLimits>(key: K, value: number | undefined): void => {
+    if (value !== undefined) limits[key] = value as ServerLimits[K];
+  };
+  set("keepDeployments", number("keep", 1));
+  const grace = number("gc-grace", 0);
+  set("gcGraceMs", grace === undefined ? undefined : grace * 1000);
+  set("maxObjectBytes", number("max-file-bytes", 1));
+  set("maxFiles", number("max-files", 1));
+  set("maxBodyBytes", number("max-body-bytes", 1));
+  const idle = number("idle-timeout", 1);
+  if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) {
+    throw new CaxtonError("E_USAGE", "--tls-cert and --tls-key go together");
   }
-  const keep = values.keep === undefined ? undefined : Number(values.keep);
-  if (keep !== undefined && (!Number.isInteger(keep) || keep < 1)) {
-    throw new CaxtonError("E_USAGE", `--keep takes a positive number of deployments, got ${values.keep}`);
-  }
+  const tls =
+    values["tls-cert"] && values["tls-key"]
+      ? {
+          cert: readOrFail(values["tls-cert"], "--tls-cert"),
+          key: readOrFail(values["tls-key"], "--tls-key"),
+        }
+      : null;
+  const token = values["token-file"] ? readTokenFile(values["token-file"]) : null;
   const log = values.quiet
     ? undefined
     : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
@@ -49,10 +91,10 @@ export async function run(argv: string[]): Promise<number> {
     port,
     ...(log ? { log } : {}),
     durability: faultInjectionFromEnv(process.env),
-    limits: {
-      ...(keep ? { keepDeployments: keep } : {}),
-      ...(grace !== undefined ? { gcGraceMs: grace * 1000 } : {}),
-    },
+    limits,
+    token,
+    tls,
+    ...(idle !== undefined ? { idleTimeoutMs: idle * 1000 } : {}),
   });
   process.stdout.write(`listening on ${server.url}\n`);
   const { recovery } = server.service;
@@ -68,6 +110,14 @@ export async function run(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   return 0;
+}
+
+function readOrFail(path: string, flag: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new CaxtonError("E_USAGE", `${flag}: cannot read ${path}: ${(err as Error).message}`);
+  }
 }
 
 function parseListen(value: string): { host: string; port: number } {

@@ -1,0 +1,39 @@
+/** `caxton token create [FILE]`: a fresh random token (256 bits), written with mode 0600. */
+import { randomBytes } from "node:crypto";
+import { chmodSync, writeFileSync } from "node:fs";
+import { CaxtonError } from "../../errors/caxton-error.js";
+import { parseCommandArgs } from "../parse-args.js";
+
+const USAGE = `usage: caxton token create [FILE] [--force]
+
+Creates a random bearer token. With FILE, writes it there (mode 0600) for \`caxton serve --token-file FILE\`
+and clients' --token-file; without, prints it. Refuses to overwrite FILE unless --force.
+`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { force: { type: "boolean" } }, USAGE);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const [sub, file] = positionals;
+  if (sub !== "create")
+    throw new CaxtonError("E_USAGE", "the only token subcommand is `create`", { hint: USAGE.split("\n")[0] });
+  const token = randomBytes(32).toString("base64url");
+  if (!file) {
+    process.stdout.write(`${token}\n`);
+    return 0;
+  }
+  try {
+    writeFileSync(file, `${token}\n`, { mode: 0o600, flag: values.force ? "w" : "wx" });
+    chmodSync(file, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new CaxtonError(
+      "E_USAGE",
+      `cannot write ${file}: ${code === "EEXIST" ? "it exists (use --force)" : code}`,
+    );
+  }
+  process.stdout.write(`wrote a new token to ${file} (mode 0600)\n`);
+  return 0;
+}

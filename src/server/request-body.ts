@@ -1,0 +1,120 @@
+/**
+ * HTTP body encodings on the server (docs/protocol.md, "Content-Encoding"): request bodies may be zstd
+ * (`Content-Encoding: zstd`) or plain (curl users); anything else is 415. Responses are zstd when the client
+ * says `Accept-Encoding: zstd`. Decoding is bounded: a body that expands past `max_body_bytes` fails with 413
+ * one byte past the limit, after at most one 128 KiB output chunk plus zstd's window (≤ 8 MiB) in memory.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { zstdCompressSync } from "../compression/zstd-compress-sync.js";
+import { zstdDecompressChunks } from "../compression/zstd-decompress-chunks.js";
+import { zstdDecompressSync } from "../compression/zstd-decompress-sync.js";
+import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+
+export type BodyEncoding = "identity" | "zstd";
+
+/** The request's Content-Encoding, or E_UNSUPPORTED (415) for anything but zstd or none. */
+export function requestEncoding(req: IncomingMessage): BodyEncoding {
+  const raw = req.headers["content-encoding"];
+  if (raw === undefined) return "identity";
+  const value = raw.trim().toLowerCase();
+  if (value === "" || value === "identity") return "identity";
+  if (value === "zstd") return "zstd";
+  throw new CaxtonError("E_UNSUPPORTED", `Content-Encoding ${JSON.stringify(raw)} is not supported`, {
+    hint: "send the body zstd-compressed (Content-Encoding: zstd) or without a Content-Encoding",
+    detail: { content_encoding: raw, supported: ["zstd", "identity"] },
+  });
+}
+
+/**
+ * The request body as it is decoded, for streaming consumers (packs). The encoding is checked now, so an
+ * unsupported one fails before anything is read. At most `maxBytes` decoded bytes come out; one more is 413.
+ * Abandoning the iteration leaves the request open (not destroyed), so the server can still answer.
+ */
+export function decodedRequestBody(req: IncomingMessage, maxBytes: number): AsyncIterable<Buffer> {
+  const encoding = requestEncoding(req);
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (encoding === "identity" && declared > maxBytes) throw bodyTooLarge(maxBytes, false);
+  const source = req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>;
+  return encoding === "zstd" ? zstdBody(source, maxBytes) : identityBody(source, maxBytes);
+}
+
+async function* identityBody(source: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > maxBytes) throw bodyTooLarge(maxBytes, false);
+    yield chunk;
+  }
+}
+
+async function* zstdBody(source: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
+  try {
+    yield* zstdDecompressChunks(source, { maxOutputBytes: maxBytes });
+  } catch (err) {
+    throw rewrapLimit(err, maxBytes);
+  }
+}
+
+/** A small body (JSON, negotiation) read whole: at most `limit` bytes on the wire and `limit` decoded. */
+export async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = requestEncoding(req);
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) throw bodyTooLarge(limit, false);
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw bodyTooLarge(limit, false);
+    parts.push(chunk);
+  }
+  const raw = Buffer.concat(parts, size);
+  if (encoding === "identity") return raw;
+  try {
+    return zstdDecompressSync(raw, { maxOutputBytes: limit });
+  } catch (err) {
+    throw rewrapLimit(err, limit);
+  }
+}
+
+/** Whether the client accepts zstd responses: `Accept-Encoding` names zstd with a non-zero q. */
+export function acceptsZstd(req: IncomingMessage): boolean {
+  const header = req.headers["accept-encoding"];
+  if (!header) return false;
+  return header.split(",").some((item) => {
+    const [name, ...params] = item.split(";").map((s) => s.trim().toLowerCase());
+    if (name !== "zstd") return false;
+    const q = params.find((p) => p.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/** Sends `body` with its type, zstd-compressed when the request accepts it and there is content. */
+export function sendBody(res: ServerResponse, status: number, contentType: string, body: Buffer): void {
+  const zstd = body.length > 0 && acceptsZstd(res.req);
+  const payload = zstd ? zstdCompressSync(body) : body;
+  res.writeHead(status, {
+    "Content-Type": contentType,
+    "Content-Length": payload.length,
+    Vary: "Accept-Encoding",
+    ...(zstd ? { "Content-Encoding": "zstd" } : {}),
+  });
+  res.end(payload);
+}
+
+function rewrapLimit(err: unknown, limit: number): unknown {
+  if (isCaxtonError(err) && err.code === "E_TOO_LARGE" && err.detail?.limit === limit) {
+    return bodyTooLarge(limit, true, err);
+  }
+  return err;
+}
+
+function bodyTooLarge(limit: number, decoded: boolean, cause?: unknown): CaxtonError {
+  const what = decoded ? "the request body decompresses to more than" : "the request body exceeds";
+  return new CaxtonError("E_TOO_LARGE", `${what} the server's limit of ${limit} bytes (max_body_bytes)`, {
+    detail: { limit: "max_body_bytes", value: limit },
+    hint: decoded
+      ? "nothing was applied; a body this large is refused (a decompression bomb, or raise the server's limit)"
+      : "nothing was applied; raise the server's limit or make the workspace smaller",
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
