@@ -189,6 +189,8 @@ export class ApiClient {
           res.on("data", (c: Buffer) => parts.push(c));
           res.on("end", () => {
             account();
+            // answered before the whole body went out: this connection cannot carry another request
+            if (!req.writableEnded) req.destroy();
             try {
               resolve({ status: res.statusCode ?? 0, body: decodeResponse(res, Buffer.concat(parts)) });
             } catch (err) {
@@ -260,18 +262,35 @@ function decodeResponse(res: http.IncomingMessage, body: Buffer): Buffer {
   }
 }
 
+/**
+ * Writes a streamed body with backpressure. The server may answer before the body is complete (a refusal:
+ * 413, 412, a checksum mismatch): then sending stops, and the connection is dropped once the answer is read.
+ */
 async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): Promise<void> {
+  let answered = false;
+  req.once("response", () => (answered = true));
+  let sinceYield = 0;
   for await (const chunk of body) {
-    if (req.destroyed) return;
+    if (req.destroyed || answered) return;
+    // While the kernel takes every write at once, 'drain' comes on process.nextTick and the event loop never
+    // polls the socket, so an early answer went unread for up to 170 MB (measured); a turn per MiB reads it.
+    sinceYield += chunk.length;
+    if (sinceYield >= 1024 * 1024) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (req.destroyed || answered) return;
+    }
     if (!req.write(chunk)) {
-      // the server may answer (and stop reading) before we finish: stop on close as well as on drain
       await new Promise<void>((resolve) => {
-        req.once("drain", resolve);
-        req.once("close", resolve);
+        const done = (): void => {
+          req.off("drain", done).off("close", done).off("response", done);
+          resolve();
+        };
+        req.on("drain", done).on("close", done).on("response", done);
       });
     }
   }
-  req.end();
+  if (!req.destroyed && !answered) req.end();
 }
 
 function parseOrProtocolError<T>(

@@ -24,7 +24,8 @@ import type { PackObject, PackStreamOptions } from "./pack-stream.js";
 export type SentAs = "whole" | "delta" | "none";
 
 export class DeltaPlanner {
-  private readonly sent = new Map<string, { as: "whole" | "delta"; bytes: number }>();
+  /** hash → delta bytes, for the contents whose last attempt went as a delta (only those: 100,000 files) */
+  private readonly deltas = new Map<string, number>();
   private readonly refused = new Set<string>();
   private allRefused = false;
   private baseManifest: ReadonlyMap<string, string> | undefined;
@@ -64,7 +65,8 @@ export class DeltaPlanner {
   readonly packOptions: PackStreamOptions = {
     readBase: (hash) => this.cache?.read(hash),
     onSent: (hash, as, payloadBytes, size) => {
-      this.sent.set(hash, { as, bytes: payloadBytes });
+      if (as === "delta") this.deltas.set(hash, payloadBytes);
+      else this.deltas.delete(hash); // sent whole after all (a retry)
       if (as === "delta") this.savedBytes += size - payloadBytes;
     },
   };
@@ -84,13 +86,13 @@ export class DeltaPlanner {
     return true;
   }
 
-  /** How a content went in this deploy (the last attempt), and its bytes in the pack. */
-  sentAs(hash: string): SentAs {
-    return this.sent.get(hash)?.as ?? "none";
+  /** How a content this deploy sent went (in its last attempt), and its bytes in the pack. */
+  sentAs(hash: string): Exclude<SentAs, "none"> {
+    return this.deltas.has(hash) ? "delta" : "whole";
   }
 
   bytesSent(hash: string, size: number): number {
-    return this.sent.get(hash)?.bytes ?? size;
+    return this.deltas.get(hash) ?? size;
   }
 
   /** After a deployment went live: keeps the content of the files it added or modified as future bases. */

@@ -11,7 +11,7 @@ import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-form
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
-import { decodedRequestBody, readRequestBody, sendBody } from "./request-body.js";
+import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -154,8 +154,8 @@ export function createRequestHandler({
           res.destroy();
           return;
         }
-        // a request we refuse mid-body: answer, then close instead of reading the rest
-        if (!req.complete) res.setHeader("Connection", "close");
+        // a request we refuse mid-body: answer, and read the rest only a little while (request-body.ts)
+        if (!req.complete) lingerAfterRefusal(req);
         sendJson(res, error.httpStatus, { error: error.toJSON() });
       })
       .finally(() => {

@@ -84,6 +84,7 @@ export async function receivePack(
     deltas: 0,
   };
   let memory = 0;
+  let seq = 0; // temp file names: a hash may arrive more than once in a pack, so not files.size
   let current: Receiving | null = null;
   const closeCurrent = (): void => {
     if (current?.kind === "whole") closeSync(current.fd);
@@ -113,7 +114,7 @@ export async function receivePack(
               current = { kind: "delta", hash, size, base, basePath: eligible ? basePath : null, parts: [] };
               break;
             }
-            const file = join(dir, `${ev.hash}.${result.files.size}`);
+            const file = join(dir, `${ev.hash}.${seq++}`);
             const keep = keepSmall(ev.size);
             current = {
               kind: "whole",
@@ -153,7 +154,7 @@ export async function receivePack(
                 delta.parts,
                 delta.size,
               );
-              const file = join(dir, `${delta.hash}.${result.files.size}`);
+              const file = join(dir, `${delta.hash}.${seq++}`);
               writeFileSync(file, bytes, { flag: "wx", mode: 0o644 });
               result.files.set(delta.hash, file);
               result.deltas++;
