@@ -24,6 +24,7 @@ export function printError(error: CaxtonError, json: boolean): void {
         suggestion,
       })),
       warnings,
+      ...(error.detail?.conflicts ? { conflicts: error.detail.conflicts } : {}),
       ...(extra.wire
         ? {
             round_trips: extra.wire.roundTrips,
@@ -39,6 +40,14 @@ export function printError(error: CaxtonError, json: boolean): void {
   const s = style(process.stderr);
   for (const d of [...errors, ...warnings])
     process.stderr.write(`${colorDiagnostic(formatDiagnostic(d), s)}\n`);
+  const conflicts =
+    (error.detail?.conflicts as
+      { path: string; changed_by: string | null; time: string; deployment_id: number }[] | undefined) ?? [];
+  for (const c of conflicts) {
+    process.stderr.write(
+      `${c.path}: changed on the server by ${c.changed_by ?? "another deploy"} at ${c.time} (deployment #${c.deployment_id})\n`,
+    );
+  }
   process.stderr.write(`${s.red("error")}: ${error.message}\n`);
   if (error.hint) process.stderr.write(`${s.dim("hint")}: ${error.hint}\n`);
 }

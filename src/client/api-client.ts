@@ -9,6 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import type { Socket } from "node:net";
 import { pipeline, Readable } from "node:stream";
 import { createZstdCompressStream } from "../compression/zstd-compress-stream.js";
@@ -49,20 +50,56 @@ type Body = Buffer | AsyncIterable<Buffer> | null;
  */
 const MAX_RESPONSE_BYTES = 1024 ** 3;
 
+/** How to reach a server: a bearer token, and for https a private CA to trust besides the system's. */
+export interface ConnectionOptions {
+  token?: string | null;
+  ca?: Buffer | null;
+}
+
+const TLS_ERRORS = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+]);
+
 export class ApiClient {
   readonly stats: WireStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly agent: http.Agent;
+  private readonly transport: typeof http | typeof https;
   private readonly base: URL;
+  private readonly authorization: string | null;
 
-  constructor(readonly serverUrl: string) {
+  constructor(
+    readonly serverUrl: string,
+    connection: ConnectionOptions = {},
+  ) {
     try {
       this.base = new URL(serverUrl);
     } catch {
       throw new CaxtonError("E_USAGE", `invalid server URL: ${serverUrl}`);
     }
-    if (this.base.protocol !== "http:") {
-      throw new CaxtonError("E_USAGE", `unsupported server URL scheme ${this.base.protocol} (use http://)`);
+    if (this.base.protocol === "https:") {
+      this.transport = https;
+      // certificates are always verified; --ca adds a private CA to the trusted set
+      this.agent = new https.Agent({
+        keepAlive: true,
+        maxSockets: 1,
+        ...(connection.ca ? { ca: connection.ca } : {}),
+      });
+    } else if (this.base.protocol === "http:") {
+      this.transport = http;
+      this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    } else {
+      throw new CaxtonError(
+        "E_USAGE",
+        `unsupported server URL scheme ${this.base.protocol} (use http:// or https://)`,
+      );
     }
+    this.authorization = connection.token ? `Bearer ${connection.token}` : null;
   }
 
   async health(): Promise<unknown> {
@@ -83,12 +120,15 @@ export class ApiClient {
 
   async deploy(
     pack: AsyncIterable<Buffer>,
-    options: { ifMatch: string | null; dryRun: boolean },
+    options: { ifMatch: string | null; dryRun: boolean; force?: boolean },
   ): Promise<DeployResult> {
     const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
     if (options.ifMatch === "none") headers["If-None-Match"] = "*";
     else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
-    const path = `${API_PREFIX}/deployments${options.dryRun ? "?dry_run=1" : ""}`;
+    const query = [options.dryRun ? "dry_run=1" : "", options.force ? "force=1" : ""]
+      .filter(Boolean)
+      .join("&");
+    const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;
     const res = await this.request("POST", path, pack, headers);
     return parseOrProtocolError(DeployResultSchema, this.json(res));
   }
@@ -168,17 +208,18 @@ export class ApiClient {
       };
       const wireBody = body instanceof Buffer && body.length > 0 ? zstdCompressSync(body) : body;
       const wireHeaders: Record<string, string> = { ...headers, "Accept-Encoding": "zstd" };
+      if (this.authorization) wireHeaders.Authorization = this.authorization;
       if (wireBody instanceof Buffer) wireHeaders["Content-Length"] = String(wireBody.length);
       if (wireBody !== null && !(wireBody instanceof Buffer && wireBody.length === 0)) {
         wireHeaders["Content-Encoding"] = "zstd";
       }
       // an error of the body's own (a file changed while it was read) is the deploy's error, not the socket's
       let bodyError: unknown;
-      const req = http.request(
+      const req = this.transport.request(
         {
           protocol: this.base.protocol,
           hostname: this.base.hostname.replace(/^\[|\]$/g, ""),
-          port: this.base.port || 80,
+          port: this.base.port || (this.base.protocol === "https:" ? 443 : 80),
           method,
           path,
           agent: this.agent,
@@ -212,13 +253,21 @@ export class ApiClient {
           return;
         }
         reject(
-          ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN"].includes(
-            err.code ?? "",
-          )
-            ? new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${this.serverUrl} (${err.code})`)
-            : new CaxtonError("E_PROTOCOL", `request to ${this.serverUrl} failed: ${err.message}`, {
-                cause: err,
-              }),
+          TLS_ERRORS.has(err.code ?? "")
+            ? new CaxtonError(
+                "E_PROTOCOL",
+                `the server at ${this.serverUrl} has a certificate this client does not trust (${err.code})`,
+                {
+                  hint: "for a private CA, pass --ca FILE (PEM); certificates are always verified",
+                },
+              )
+            : ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN"].includes(
+                  err.code ?? "",
+                )
+              ? new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${this.serverUrl} (${err.code})`)
+              : new CaxtonError("E_PROTOCOL", `request to ${this.serverUrl} failed: ${err.message}`, {
+                  cause: err,
+                }),
         );
       });
       if (wireBody === null) req.end();

@@ -17,7 +17,7 @@ import type { DeployResult } from "../protocol/messages.js";
 import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
 import { VERSION } from "../version.js";
 import { gitInfo } from "./git-info.js";
-import { ApiClient, type WireStats } from "./api-client.js";
+import { ApiClient, type ConnectionOptions, type WireStats } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
 import { packStream, type PackObject } from "./pack-stream.js";
 import { BlobCache } from "./blob-cache.js";
@@ -35,6 +35,9 @@ export interface DeployRequest {
   server: string;
   state: LocalState;
   dryRun?: boolean;
+  /** deploy even over files someone else changed on the server since this client's last deploy */
+  force?: boolean;
+  connection?: ConnectionOptions;
   deployedBy?: string;
   message?: string;
   onProgress?: (p: DeployProgress) => void;
@@ -81,7 +84,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     validationMs = performance.now() - v0;
   }
 
-  const api = new ApiClient(req.server);
+  const api = new ApiClient(req.server, req.connection ?? {});
   const git = tree.root !== last?.deployed_checksum ? gitInfo(req.workspace) : undefined;
   const header = {
     root: tree.root,
@@ -123,6 +126,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     return api.deploy(packStream(header, deltas.plan(objects), onBytes, deltas.packOptions), {
       ifMatch,
       dryRun,
+      force: req.force ?? false,
     });
   };
 

@@ -123,7 +123,8 @@ export class DeployService {
       this.checkBase(options.ifMatch); // early, so a stale client learns before it uploads
       const pack = await receivePack(body, join(txDir, "objects"), {
         maxObjectBytes: this.limits.maxObjectBytes,
-        maxObjects: this.limits.maxObjects,
+        // a tree has at least one file below it, so a deployment has at most twice as many objects as files
+        maxObjects: Math.min(this.limits.maxObjects, 2 * this.limits.maxFiles + 1024),
         smallObjectBytes: 256 * 1024,
         memoryBudgetBytes: 64 * 1024 * 1024,
         bases: this.objects, // delta frames are applied against the stored base

@@ -71,7 +71,7 @@ export function createRequestHandler({
     [`GET ${API_PREFIX}/deployment/manifest`]: (_req, res) => sendJson(res, 200, service.currentManifest()),
     [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
       expectContentType(req, "application/json");
-      const body = parseJson(await readRequestBody(req, 64 * 1024));
+      const body = parseJson(await readRequestBody(req, 64 * 1024, "max_rollback_request_bytes"));
       const parsed = RollbackRequestSchema.safeParse(body);
       if (!parsed.success)
         throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${parsed.error.message}`);
@@ -79,7 +79,11 @@ export function createRequestHandler({
     },
     [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
       expectContentType(req, NEGOTIATE_CONTENT_TYPE);
-      const body = await readRequestBody(req, 16 + 1024 * 1024 + service.limits.maxNegotiateHashes * 32);
+      const negotiateLimit = Math.min(
+        service.limits.maxBodyBytes,
+        16 + 1024 * 1024 + service.limits.maxNegotiateHashes * 32,
+      );
+      const body = await readRequestBody(req, negotiateLimit);
       const { header, hashes } = decodeNegotiate(body, service.limits.maxNegotiateHashes);
       sendJson(res, 200, service.negotiate(header, hashes));
     },
@@ -155,7 +159,9 @@ export function createRequestHandler({
           return;
         }
         // a request we refuse mid-body: answer, and read the rest only a little while (request-body.ts)
-        if (!req.complete) lingerAfterRefusal(req);
+        // an unauthenticated client gets nothing more from us, not even a drained body
+        if (!req.complete && error.code === "E_UNAUTHORIZED") res.setHeader("Connection", "close");
+        else if (!req.complete) lingerAfterRefusal(req);
         sendJson(res, error.httpStatus, { error: error.toJSON() });
       })
       .finally(() => {

@@ -77,15 +77,19 @@ async function* zstdBody(source: AsyncIterable<Buffer>, maxBytes: number): Async
 }
 
 /** A small body (JSON, negotiation) read whole: at most `limit` bytes on the wire and `limit` decoded. */
-export async function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+export async function readRequestBody(
+  req: IncomingMessage,
+  limit: number,
+  limitName = "max_body_bytes",
+): Promise<Buffer> {
   const encoding = requestEncoding(req);
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) throw bodyTooLarge(limit, false);
+  if (declared > limit) throw bodyTooLarge(limit, false, undefined, limitName);
   const parts: Buffer[] = [];
   let size = 0;
   for await (const chunk of requestChunks(req)) {
     size += chunk.length;
-    if (size > limit) throw bodyTooLarge(limit, false);
+    if (size > limit) throw bodyTooLarge(limit, false, undefined, limitName);
     parts.push(chunk);
   }
   const raw = Buffer.concat(parts, size);
@@ -93,7 +97,7 @@ export async function readRequestBody(req: IncomingMessage, limit: number): Prom
   try {
     return zstdDecompressSync(raw, { maxOutputBytes: limit });
   } catch (err) {
-    throw rewrapLimit(err, limit);
+    throw rewrapLimit(err, limit, limitName);
   }
 }
 
@@ -122,17 +126,22 @@ export function sendBody(res: ServerResponse, status: number, contentType: strin
   res.end(payload);
 }
 
-function rewrapLimit(err: unknown, limit: number): unknown {
+function rewrapLimit(err: unknown, limit: number, limitName = "max_body_bytes"): unknown {
   if (isCaxtonError(err) && err.code === "E_TOO_LARGE" && err.detail?.limit === limit) {
-    return bodyTooLarge(limit, true, err);
+    return bodyTooLarge(limit, true, err, limitName);
   }
   return err;
 }
 
-function bodyTooLarge(limit: number, decoded: boolean, cause?: unknown): CaxtonError {
+function bodyTooLarge(
+  limit: number,
+  decoded: boolean,
+  cause?: unknown,
+  limitName = "max_body_bytes",
+): CaxtonError {
   const what = decoded ? "the request body decompresses to more than" : "the request body exceeds";
-  return new CaxtonError("E_TOO_LARGE", `${what} the server's limit of ${limit} bytes (max_body_bytes)`, {
-    detail: { limit: "max_body_bytes", value: limit },
+  return new CaxtonError("E_TOO_LARGE", `${what} the server's limit of ${limit} bytes (${limitName})`, {
+    detail: { limit: limitName, value: limit },
     hint: decoded
       ? "nothing was applied; a body this large is refused (a decompression bomb, or raise the server's limit)"
       : "nothing was applied; raise the server's limit or make the workspace smaller",

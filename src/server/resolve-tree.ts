@@ -23,6 +23,26 @@ export function resolveTree(
   source: ObjectSource,
   limits: ResolveLimits,
 ): { manifest: Map<string, string>; missing: string[] } {
+  // A tree may repeat one subtree under many names: 60 levels of a 2-entry tree is 2^60 paths in a 7 KB
+  // request. Count files per distinct tree first (memoised, so the cost is the number of distinct trees)
+  // and refuse before expanding anything.
+  const counts = new Map<string, number>();
+  const countFiles = (hash: string, depth: number): number => {
+    const known = counts.get(hash);
+    if (known !== undefined) return known;
+    if (depth > limits.maxDepth) return Infinity;
+    const bytes = source.tree(hash);
+    let n = 0;
+    if (bytes) for (const e of decodeTree(bytes)) n += e.kind === "tree" ? countFiles(e.hash, depth + 1) : 1;
+    counts.set(hash, n);
+    return n;
+  };
+  const total = countFiles(root, 0);
+  if (total > limits.maxFiles && Number.isFinite(total)) {
+    throw new CaxtonError("E_TOO_LARGE", `the tree has more files than the limit of ${limits.maxFiles}`, {
+      detail: { limit: "max_files", value: limits.maxFiles },
+    });
+  }
   const manifest = new Map<string, string>();
   const missing = new Set<string>();
   const visit = (hash: string, prefix: string, depth: number): void => {

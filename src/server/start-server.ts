@@ -56,7 +56,27 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   server.requestTimeout = 0; // large uploads may take long; idleness is what we bound
   server.headersTimeout = 30_000;
   const idle = options.idleTimeoutMs ?? 60_000;
-  server.on("connection", (socket) => socket.setTimeout(idle, () => socket.destroy()));
+  // server.timeout, not socket.setTimeout: Node resets a keep-alive socket's timeout to server.timeout at
+  // each new request, so only this bounds idleness on every request of a connection
+  server.timeout = idle;
+  server.on("timeout", (socket: import("node:net").Socket) => socket.destroy());
+  // malformed HTTP gets a JSON error like everything else, not a bare 400
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: import("node:net").Socket) => {
+    if (!socket.writable || err.code === "ECONNRESET") {
+      socket.destroy();
+      return;
+    }
+    const body = JSON.stringify({
+      error: {
+        code: "E_BAD_REQUEST",
+        message: `malformed HTTP request (${err.code ?? "parse error"})`,
+        hint: null,
+      },
+    });
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
       reject(

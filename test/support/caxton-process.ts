@@ -81,7 +81,7 @@ export function startServerProcess(
     child.stderr.on("data", (c: Buffer) => (err += c.toString()));
     const onData = (c: Buffer): void => {
       out += c.toString();
-      const m = /^listening on (http:\/\/\S+)\n/.exec(out);
+      const m = /^listening on (https?:\/\/\S+)\n/.exec(out);
       if (m?.[1]) {
         child.stdout.off("data", onData);
         resolvePromise({

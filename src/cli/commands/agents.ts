@@ -1,12 +1,14 @@
 /** `caxton agents [--server URL] [--json]`: the agents that are live on a server. */
 import { ApiClient } from "../../client/api-client.js";
 import { parseCommandArgs } from "../parse-args.js";
+import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
 import { style } from "../style.js";
 
 const USAGE = `usage: caxton agents [--server URL] [--json]
 
 Lists the agents of the live deployment: name, version, file, capabilities and tools.
+${CONNECTION_USAGE}
 `;
 
 interface AgentSummary {
@@ -19,12 +21,16 @@ interface AgentSummary {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { server: { type: "string" }, json: { type: "boolean" } }, USAGE);
+  const { values } = parseCommandArgs(
+    argv,
+    { server: { type: "string" }, ...CONNECTION_FLAGS, json: { type: "boolean" } },
+    USAGE,
+  );
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const api = new ApiClient(resolveServer(values.server, findWorkspace()));
+  const api = new ApiClient(resolveServer(values.server, findWorkspace()), connectionFrom(values));
   try {
     const live = (await api.getJson("/agents")) as { deployment_id: number | null; agents: AgentSummary[] };
     if (values.json) {

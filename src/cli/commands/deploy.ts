@@ -4,6 +4,7 @@ import { LocalState } from "../../client/local-state.js";
 import { formatDiagnostic } from "../../config/validate-workspace.js";
 import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommandArgs } from "../parse-args.js";
+import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { progressRenderer } from "../progress.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
@@ -18,6 +19,8 @@ validates everything and applies it atomically, or nothing at all.
   --json         print one JSON object (for scripts and CI)
   --as NAME      who deploys, for the server's history (default: user@host)
   -m, --message  a note for the server's history (\`caxton log\`)
+  --force        deploy even over files someone else changed on the server since your last deploy
+${CONNECTION_USAGE}
 `;
 
 export async function run(argv: string[]): Promise<number> {
@@ -25,10 +28,12 @@ export async function run(argv: string[]): Promise<number> {
     argv,
     {
       server: { type: "string" },
+      ...CONNECTION_FLAGS,
       "dry-run": { type: "boolean" },
       json: { type: "boolean" },
       as: { type: "string" },
       message: { type: "string", short: "m" },
+      force: { type: "boolean" },
     },
     USAGE,
   );
@@ -46,6 +51,8 @@ export async function run(argv: string[]): Promise<number> {
       server,
       state,
       dryRun: values["dry-run"] ?? false,
+      force: values.force ?? false,
+      connection: connectionFrom(values),
       ...(values.as ? { deployedBy: values.as } : {}),
       ...(values.message ? { message: values.message } : {}),
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),

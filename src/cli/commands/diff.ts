@@ -6,6 +6,7 @@ import { LocalState } from "../../client/local-state.js";
 import { diffManifests } from "../../merkle/diff-manifests.js";
 import { scanWorkspace } from "../../workspace/scan-workspace.js";
 import { parseCommandArgs } from "../parse-args.js";
+import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
@@ -13,6 +14,7 @@ const USAGE = `usage: caxton diff [DIR] [--server URL] [--json] [--stat]
 
 Asks the server what a deploy of DIR would change, per file, with a unified diff for text files (the server's
 version is fetched by checksum). \`caxton status\` answers offline; \`diff\` asks the live server.
+${CONNECTION_USAGE}
 `;
 
 const MAX_TEXT_BYTES = 1024 * 1024;
@@ -20,7 +22,7 @@ const MAX_TEXT_BYTES = 1024 * 1024;
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { server: { type: "string" }, json: { type: "boolean" }, stat: { type: "boolean" } },
+    { server: { type: "string" }, ...CONNECTION_FLAGS, json: { type: "boolean" }, stat: { type: "boolean" } },
     USAGE,
   );
   if (values.help) {
@@ -30,7 +32,7 @@ export async function run(argv: string[]): Promise<number> {
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
   const state = LocalState.open();
-  const api = new ApiClient(server);
+  const api = new ApiClient(server, connectionFrom(values));
   try {
     const scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
     const live = await api.manifest();

@@ -4,6 +4,7 @@ import { defaultDeployer } from "../../client/deploy-workspace.js";
 import { LocalState } from "../../client/local-state.js";
 import { buildTree } from "../../merkle/build-tree.js";
 import { parseCommandArgs } from "../parse-args.js";
+import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
 import { formatMs } from "../format-bytes.js";
 import { style } from "../style.js";
@@ -13,12 +14,13 @@ const USAGE = `usage: caxton rollback [ID|CHECKSUM] [--server URL] [--json] [--a
 Switches the server back to an earlier deployment (default: the one before the live one) without uploading
 anything. The rollback is itself recorded in \`caxton log\`. Run inside a workspace folder, the local state
 learns the new server state, so \`caxton status\` compares against it.
+${CONNECTION_USAGE}
 `;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     argv,
-    { server: { type: "string" }, json: { type: "boolean" }, as: { type: "string" } },
+    { server: { type: "string" }, ...CONNECTION_FLAGS, json: { type: "boolean" }, as: { type: "string" } },
     USAGE,
   );
   if (values.help) {
@@ -28,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const workspace = findWorkspace();
   const server = resolveServer(values.server, workspace);
-  const api = new ApiClient(server);
+  const api = new ApiClient(server, connectionFrom(values));
   try {
     const result = await api.rollback(positionals[0] ?? null, values.as ?? defaultDeployer());
     const manifest = workspace ? await api.manifest() : null;

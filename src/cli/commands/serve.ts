@@ -96,12 +96,8 @@ export async function run(argv: string[]): Promise<number> {
     tls,
     ...(idle !== undefined ? { idleTimeoutMs: idle * 1000 } : {}),
   });
-  process.stdout.write(`listening on ${server.url}\n`);
-  const { recovery } = server.service;
-  if (log && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
-    log(`recovered: ${JSON.stringify(recovery)}`);
-  }
-  await new Promise<void>((resolve) => {
+  // handlers first: a supervisor may send SIGTERM as soon as it reads the "listening on" line
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log?.(`${signal}: shutting down`);
       void server.close().then(resolve);
@@ -109,6 +105,12 @@ export async function run(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  process.stdout.write(`listening on ${server.url}\n`);
+  const { recovery } = server.service;
+  if (log && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
+    log(`recovered: ${JSON.stringify(recovery)}`);
+  }
+  await stopped;
   return 0;
 }
 
