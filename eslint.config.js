@@ -16,7 +16,14 @@ export default tseslint.config(
   },
   {
     // Pure core: no I/O. Enforced so the architecture in the folder READMEs cannot rot.
-    files: ["src/merkle/**", "src/protocol/**", "src/delta/**", "src/compression/**", "src/config/**", "src/errors/**"],
+    files: [
+      "src/merkle/**",
+      "src/protocol/**",
+      "src/delta/**",
+      "src/compression/**",
+      "src/config/**",
+      "src/errors/**",
+    ],
     rules: {
       "no-restricted-imports": [
         "error",

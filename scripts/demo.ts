@@ -28,10 +28,14 @@ async function main(): Promise<void> {
   const dataDir = join(root, "data");
   const ws = join(root, "workspace");
   step("Start the server on a free loopback port");
-  const server = spawn(process.execPath, [caxton, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--quiet"], {
-    env,
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const server = spawn(
+    process.execPath,
+    [caxton, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--quiet"],
+    {
+      env,
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   const url = await new Promise<string>((res, rej) => {
     let out = "";
     server.stdout.on("data", (c: Buffer) => {
@@ -63,8 +67,15 @@ async function main(): Promise<void> {
     process.stdout.write(`(exit code ${code})\n`);
     rmSync(join(ws, "agents", "broken.toml"));
     step("The live configuration on the server, as plain files");
-    process.stdout.write(`${dataDir}/current -> ${spawnSync("readlink", [join(dataDir, "current")]).stdout.toString()}`);
-    process.stdout.write(readFileSync(join(dataDir, "current", "agents", "coordinator.toml"), "utf8").split("\n").slice(0, 3).join("\n") + "\n");
+    process.stdout.write(
+      `${dataDir}/current -> ${spawnSync("readlink", [join(dataDir, "current")]).stdout.toString()}`,
+    );
+    process.stdout.write(
+      readFileSync(join(dataDir, "current", "agents", "coordinator.toml"), "utf8")
+        .split("\n")
+        .slice(0, 3)
+        .join("\n") + "\n",
+    );
   } finally {
     server.kill("SIGTERM");
     await new Promise((r) => server.on("exit", r));

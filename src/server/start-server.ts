@@ -4,7 +4,7 @@
  */
 import { createServer as createHttp, type Server } from "node:http";
 import { createServer as createHttps } from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { DurabilityPort } from "../store/durable-fs.js";
 import { isLoopback, tokenDigest } from "./authenticate.js";
@@ -59,9 +59,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   // server.timeout, not socket.setTimeout: Node resets a keep-alive socket's timeout to server.timeout at
   // each new request, so only this bounds idleness on every request of a connection
   server.timeout = idle;
-  server.on("timeout", (socket: import("node:net").Socket) => socket.destroy());
+  server.on("timeout", (socket: Socket) => socket.destroy());
   // malformed HTTP gets a JSON error like everything else, not a bare 400
-  server.on("clientError", (err: NodeJS.ErrnoException, socket: import("node:net").Socket) => {
+  server.on("clientError", (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || err.code === "ECONNRESET") {
       socket.destroy();
       return;

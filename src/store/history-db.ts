@@ -106,13 +106,15 @@ export class HistoryDb {
 
   /** Appends to the transaction log; returns the entry's sequence number. */
   log(txid: string, deploymentId: number | null, event: string, detail?: unknown): number {
-    return Number(this.stmts.log.run(
-      new Date().toISOString(),
-      txid,
-      deploymentId,
-      event,
-      detail === undefined ? null : JSON.stringify(detail),
-    ).lastInsertRowid);
+    return Number(
+      this.stmts.log.run(
+        new Date().toISOString(),
+        txid,
+        deploymentId,
+        event,
+        detail === undefined ? null : JSON.stringify(detail),
+      ).lastInsertRowid,
+    );
   }
 
   /** Log entries of one kind after a sequence number, oldest first (for resuming event streams). */
