@@ -115,7 +115,14 @@ function printHuman(o: DeployOutcome, workspace: string, server: string): void {
   const width = Math.min(60, Math.max(0, ...o.files.map((f) => f.path.length)));
   for (const f of o.files) {
     const mark = f.op === "added" ? s.green("+") : f.op === "deleted" ? s.red("-") : s.yellow("~");
-    const sent = f.op === "deleted" ? "" : f.bytes > 0 ? formatBytes(f.bytes) : s.dim("on server already");
+    const sent =
+      f.op === "deleted"
+        ? ""
+        : f.sent === "delta"
+          ? `${formatBytes(f.bytes)} ${s.dim("(delta)")}`
+          : f.bytes > 0
+            ? formatBytes(f.bytes)
+            : s.dim("on server already");
     out(`  ${mark} ${f.path.padEnd(width)}  ${sent}`);
   }
   const counts = `${r.added.length} added, ${r.modified.length} modified, ${r.deleted.length} deleted`;
