@@ -99,9 +99,12 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
   let sentObjects = 0;
   let sentContentBytes = 0;
   const sentHashes = new Set<string>();
+  let baseFiles: Map<string, string> | undefined;
+  const baseManifest = (): Map<string, string> =>
+    (baseFiles ??= last ? req.state.deployedFiles(last.id) : new Map<string, string>());
   const deltas = new DeltaPlanner(
     req.blobCache === undefined ? new BlobCache() : req.blobCache,
-    () => (last ? req.state.deployedFiles(last.id) : new Map()),
+    baseManifest,
     scan,
   );
 
@@ -148,11 +151,14 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     let result: DeployResult | undefined;
     if (last) {
       const base = last.deployed_checksum;
-      const baseManifest = req.state.deployedFiles(last.id);
-      const baseObjects = objectSet(buildTree(baseManifest), baseManifest);
-      const candidates = [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects.has(h));
-      const known = req.state.knownOnServer(req.server, candidates);
-      const needed = candidates.filter((h) => !known.has(h));
+      let needed: string[] = [];
+      // no change: the same request with no objects, without loading the base (100,000 files: ~200 ms)
+      if (tree.root !== base) {
+        const baseObjects = objectSet(buildTree(baseManifest()), baseManifest());
+        const candidates = [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects.has(h));
+        const known = req.state.knownOnServer(req.server, candidates);
+        needed = candidates.filter((h) => !known.has(h));
+      }
       discoveryMs = performance.now() - t0 - validationMs;
       try {
         result = await sendWithRetry(objectsFor(needed, tree, scan), base);

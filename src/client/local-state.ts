@@ -27,12 +27,11 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS file_checksums (
   workspace_path TEXT NOT NULL,
   path TEXT NOT NULL,
-  size INTEGER NOT NULL,
-  mtime_ns INTEGER NOT NULL,
-  ctime_ns INTEGER NOT NULL,
-  ino INTEGER NOT NULL,
+  -- "size:mtime_ns:ctime_ns:inode" (see workspace/stat-cache.ts)
+  stat TEXT NOT NULL,
   checksum TEXT NOT NULL,
-  hashed_at_ns INTEGER NOT NULL,
+  -- 0 when racily clean: hashed within a timestamp tick of its last change, so never trusted
+  clean INTEGER NOT NULL,
   PRIMARY KEY (workspace_path, path)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS deployments (
@@ -67,6 +66,9 @@ export class LocalState {
     // the cache can always be rebuilt from the workspace and the server: no need to wait for the disk
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
+    // the stat cache is only a cache: an older layout is dropped, not migrated
+    const columns = this.db.prepare(`SELECT name FROM pragma_table_info('file_checksums')`).pluck().all();
+    if (columns.length > 0 && !columns.includes("stat")) this.db.exec(`DROP TABLE file_checksums`);
     this.db.exec(SCHEMA);
   }
 
@@ -83,34 +85,24 @@ export class LocalState {
 
   statCache(workspace: string): StatCachePort {
     const select = this.db
-      .prepare(
-        `SELECT path, size, mtime_ns, ctime_ns, ino, checksum, hashed_at_ns FROM file_checksums WHERE workspace_path = ?`,
-      )
-      .safeIntegers(true);
+      .prepare(`SELECT path, stat, checksum, clean FROM file_checksums WHERE workspace_path = ?`)
+      .raw(true);
     const upsert = this.db.prepare(
-      `INSERT OR REPLACE INTO file_checksums (workspace_path, path, size, mtime_ns, ctime_ns, ino, checksum, hashed_at_ns)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO file_checksums (workspace_path, path, stat, checksum, clean) VALUES (?, ?, ?, ?, ?)`,
     );
     const remove = this.db.prepare(`DELETE FROM file_checksums WHERE workspace_path = ? AND path = ?`);
     return {
       load: () => {
         const map = new Map<string, StatEntry>();
-        for (const r of select.iterate(workspace) as Iterable<Record<string, bigint | string>>) {
-          map.set(r.path as string, {
-            size: r.size as bigint,
-            mtimeNs: r.mtime_ns as bigint,
-            ctimeNs: r.ctime_ns as bigint,
-            ino: r.ino as bigint,
-            hash: r.checksum as string,
-            hashedAtNs: r.hashed_at_ns as bigint,
-          });
+        for (const [path, fingerprint, hash, clean] of select.iterate(workspace) as Iterable<
+          [string, string, string, number]
+        >) {
+          map.set(path, { fingerprint, hash, clean: clean === 1 });
         }
         return map;
       },
       save: this.db.transaction((changed: Map<string, StatEntry>, removed: string[]) => {
-        for (const [path, e] of changed) {
-          upsert.run(workspace, path, e.size, e.mtimeNs, e.ctimeNs, e.ino, e.hash, e.hashedAtNs);
-        }
+        for (const [path, e] of changed) upsert.run(workspace, path, e.fingerprint, e.hash, e.clean ? 1 : 0);
         for (const path of removed) remove.run(workspace, path);
       }),
     };

@@ -16,7 +16,7 @@ import {
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { CaxtonError } from "../errors/caxton-error.js";
-import { isCacheHit, nowNs, type StatCachePort, type StatEntry } from "./stat-cache.js";
+import { cacheEntry, isCacheHit, nowNs, type StatCachePort, type StatEntry } from "./stat-cache.js";
 
 export interface ScannedFile {
   path: string;
@@ -117,7 +117,7 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
           hash = hashFile(abs, st.size);
           result.hashedFiles++;
           result.hashedBytes += Number(st.size);
-          changed.set(rel, { ...stat, hash, hashedAtNs });
+          changed.set(rel, cacheEntry(stat, hash, hashedAtNs));
         }
         result.manifest.set(rel, hash);
         result.files.set(rel, { path: rel, absPath: abs, size: Number(st.size), hash });

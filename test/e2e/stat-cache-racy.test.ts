@@ -21,13 +21,14 @@ function forgeCacheStat(
   // simulate a write in the same tick: the cached stat fields become exactly the file's current ones
   const st = statSync(file, { bigint: true });
   const db = new Database(join(stateDir, "state.db"));
-  db.prepare(
-    `UPDATE file_checksums SET size = ?, mtime_ns = ?, ctime_ns = ?, ino = ? WHERE workspace_path = ? AND path = ?`,
-  ).run(st.size, st.mtimeNs, st.ctimeNs, st.ino, workspace, path);
+  db.prepare(`UPDATE file_checksums SET stat = ? WHERE workspace_path = ? AND path = ?`).run(
+    `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`,
+    workspace,
+    path,
+  );
   if (hashedLater) {
     // as if it had been hashed a second after its last change: then matching stat fields are trusted
-    db.prepare(`UPDATE file_checksums SET hashed_at_ns = ? WHERE workspace_path = ? AND path = ?`).run(
-      st.ctimeNs + 1_000_000_000n,
+    db.prepare(`UPDATE file_checksums SET clean = 1 WHERE workspace_path = ? AND path = ?`).run(
       workspace,
       path,
     );
@@ -48,6 +49,11 @@ test("status re-hashes a racily clean file and trusts an old one", async () => {
     writeFileSync(old, "aaaa\n");
     const hourAgo = new Date(Date.now() - 3600_000);
     utimesSync(old, hourAgo, hourAgo);
+    // a CLI start takes longer than one timestamp tick, so a real same-tick write cannot be timed from here;
+    // a modification time ahead of the hash (a skewed NFS server does this) puts the entry in the same racy
+    // state: hashed no later than one tick after its last change
+    const soon = new Date(Date.now() + 5_000);
+    utimesSync(fresh, soon, soon);
     // first status fills the cache (no server needed: status is offline)
     const first = await runCli(["status", ws, "--json", "--server", "http://127.0.0.1:9"], env);
     assert.equal(first.code, 0, first.stderr);

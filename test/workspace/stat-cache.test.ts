@@ -3,7 +3,14 @@ import assert from "node:assert/strict";
 import { rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scanWorkspace } from "../../src/workspace/scan-workspace.js";
-import { isCacheHit, nowNs, type StatCachePort, type StatEntry } from "../../src/workspace/stat-cache.js";
+import {
+  cacheEntry,
+  isCacheHit,
+  nowNs,
+  statFingerprint,
+  type StatCachePort,
+  type StatEntry,
+} from "../../src/workspace/stat-cache.js";
 import { manifestOf, sha256, sleep, withTempDir, writeFiles } from "./helpers.js";
 
 /** The port, in memory. `entries` is the "database"; tests edit it to simulate what stat cannot see. */
@@ -60,13 +67,11 @@ test("stat cache: a second scan of old, unchanged files reads nothing", async ()
     assert.equal(first.cachedFiles, 0);
     assert.equal(cache.entries.size, 3);
     for (const [p, e] of cache.entries) {
-      assert.deepEqual(
-        { ...statOf(join(dir, p)) },
-        { size: e.size, mtimeNs: e.mtimeNs, ctimeNs: e.ctimeNs, ino: e.ino },
-      );
+      assert.equal(e.fingerprint, statFingerprint(statOf(join(dir, p))));
       assert.equal(e.hash, sha256(FILES[p as keyof typeof FILES]));
-      assert.ok(e.hashedAtNs >= before && e.hashedAtNs <= after, "hashedAtNs is taken during the scan");
+      assert.equal(e.clean, true, "an hour-old file hashed now is clean");
     }
+    assert.ok(before <= after);
 
     const savesBefore = cache.saves;
     const second = scanWorkspace(dir, { cache });
@@ -134,11 +139,8 @@ test("isCacheHit: table (exact stat match, and the racily-clean rule)", () => {
   const T = 1_700_000_000n * S + 123_456_789n; // a fine-grained timestamp
   const W = 1_700_000_000n * S; // a whole-second timestamp (coarse file system)
   const stat = (mtimeNs: bigint, ctimeNs = mtimeNs) => ({ size: 10n, mtimeNs, ctimeNs, ino: 42n });
-  const entry = (mtimeNs: bigint, hashedAtNs: bigint, ctimeNs = mtimeNs): StatEntry => ({
-    ...stat(mtimeNs, ctimeNs),
-    hash: "ab".repeat(32),
-    hashedAtNs,
-  });
+  const entry = (mtimeNs: bigint, hashedAtNs: bigint, ctimeNs = mtimeNs): StatEntry =>
+    cacheEntry(stat(mtimeNs, ctimeNs), "ab".repeat(32), hashedAtNs);
   const cases: [string, StatEntry | undefined, ReturnType<typeof stat>, boolean][] = [
     ["no entry", undefined, stat(T), false],
     ["hashed an hour after the change", entry(T, T + 3600n * S), stat(T), true],
@@ -182,18 +184,18 @@ test("stat cache, racy case: a same-size write in the tick of the cached hash is
     const p = join(dir, "agent.toml");
     writeFileSync(p, "version = 1\n");
     const cache = new MemoryStatCache();
-    const first = scanWorkspace(dir, { cache }); // right after the write: hashedAtNs is close to the mtime
+    const first = scanWorkspace(dir, { cache }); // right after the write: hashed within the racy window
     assert.equal(first.manifest.get("agent.toml"), sha256("version = 1\n"));
     const cached = cache.entries.get("agent.toml");
     assert.ok(cached);
-    assert.ok(cached.hashedAtNs - cached.mtimeNs < 2n * S, "the entry was hashed just after the write");
+    assert.equal(cached.clean, false, "the entry was hashed just after the write: racily clean");
 
     // a second write, same size. On a coarse clock it would land in the same tick and leave size, mtime,
     // ctime and inode as they were: simulate that by making the cache entry agree with the new stat.
     writeFileSync(p, "version = 2\n");
     const now = statOf(p);
-    assert.equal(now.size, cached.size);
-    cache.entries.set("agent.toml", { ...cached, ...now }); // same hash (of v1), same hashedAtNs
+    assert.equal(now.size, 12n);
+    cache.entries.set("agent.toml", { ...cached, fingerprint: statFingerprint(now) }); // same hash (of v1)
     assert.ok(!isCacheHit(cache.entries.get("agent.toml"), now), "the entry is racily clean");
 
     const second = scanWorkspace(dir, { cache });
@@ -222,10 +224,10 @@ test("stat cache, control: the same manipulation on an entry hashed long after t
     utimesSync(p, t, t); // mtime as before; ctime moves on (it cannot be set back)
     await sleep(PAST_RACY_WINDOW_MS);
     const now = statOf(p);
-    assert.equal(now.mtimeNs, cached.mtimeNs);
-    // The entry now agrees with the stat, and its hash time is well after the stat's last change (here we
-    // must move hashedAtNs forward too, because the real ctime moved past the first hash).
-    cache.entries.set("agent.toml", { ...cached, ...now, hashedAtNs: nowNs() });
+    assert.equal(cached.fingerprint.split(":")[1], String(now.mtimeNs));
+    // The entry now agrees with the stat, and was hashed well after the stat's last change (here we must
+    // take the hash time from now, because the real ctime moved past the first hash).
+    cache.entries.set("agent.toml", cacheEntry(now, cached.hash, nowNs()));
     assert.ok(isCacheHit(cache.entries.get("agent.toml"), now));
 
     const second = scanWorkspace(dir, { cache });
