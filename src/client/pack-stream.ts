@@ -94,12 +94,7 @@ export async function* packStream(
     }
     yield* push(encodeObjectHead(obj.hash, obj.size));
     const digest = createHash("sha256");
-    let fd: number;
-    try {
-      fd = openSync(obj.absPath, "r");
-    } catch {
-      throw changed(obj.path);
-    }
+    const fd = openOrChanged(obj);
     try {
       let left = obj.size;
       while (left > 0) {
@@ -124,12 +119,7 @@ export async function* packStream(
 
 /** A blob's whole content (≤ 32 MiB), checked against its size and hash like the streamed path. */
 function readWhole(obj: { hash: string; size: number; absPath: string; path: string }): Buffer {
-  let fd: number;
-  try {
-    fd = openSync(obj.absPath, "r");
-  } catch {
-    throw changed(obj.path);
-  }
+  const fd = openOrChanged(obj);
   try {
     const bytes = Buffer.allocUnsafe(obj.size);
     let got = 0;
@@ -143,6 +133,15 @@ function readWhole(obj: { hash: string; size: number; absPath: string; path: str
     return bytes;
   } finally {
     closeSync(fd);
+  }
+}
+
+/** A file the scan saw but that cannot be opened now was removed or replaced meanwhile. */
+function openOrChanged(obj: { absPath: string; path: string }): number {
+  try {
+    return openSync(obj.absPath, "r");
+  } catch {
+    throw changed(obj.path);
   }
 }
 

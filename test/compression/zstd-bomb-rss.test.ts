@@ -3,36 +3,17 @@
  * Its own file, so the process's peak RSS is not inflated by other tests.
  */
 import { test } from "node:test";
-import assert from "node:assert/strict";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createZstdCompressStream } from "../../src/compression/zstd-compress-stream.js";
+import assert from "node:assert/strict";
 import { createZstdDecompressStream } from "../../src/compression/zstd-decompress-stream.js";
+import { zeroBomb as zeroBombWith } from "../support/zero-bomb.js";
 import { zstdDecompressSync } from "../../src/compression/zstd-decompress-sync.js";
 import { CaxtonError } from "../../src/errors/caxton-error.js";
 
 const MiB = 1024 * 1024;
 
-/** 1 GiB of zeros through the compress stream, one shared 1 MiB chunk at a time: never holds 1 GiB. */
-async function zeroBomb(mebibytes: number): Promise<Buffer> {
-  const zeros = Buffer.alloc(MiB);
-  const parts: Buffer[] = [];
-  await pipeline(
-    Readable.from(
-      (function* () {
-        for (let i = 0; i < mebibytes; i++) yield zeros;
-      })(),
-    ),
-    createZstdCompressStream({ level: 1 }),
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        parts.push(chunk);
-        done();
-      },
-    }),
-  );
-  return Buffer.concat(parts);
-}
+const zeroBomb = (mebibytes: number): Promise<Buffer> => zeroBombWith(Buffer.alloc(0), mebibytes);
 
 const rssMB = (bytes: number): string => `${Math.round(bytes / 1e6)} MB`;
 

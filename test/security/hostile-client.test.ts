@@ -9,9 +9,6 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createZstdCompressStream } from "../../src/compression/zstd-compress-stream.js";
 import { zstdCompressSync } from "../../src/compression/zstd-compress-sync.js";
 import { sha256Hex } from "../../src/merkle/sha256.js";
 import { encodeNegotiate } from "../../src/protocol/negotiate-body.js";
@@ -41,6 +38,7 @@ import {
   type ServerState,
   type Workspace,
 } from "./helpers.js";
+import { zeroBomb } from "../support/zero-bomb.js";
 
 const MiB = 1024 * 1024;
 const BASELINE = { "config/a.toml": 'name = "a"\n', "readme.md": "live\n" };
@@ -435,28 +433,6 @@ describe("limits: each refusal is 413 naming the limit, before the bytes are rea
     await assertUnchanged(server, state);
   });
 });
-
-/** A zstd frame of `prefix` followed by `mebibytes` MiB of zeros, compressed as it streams (a few KB). */
-async function zeroBomb(prefix: Buffer, mebibytes: number): Promise<Buffer> {
-  const zeros = Buffer.alloc(MiB);
-  const parts: Buffer[] = [];
-  await pipeline(
-    Readable.from(
-      (function* () {
-        yield prefix;
-        for (let i = 0; i < mebibytes; i++) yield zeros;
-      })(),
-    ),
-    createZstdCompressStream({ level: 1 }),
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        parts.push(chunk);
-        done();
-      },
-    }),
-  );
-  return Buffer.concat(parts);
-}
 
 /** Peak resident memory of a process, from /proc (Linux), in bytes; null elsewhere. */
 function peakRss(pid: number | undefined): number | null {

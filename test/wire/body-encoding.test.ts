@@ -7,9 +7,6 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { Readable, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { createZstdCompressStream } from "../../src/compression/zstd-compress-stream.js";
 import { zstdCompressSync } from "../../src/compression/zstd-compress-sync.js";
 import { createDelta } from "../../src/delta/create-delta.js";
 import { buildTree } from "../../src/merkle/build-tree.js";
@@ -25,6 +22,7 @@ import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../../src/protocol/pa
 import { cleanup, startServerProcess, tempDir, type ServerProcess } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import { rawRequest, textLike } from "./wire-helpers.js";
+import { zeroBomb } from "../support/zero-bomb.js";
 
 const MiB = 1024 * 1024;
 const MAX_BODY = 32 * MiB;
@@ -52,28 +50,6 @@ function workspace(files: Record<string, Buffer>): { root: string; frames: Frame
   const tree = buildTree(manifest);
   for (const node of tree.trees.values()) frames.push({ hash: node.hash, bytes: node.bytes });
   return { root: tree.root, frames };
-}
-
-/** `mebibytes` of zeros as one zstd frame, compressed 1 MiB at a time: a few dozen KB. */
-async function zeroBomb(prefix: Buffer, mebibytes: number): Promise<Buffer> {
-  const zeros = Buffer.alloc(MiB);
-  const parts: Buffer[] = [];
-  await pipeline(
-    Readable.from(
-      (function* () {
-        yield prefix;
-        for (let i = 0; i < mebibytes; i++) yield zeros;
-      })(),
-    ),
-    createZstdCompressStream({ level: 1 }),
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        parts.push(chunk);
-        done();
-      },
-    }),
-  );
-  return Buffer.concat(parts);
 }
 
 describe("body encodings", () => {

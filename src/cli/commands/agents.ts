@@ -1,5 +1,6 @@
 /** `caxton agents [--server URL] [--json]`: the agents that are live on a server. */
 import { ApiClient } from "../../client/api-client.js";
+import type { AgentRecord } from "../../config/config-cache.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
@@ -11,14 +12,7 @@ Lists the agents of the live deployment: name, version, file, capabilities and t
 ${CONNECTION_USAGE}
 `;
 
-interface AgentSummary {
-  name: string;
-  version: string;
-  path: string;
-  checksum: string;
-  capabilities: string[];
-  tools: string[];
-}
+type AgentSummary = Omit<AgentRecord, "config">;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(
