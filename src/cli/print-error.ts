@@ -1,6 +1,6 @@
 /** Renders a CaxtonError for a person (stderr) or as one JSON object (stdout, with --json). */
 import type { CaxtonError, Diagnostic } from "../errors/caxton-error.js";
-import { formatDiagnostic } from "../config/validate-workspace.js";
+import { formatDiagnostic } from "../errors/format-diagnostic.js";
 import { style } from "./style.js";
 
 export function printError(error: CaxtonError, json: boolean): void {

@@ -12,22 +12,10 @@ import http from "node:http";
 import https from "node:https";
 import type { Socket } from "node:net";
 import { pipeline, Readable } from "node:stream";
-import { createZstdCompressStream } from "../compression/zstd-compress-stream.js";
-import { zstdCompressSync } from "../compression/zstd-compress-sync.js";
-import { zstdDecompressSync } from "../compression/zstd-decompress-sync.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { isErrorCode } from "../errors/error-codes.js";
-import {
-  API_PREFIX,
-  DeployResultSchema,
-  ErrorBodySchema,
-  HistoryResponseSchema,
-  ManifestResponseSchema,
-  type HistoryEntry,
-  NegotiateResponseSchema,
-  type DeployResult,
-  type NegotiateResponse,
-} from "../protocol/messages.js";
+import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
+import { API_PREFIX } from "../protocol/api-prefix.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
 
@@ -40,7 +28,33 @@ export interface WireStats {
 interface RawResponse {
   status: number;
   body: Buffer;
+  headers: http.IncomingHttpHeaders;
 }
+
+/**
+ * zod and the zstd binding cost ~70 ms and ~40 ms to load; a no-change deploy needs neither (one bodiless
+ * request answered 304), so both load on first use.
+ */
+let schemas: Promise<typeof import("../protocol/messages.js")> | undefined;
+const messages = (): Promise<typeof import("../protocol/messages.js")> =>
+  (schemas ??= import("../protocol/messages.js"));
+
+interface Codec {
+  createZstdCompressStream: typeof import("../compression/zstd-compress-stream.js").createZstdCompressStream;
+  zstdCompressSync: typeof import("../compression/zstd-compress-sync.js").zstdCompressSync;
+  zstdDecompressSync: typeof import("../compression/zstd-decompress-sync.js").zstdDecompressSync;
+}
+let codecLoad: Promise<Codec> | undefined;
+const loadCodec = (): Promise<Codec> =>
+  (codecLoad ??= Promise.all([
+    import("../compression/zstd-compress-stream.js"),
+    import("../compression/zstd-compress-sync.js"),
+    import("../compression/zstd-decompress-sync.js"),
+  ]).then(([a, b, c]) => ({
+    createZstdCompressStream: a.createZstdCompressStream,
+    zstdCompressSync: b.zstdCompressSync,
+    zstdDecompressSync: c.zstdDecompressSync,
+  })));
 
 type Body = Buffer | AsyncIterable<Buffer> | null;
 
@@ -106,6 +120,25 @@ export class ApiClient {
     return this.json(await this.request("GET", "/health", null, {}));
   }
 
+  /**
+   * Is `root` the live deployment? One request without a body (`If-None-Match`, answered 304 when it is):
+   * the whole cost of a deploy with nothing to do.
+   */
+  async liveDeployment(root: string): Promise<{ deployment_id: number; time: string } | null> {
+    const res = await this.request("GET", `${API_PREFIX}/deployment`, null, { "If-None-Match": `"${root}"` });
+    if (res.status === 304) {
+      const id = Number(res.headers["caxton-deployment-id"]);
+      const time = res.headers["caxton-deployment-time"];
+      if (!Number.isSafeInteger(id) || typeof time !== "string") {
+        throw new CaxtonError("E_PROTOCOL", "the server's 304 answer lacks the deployment's id and time");
+      }
+      return { deployment_id: id, time };
+    }
+    if (res.status === 200 || res.status === 404) return null;
+    await this.json(res); // an error: thrown
+    return null;
+  }
+
   async getJson(path: string): Promise<unknown> {
     return this.json(await this.request("GET", `${API_PREFIX}${path}`, null, {}));
   }
@@ -115,7 +148,7 @@ export class ApiClient {
     const res = await this.request("POST", `${API_PREFIX}/negotiate`, body, {
       "Content-Type": NEGOTIATE_CONTENT_TYPE,
     });
-    return parseOrProtocolError(NegotiateResponseSchema, this.json(res));
+    return parseOrProtocolError((await messages()).NegotiateResponseSchema, await this.json(res));
   }
 
   async deploy(
@@ -130,12 +163,12 @@ export class ApiClient {
       .join("&");
     const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;
     const res = await this.request("POST", path, pack, headers);
-    return parseOrProtocolError(DeployResultSchema, this.json(res));
+    return parseOrProtocolError((await messages()).DeployResultSchema, await this.json(res));
   }
 
   async history(limit: number): Promise<HistoryEntry[]> {
     const res = await this.request("GET", `${API_PREFIX}/deployments?limit=${limit}`, null, {});
-    return parseOrProtocolError(HistoryResponseSchema, this.json(res)).deployments;
+    return parseOrProtocolError((await messages()).HistoryResponseSchema, await this.json(res)).deployments;
   }
 
   async rollback(target: string | null, deployedBy: string): Promise<DeployResult> {
@@ -143,7 +176,7 @@ export class ApiClient {
     const res = await this.request("POST", `${API_PREFIX}/rollback`, body, {
       "Content-Type": "application/json",
     });
-    return parseOrProtocolError(DeployResultSchema, this.json(res));
+    return parseOrProtocolError((await messages()).DeployResultSchema, await this.json(res));
   }
 
   async manifest(): Promise<{
@@ -153,13 +186,13 @@ export class ApiClient {
   } | null> {
     const res = await this.request("GET", `${API_PREFIX}/deployment/manifest`, null, {});
     if (res.status === 404) return null;
-    return parseOrProtocolError(ManifestResponseSchema, this.json(res));
+    return parseOrProtocolError((await messages()).ManifestResponseSchema, await this.json(res));
   }
 
   /** An object's bytes, verified against its hash: the server is not trusted either. */
   async object(hash: string): Promise<Buffer> {
     const res = await this.request("GET", `${API_PREFIX}/objects/${hash}`, null, {});
-    if (res.status !== 200) this.json(res);
+    if (res.status !== 200) await this.json(res);
     if (createHash("sha256").update(res.body).digest("hex") !== hash) {
       throw new CaxtonError("E_CHECKSUM_MISMATCH", `the server sent object ${hash} with other content`);
     }
@@ -170,7 +203,7 @@ export class ApiClient {
     this.agent.destroy();
   }
 
-  private json(res: RawResponse): unknown {
+  private async json(res: RawResponse): Promise<unknown> {
     let value: unknown;
     try {
       value = JSON.parse(res.body.toString("utf8"));
@@ -178,7 +211,7 @@ export class ApiClient {
       throw new CaxtonError("E_PROTOCOL", `the server answered ${res.status} with a body that is not JSON`);
     }
     if (res.status >= 200 && res.status < 300) return value;
-    const parsed = ErrorBodySchema.safeParse(value);
+    const parsed = (await messages()).ErrorBodySchema.safeParse(value);
     if (!parsed.success)
       throw new CaxtonError("E_PROTOCOL", `the server answered ${res.status} without an error body`);
     const { code, message, hint, detail } = parsed.data.error;
@@ -188,14 +221,15 @@ export class ApiClient {
     });
   }
 
-  private request(
+  private async request(
     method: string,
     path: string,
     body: Body,
     headers: Record<string, string>,
   ): Promise<RawResponse> {
     this.stats.roundTrips++;
-    return new Promise<RawResponse>((resolve, reject) => {
+    const codec = body !== null ? await loadCodec() : null;
+    const raw = await new Promise<RawResponse>((resolve, reject) => {
       let socket: Socket | undefined;
       let sentAtStart = 0;
       let receivedAtStart = 0;
@@ -206,7 +240,7 @@ export class ApiClient {
         sentAtStart = socket.bytesWritten;
         receivedAtStart = socket.bytesRead;
       };
-      const wireBody = body instanceof Buffer && body.length > 0 ? zstdCompressSync(body) : body;
+      const wireBody = body instanceof Buffer && body.length > 0 && codec ? codec.zstdCompressSync(body) : body;
       const wireHeaders: Record<string, string> = { ...headers, "Accept-Encoding": "zstd" };
       if (this.authorization) wireHeaders.Authorization = this.authorization;
       if (wireBody instanceof Buffer) wireHeaders["Content-Length"] = String(wireBody.length);
@@ -232,11 +266,7 @@ export class ApiClient {
             account();
             // answered before the whole body went out: this connection cannot carry another request
             if (!req.writableEnded) req.destroy();
-            try {
-              resolve({ status: res.statusCode ?? 0, body: decodeResponse(res, Buffer.concat(parts)) });
-            } catch (err) {
-              reject(err);
-            }
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts), headers: res.headers });
           });
           res.on("error", reject);
         },
@@ -273,11 +303,12 @@ export class ApiClient {
       if (wireBody === null) req.end();
       else if (wireBody instanceof Buffer) req.end(wireBody);
       else
-        void pipeBody(zstdStream(wireBody as AsyncIterable<Buffer>), req).catch((err: unknown) => {
+        void pipeBody(zstdStream(wireBody as AsyncIterable<Buffer>, codec as Codec), req).catch((err: unknown) => {
           bodyError = err;
           req.destroy(err as Error);
         });
     });
+    return { ...raw, body: await decodeResponse(raw) };
   }
 }
 
@@ -285,15 +316,16 @@ export class ApiClient {
  * The body compressed as it is produced: the generator is pulled only as fast as the socket drains (one
  * item buffered ahead), and zstd holds its 2 MiB window plus one 128 KiB output chunk.
  */
-function zstdStream(body: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
+function zstdStream(body: AsyncIterable<Buffer>, codec: Codec): AsyncIterable<Buffer> {
   return pipeline(
     Readable.from(body, { objectMode: true, highWaterMark: 1 }),
-    createZstdCompressStream(),
+    codec.createZstdCompressStream(),
     () => {}, // errors reach the consumer through the returned stream
   );
 }
 
-function decodeResponse(res: http.IncomingMessage, body: Buffer): Buffer {
+async function decodeResponse(res: RawResponse): Promise<Buffer> {
+  const { body } = res;
   const encoding = (res.headers["content-encoding"] ?? "identity").trim().toLowerCase();
   if (encoding === "identity" || body.length === 0) return body;
   if (encoding !== "zstd") {
@@ -303,7 +335,7 @@ function decodeResponse(res: http.IncomingMessage, body: Buffer): Buffer {
     );
   }
   try {
-    return zstdDecompressSync(body, { maxOutputBytes: MAX_RESPONSE_BYTES });
+    return (await loadCodec()).zstdDecompressSync(body, { maxOutputBytes: MAX_RESPONSE_BYTES });
   } catch (err) {
     throw new CaxtonError("E_PROTOCOL", `the server's zstd answer could not be decoded: ${String(err)}`, {
       cause: err,

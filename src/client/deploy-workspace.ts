@@ -11,7 +11,6 @@ import { hostname, userInfo } from "node:os";
 import { readFileSync } from "node:fs";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { buildTree, type MerkleTree } from "../merkle/build-tree.js";
-import { isConfigPath, validateWorkspace } from "../config/validate-workspace.js";
 import { decodeBitmap } from "../protocol/negotiate-body.js";
 import type { DeployResult } from "../protocol/messages.js";
 import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
@@ -19,7 +18,7 @@ import { VERSION } from "../version.js";
 import { gitInfo } from "./git-info.js";
 import { ApiClient, type ConnectionOptions, type WireStats } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
-import { packStream, type PackObject } from "./pack-stream.js";
+import type { PackObject } from "./pack-stream.js";
 import { BlobCache } from "./blob-cache.js";
 import { DeltaPlanner, type SentAs } from "./choose-delta.js";
 
@@ -80,7 +79,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
   if (tree.root !== last?.deployed_checksum) {
     req.onProgress?.({ phase: "validate" });
     const v0 = performance.now();
-    validateLocally(scan);
+    await validateLocally(scan);
     validationMs = performance.now() - v0;
   }
 
@@ -126,6 +125,8 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
           });
         }
       : undefined;
+    // the pack writer pulls in the delta codec: loaded only when something is sent
+    const { packStream } = await import("./pack-stream.js");
     return api.deploy(packStream(header, deltas.plan(objects), onBytes, deltas.packOptions), {
       ifMatch,
       dryRun,
@@ -151,20 +152,23 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     let result: DeployResult | undefined;
     if (last) {
       const base = last.deployed_checksum;
-      let needed: string[] = [];
-      // no change: the same request with no objects, without loading the base (100,000 files: ~200 ms)
-      if (tree.root !== base) {
+      if (tree.root === base) {
+        // no change: one bodiless request (If-None-Match, 304), without loading the base or any codec
+        const live = await api.liveDeployment(tree.root);
+        discoveryMs = performance.now() - t0 - validationMs;
+        if (live) result = upToDate(tree.root, live.deployment_id, live.time, dryRun);
+      } else {
         const baseObjects = objectSet(buildTree(baseManifest()), baseManifest());
         const candidates = [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects.has(h));
         const known = req.state.knownOnServer(req.server, candidates);
-        needed = candidates.filter((h) => !known.has(h));
-      }
-      discoveryMs = performance.now() - t0 - validationMs;
-      try {
-        result = await sendWithRetry(objectsFor(needed, tree, scan), base);
-      } catch (err) {
-        if (!isCaxtonError(err) || err.code !== "E_BASE_MISMATCH") throw err;
-        result = undefined; // the server moved on: fall back to negotiation
+        const needed = candidates.filter((h) => !known.has(h));
+        discoveryMs = performance.now() - t0 - validationMs;
+        try {
+          result = await sendWithRetry(objectsFor(needed, tree, scan), base);
+        } catch (err) {
+          if (!isCaxtonError(err) || err.code !== "E_BASE_MISMATCH") throw err;
+          result = undefined; // the server moved on: fall back to negotiation
+        }
       }
     }
     if (!result) {
@@ -226,7 +230,9 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
 }
 
 /** Runs the same rules as the server, before anything is uploaded: a broken file fails with no round trip. */
-export function validateLocally(scan: ScanResult): void {
+export async function validateLocally(scan: ScanResult): Promise<void> {
+  // the validator (TOML parser, schemas) loads only when there is something to validate
+  const { isConfigPath, validateWorkspace } = await import("../config/validate-workspace.js");
   const files = [...scan.files.values()]
     .filter((f) => isConfigPath(f.path))
     .map((f) => ({ path: f.path, content: readFileSync(f.absPath) }));

@@ -43,9 +43,4 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   );
 }
 
-/** `path:line:col: severity: message`, the form compilers use. */
-export function formatDiagnostic(d: Diagnostic): string {
-  const where = d.line === null ? d.path : `${d.path}:${d.line}:${d.column ?? 1}`;
-  const text = `${where}: ${d.severity}: ${d.message}`;
-  return d.suggestion ? `${text}\n  help: ${d.suggestion}` : text;
-}
+export { formatDiagnostic } from "../errors/format-diagnostic.js";

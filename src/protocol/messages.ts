@@ -6,7 +6,7 @@ import { z } from "zod";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
 
-export const API_PREFIX = "/api/v1";
+export { API_PREFIX } from "./api-prefix.js";
 
 export const DeployHeaderSchema = z.object({
   root: sha256,

@@ -30,9 +30,22 @@ export function createRequestHandler({
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
     [`GET ${API_PREFIX}/deployment`]: (_req, res) => {
+      // a client asking "is my root live?" (the whole of a no-change deploy) gets a bodiless 304
+      const current = service.current();
+      const asked = _req.headers["if-none-match"];
+      if (current && asked === `"${current.checksum}"`) {
+        res.writeHead(304, {
+          ETag: `"${current.checksum}"`,
+          "Caxton-Deployment-Id": String(current.deployment_id),
+          "Caxton-Deployment-Time": current.time,
+        });
+        res.end();
+        return;
+      }
       const live = service.liveView();
       const row = live ? service.history.get(live.deployment_id) : undefined;
       if (!live || !row) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
+      res.setHeader("ETag", `"${live.checksum}"`);
       sendJson(res, 200, {
         deployment_id: row.id,
         checksum: row.root,

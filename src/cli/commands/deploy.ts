@@ -1,7 +1,7 @@
 /** `caxton deploy [DIR] [--server URL] [--dry-run] [--json]` */
 import { deployWorkspace, type DeployOutcome } from "../../client/deploy-workspace.js";
 import { LocalState } from "../../client/local-state.js";
-import { formatDiagnostic } from "../../config/validate-workspace.js";
+import { formatDiagnostic } from "../../errors/format-diagnostic.js";
 import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
