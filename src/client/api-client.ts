@@ -16,6 +16,10 @@ import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { isErrorCode } from "../errors/error-codes.js";
 import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
+import type * as Messages from "../protocol/messages.js";
+import type * as CompressStream from "../compression/zstd-compress-stream.js";
+import type * as CompressSync from "../compression/zstd-compress-sync.js";
+import type * as DecompressSync from "../compression/zstd-decompress-sync.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
 
@@ -35,14 +39,13 @@ interface RawResponse {
  * zod and the zstd binding cost ~70 ms and ~40 ms to load; a no-change deploy needs neither (one bodiless
  * request answered 304), so both load on first use.
  */
-let schemas: Promise<typeof import("../protocol/messages.js")> | undefined;
-const messages = (): Promise<typeof import("../protocol/messages.js")> =>
-  (schemas ??= import("../protocol/messages.js"));
+let schemas: Promise<typeof Messages> | undefined;
+const messages = (): Promise<typeof Messages> => (schemas ??= import("../protocol/messages.js"));
 
 interface Codec {
-  createZstdCompressStream: typeof import("../compression/zstd-compress-stream.js").createZstdCompressStream;
-  zstdCompressSync: typeof import("../compression/zstd-compress-sync.js").zstdCompressSync;
-  zstdDecompressSync: typeof import("../compression/zstd-decompress-sync.js").zstdDecompressSync;
+  createZstdCompressStream: typeof CompressStream.createZstdCompressStream;
+  zstdCompressSync: typeof CompressSync.zstdCompressSync;
+  zstdDecompressSync: typeof DecompressSync.zstdDecompressSync;
 }
 let codecLoad: Promise<Codec> | undefined;
 const loadCodec = (): Promise<Codec> =>
@@ -240,7 +243,8 @@ export class ApiClient {
         sentAtStart = socket.bytesWritten;
         receivedAtStart = socket.bytesRead;
       };
-      const wireBody = body instanceof Buffer && body.length > 0 && codec ? codec.zstdCompressSync(body) : body;
+      const wireBody =
+        body instanceof Buffer && body.length > 0 && codec ? codec.zstdCompressSync(body) : body;
       const wireHeaders: Record<string, string> = { ...headers, "Accept-Encoding": "zstd" };
       if (this.authorization) wireHeaders.Authorization = this.authorization;
       if (wireBody instanceof Buffer) wireHeaders["Content-Length"] = String(wireBody.length);
@@ -303,10 +307,12 @@ export class ApiClient {
       if (wireBody === null) req.end();
       else if (wireBody instanceof Buffer) req.end(wireBody);
       else
-        void pipeBody(zstdStream(wireBody as AsyncIterable<Buffer>, codec as Codec), req).catch((err: unknown) => {
-          bodyError = err;
-          req.destroy(err as Error);
-        });
+        void pipeBody(zstdStream(wireBody as AsyncIterable<Buffer>, codec as Codec), req).catch(
+          (err: unknown) => {
+            bodyError = err;
+            req.destroy(err as Error);
+          },
+        );
     });
     return { ...raw, body: await decodeResponse(raw) };
   }
