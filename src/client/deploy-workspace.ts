@@ -16,6 +16,7 @@ import type { DeployResult } from "../protocol/messages.js";
 import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
 import { VERSION } from "../version.js";
 import { gitInfo } from "./git-info.js";
+import { compactHeap, LARGE_WORKSPACE_FILES } from "./compact-heap.js";
 import { ApiClient, type ConnectionOptions, type WireStats } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
 import type { PackObject } from "./pack-stream.js";
@@ -73,6 +74,8 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });
   const tree = buildTree(scan.manifest);
+  const large = scan.files.size >= LARGE_WORKSPACE_FILES;
+  if (large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload starts
   const last = req.state.lastDeployment(req.workspace, req.server);
 
   let validationMs = 0;
@@ -186,6 +189,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
         result = await sendWithRetry(objectsFor(needed, tree, scan), null);
       }
     }
+    if (large) compactHeap(); // the pack's garbage goes before the result is recorded and reported
     const transferMs =
       transferStart === 0 ? 0 : performance.now() - transferStart - result.validation_ms - result.apply_ms;
     if (!dryRun && result.deployment_id !== null && last?.deployed_checksum !== tree.root) {
