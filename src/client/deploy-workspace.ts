@@ -16,7 +16,7 @@ import type { DeployResult } from "../protocol/messages.js";
 import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
 import { VERSION } from "../version.js";
 import { gitInfo } from "./git-info.js";
-import { compactHeap, LARGE_WORKSPACE_FILES } from "./compact-heap.js";
+import { compactHeap, LARGE_WORKSPACE_FILES, limitYoungGeneration } from "./compact-heap.js";
 import { ApiClient, type ConnectionOptions, type WireStats } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
 import type { PackObject } from "./pack-stream.js";
@@ -69,6 +69,7 @@ export interface DeployOutcome {
 export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome> {
   const t0 = performance.now();
   const dryRun = req.dryRun ?? false;
+  limitYoungGeneration(); // before the scan, whose garbage is most of a large deploy's
   const scan = scanWorkspace(req.workspace, {
     cache: req.state.statCache(req.workspace),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),

@@ -3,7 +3,7 @@
  * object and hash, and the root checksum. Directories that hold no file do not exist in a manifest, so they
  * are not in the tree, as the spec requires.
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "./sha256.js";
 import { encodeTree, type TreeEntry } from "./tree-object.js";
 
 export type Manifest = ReadonlyMap<string, string>;
@@ -55,7 +55,7 @@ export function buildTree(manifest: Manifest): MerkleTree {
       }
     }
     const bytes = encodeTree(entries);
-    trees.set(dir, { path: dir, hash: createHash("sha256").update(bytes).digest("hex"), bytes });
+    trees.set(dir, { path: dir, hash: sha256Hex(bytes), bytes });
   }
   const root = trees.get("");
   if (!root) throw new Error("unreachable: root tree missing");

@@ -16,6 +16,7 @@ import {
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { CaxtonError } from "../errors/caxton-error.js";
+import { sha256Hex } from "../merkle/sha256.js";
 import { cacheEntry, isCacheHit, nowNs, type StatCachePort, type StatEntry } from "./stat-cache.js";
 
 export interface ScannedFile {
@@ -147,7 +148,7 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
 }
 
 export function hashFile(abs: string, size: bigint | number): string {
-  if (Number(size) <= STREAM_HASH_ABOVE) return createHash("sha256").update(readFileSync(abs)).digest("hex");
+  if (Number(size) <= STREAM_HASH_ABOVE) return sha256Hex(readFileSync(abs));
   const digest = createHash("sha256");
   const buf = Buffer.allocUnsafe(1024 * 1024);
   const fd = openSync(abs, "r");

@@ -10,16 +10,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomFillSync } from "node:crypto";
-import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { CAXTON, cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { peakRss, runMeasured } from "../support/measure-rss.js";
 
 const MiB = 1024 * 1024;
 const FILE_MIB = Number(process.env.CAXTON_TEST_LARGE_MIB ?? 1024);
 const LIMIT_BYTES = 300 * 1000 * 1000;
-const GNU_TIME = "/usr/bin/time";
 
 function writePatternFile(path: string, mebibytes: number): void {
   const chunk = Buffer.allocUnsafe(MiB);
@@ -33,58 +32,6 @@ function writePatternFile(path: string, mebibytes: number): void {
   } finally {
     closeSync(fd);
   }
-}
-
-/** Peak resident set size of a live process, in bytes (VmHWM), or 0 once it has gone. */
-function peakRss(pid: number): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m?.[1] ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-interface Measured {
-  code: number;
-  stdout: string;
-  stderr: string;
-  peakBytes: number;
-  how: string;
-}
-
-/** Runs `caxton ARGS` and measures its peak RSS. */
-function runMeasured(args: string[], env: Record<string, string>, timeFile: string): Promise<Measured> {
-  const useTime = existsSync(GNU_TIME);
-  const argv = useTime
-    ? [GNU_TIME, "-f", "%M", "-o", timeFile, process.execPath, CAXTON, ...args]
-    : [process.execPath, CAXTON, ...args];
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    let polled = 0;
-    const poll = setInterval(() => {
-      polled = Math.max(polled, peakRss(child.pid ?? -1));
-    }, 20);
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearInterval(poll);
-      const fromTime = useTime ? Number(readFileSync(timeFile, "utf8").trim().split("\n").pop()) * 1024 : 0;
-      resolve({
-        code: code ?? -1,
-        stdout,
-        stderr,
-        peakBytes: useTime ? fromTime : polled,
-        how: useTime ? "GNU time %M" : "polled VmHWM",
-      });
-    });
-  });
 }
 
 const mb = (n: number): string => `${(n / 1e6).toFixed(0)} MB`;
