@@ -14,6 +14,9 @@ import { createDelta } from "../delta/create-delta.js";
 import { DELTA_MAX_BYTES } from "../delta/delta-limits.js";
 import { shouldSendDelta } from "../delta/should-send-delta.js";
 import { CaxtonError } from "../errors/caxton-error.js";
+
+/** One byte to probe for growth past the scanned size (reused: this runs once per file). */
+const PROBE = Buffer.alloc(1);
 import {
   encodeDeltaHead,
   encodeObjectHead,
@@ -44,7 +47,7 @@ const CHUNK = 1024 * 1024;
 
 export async function* packStream(
   header: unknown,
-  objects: readonly PackObject[],
+  objects: Iterable<PackObject>,
   onBytes?: (n: number) => void,
   options: PackStreamOptions = {},
 ): AsyncGenerator<Buffer> {
@@ -106,7 +109,7 @@ export async function* packStream(
         left -= n;
         yield* push(piece);
       }
-      if (readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) throw changed(obj.path);
+      if (readSync(fd, PROBE, 0, 1, null) !== 0) throw changed(obj.path);
     } finally {
       closeSync(fd);
     }
@@ -128,7 +131,7 @@ function readWhole(obj: { hash: string; size: number; absPath: string; path: str
       if (n === 0) throw changed(obj.path);
       got += n;
     }
-    if (readSync(fd, Buffer.alloc(1), 0, 1, null) !== 0) throw changed(obj.path);
+    if (readSync(fd, PROBE, 0, 1, null) !== 0) throw changed(obj.path);
     if (createHash("sha256").update(bytes).digest("hex") !== obj.hash) throw changed(obj.path);
     return bytes;
   } finally {

@@ -12,19 +12,21 @@ export function encodePackStart(header: unknown): Buffer {
 
 /** The frame head of a whole object; the `size` content bytes follow it. */
 export function encodeObjectHead(hash: string, size: number): Buffer {
-  const head = Buffer.alloc(1 + 32 + 8);
+  // every byte is written below, so a pooled, uninitialised buffer is safe: one object = one small slice of
+  // an 8 KiB slab instead of one malloc (100,000 of those fragmented the client's heap by ~20 MB)
+  const head = Buffer.allocUnsafe(1 + 32 + 8);
   head.writeUInt8(FRAME_OBJECT, 0);
-  head.write(hash, 1, 32, "hex");
+  if (head.write(hash, 1, 32, "hex") !== 32) throw new Error(`not a SHA-256: ${hash}`);
   head.writeBigUInt64BE(BigInt(size), 33);
   return head;
 }
 
 /** The frame head of a delta object; the `deltaSize` delta bytes follow it. */
 export function encodeDeltaHead(hash: string, base: string, size: number, deltaSize: number): Buffer {
-  const head = Buffer.alloc(1 + 32 + 32 + 8 + 8);
+  const head = Buffer.allocUnsafe(1 + 32 + 32 + 8 + 8);
   head.writeUInt8(FRAME_DELTA, 0);
-  head.write(hash, 1, 32, "hex");
-  head.write(base, 33, 32, "hex");
+  if (head.write(hash, 1, 32, "hex") !== 32) throw new Error(`not a SHA-256: ${hash}`);
+  if (head.write(base, 33, 32, "hex") !== 32) throw new Error(`not a SHA-256: ${base}`);
   head.writeBigUInt64BE(BigInt(size), 65);
   head.writeBigUInt64BE(BigInt(deltaSize), 73);
   return head;

@@ -58,7 +58,10 @@ export async function run(argv: string[]): Promise<number> {
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     });
     progress.done();
-    if (values.json) process.stdout.write(`${JSON.stringify(toJson(outcome), null, 2)}\n`);
+    if (values.json)
+      process.stdout.write(
+        `${JSON.stringify(toJson(outcome), null, process.stdout.isTTY ? 2 : undefined)}\n`,
+      );
     else printHuman(outcome, workspace, server);
     return 0;
   } finally {
