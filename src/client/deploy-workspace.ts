@@ -61,7 +61,14 @@ export interface DeployOutcome {
   sentObjects: number;
   sentContentBytes: number;
   files: FilePlan[];
-  phases: { discovery_ms: number; validation_ms: number; transfer_ms: number; apply_ms: number };
+  phases: {
+    discovery_ms: number;
+    validation_ms: number;
+    /** the server's part of validation_ms (its parse cache makes it proportional to the change) */
+    server_validation_ms: number;
+    transfer_ms: number;
+    apply_ms: number;
+  };
   duration_ms: number;
   scan: { files: number; hashed: number; cached: number };
 }
@@ -219,6 +226,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
       phases: {
         discovery_ms: round(discoveryMs),
         validation_ms: round(validationMs + result.validation_ms),
+        server_validation_ms: result.validation_ms,
         transfer_ms: round(Math.max(0, transferMs)),
         apply_ms: result.apply_ms,
       },
