@@ -33,6 +33,21 @@ export interface AgentRecord {
   config: AgentConfig;
 }
 
+/** The read API's record of a valid agent file, or null when the file is no (valid) agent. */
+export function agentRecord(a: FileAnalysis, checksum: string): AgentRecord | null {
+  const config = a.agent?.config;
+  if (!config) return null;
+  return {
+    name: config.name,
+    version: config.version,
+    path: a.path,
+    checksum,
+    capabilities: config.capabilities,
+    tools: config.tools.available,
+    config,
+  };
+}
+
 export interface CachedValidation {
   /** Every problem, sorted by path, line, column; the deployment is rejected if any is an error. */
   diagnostics: Diagnostic[];
@@ -92,18 +107,8 @@ export class ConfigCache {
     const diagnostics = sortDiagnostics([...analyses.flatMap((a) => a.diagnostics), ...crossCheck(analyses)]);
     const agents: AgentRecord[] = [];
     for (const a of analyses) {
-      const facts = a.agent;
-      if (!facts?.config) continue;
-      const { config } = facts;
-      agents.push({
-        name: config.name,
-        version: config.version,
-        path: a.path,
-        checksum: checksums.get(a.path) ?? "",
-        capabilities: config.capabilities,
-        tools: config.tools.available,
-        config,
-      });
+      const record = agentRecord(a, checksums.get(a.path) ?? "");
+      if (record) agents.push(record);
     }
     agents.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
     return { diagnostics, agents, analyses };

@@ -10,6 +10,7 @@ import { diffManifests } from "../merkle/diff-manifests.js";
 import { isConfigPath } from "../config/validate-workspace.js";
 import { ConfigCache, type AgentRecord, type CacheEntry } from "../config/config-cache.js";
 import { EventHub, type DeploymentEvent } from "./event-hub.js";
+import { sortedAgents, validateIncrementally, type ValidatedConfig } from "./incremental-validation.js";
 import {
   DeployHeaderSchema,
   type DeployHeader,
@@ -176,7 +177,11 @@ export class DeployService {
       );
     }
     const validationStart = performance.now();
-    const { diagnostics, agents } = this.configCache.validateWithCache(this.configEntries(manifest, pack));
+    const { diagnostics, state: validated } = validateIncrementally(
+      this.configCache,
+      [...this.configEntries(manifest, pack)],
+      current ? this.validatedFor(current.checksum) : undefined,
+    );
     const errors = diagnostics.filter((d) => d.severity === "error");
     const warnings = diagnostics.filter((d) => d.severity === "warning");
     const validationMs = performance.now() - validationStart;
@@ -250,7 +255,7 @@ export class DeployService {
       header.root,
       current?.checksum ?? null,
       diff,
-      agents,
+      validated,
     );
     this.collectGarbageSoon();
     void started;
@@ -299,8 +304,12 @@ export class DeployService {
           },
           this.bookkeepingFailed,
         );
-        const { agents } = this.configCache.validateWithCache(this.configEntries(manifest, null));
-        this.goLive(txid, "deployment.rolled_back", id, createdAt, row.root, current.checksum, diff, agents);
+        const { state } = validateIncrementally(
+          this.configCache,
+          [...this.configEntries(manifest, null)],
+          this.validatedFor(current.checksum),
+        );
+        this.goLive(txid, "deployment.rolled_back", id, createdAt, row.root, current.checksum, diff, state);
         this.collectGarbageSoon();
         return {
           ...emptyResult(row.root, current.checksum, createdAt, false),
@@ -503,15 +512,18 @@ export class DeployService {
     root: string,
     previous: string | null,
     diff: { added: string[]; modified: string[]; deleted: string[] },
-    agents: AgentRecord[],
+    config: ValidatedConfig,
   ): void {
     const before = this.live;
-    const byName = new Map(agents.map((a) => [a.name, a]));
-    this.live = { deployment_id: id, checksum: root, time, agents, byName, counts: diff };
-    const touched = new Set([...diff.added, ...diff.modified, ...diff.deleted]);
+    this.live = liveView(id, root, time, config, diff);
+    // the agents this deployment changed: those whose files changed, before or after (proportional to the diff)
     const changed = new Set<string>();
-    for (const a of agents) if (touched.has(a.path)) changed.add(a.name);
-    for (const a of before?.agents ?? []) if (touched.has(a.path) || !byName.has(a.name)) changed.add(a.name);
+    for (const path of [...diff.added, ...diff.modified, ...diff.deleted]) {
+      const now = config.agents.get(path)?.name;
+      const was = before?.config.agents.get(path)?.name;
+      if (now) changed.add(now);
+      if (was) changed.add(was);
+    }
     this.events.publish(txid, {
       ...this.eventBase(type, id, root, previous),
       changed_agents: [...changed].sort(),
@@ -540,19 +552,21 @@ export class DeployService {
     if (this.live === undefined) {
       const current = this.current();
       if (!current) return null;
-      const manifest = this.manifestOf(current.checksum);
-      const { agents } = this.configCache.validateWithCache(this.configEntries(manifest, null));
       const { row } = current;
-      this.live = {
-        deployment_id: row.id,
-        checksum: row.root,
-        time: row.created_at,
-        agents,
-        byName: new Map(agents.map((a) => [a.name, a])),
-        counts: { added: [], modified: [], deleted: [] },
-      };
+      this.live = liveView(row.id, row.root, row.created_at, this.validatedFor(row.root), {
+        added: [],
+        modified: [],
+        deleted: [],
+      });
     }
     return this.live;
+  }
+
+  /** The validated configuration of a deployment: the live one's is kept, others are computed. */
+  private validatedFor(root: string): ValidatedConfig {
+    if (this.live?.checksum === root) return this.live.config;
+    const entries = [...this.configEntries(this.manifestOf(root), null)];
+    return validateIncrementally(this.configCache, entries, undefined).state;
   }
 
   manifestOf(root: string): Map<string, string> {
@@ -586,9 +600,35 @@ export interface LiveView {
   deployment_id: number;
   checksum: string;
   time: string;
-  agents: AgentRecord[];
-  byName: Map<string, AgentRecord>;
+  config: ValidatedConfig;
+  /** sorted by path; computed on first read (a deploy does not pay for sorting 10,000 agents) */
+  readonly agents: AgentRecord[];
+  readonly byName: Map<string, AgentRecord>;
   counts: { added: string[]; modified: string[]; deleted: string[] };
+}
+
+function liveView(
+  id: number,
+  root: string,
+  time: string,
+  config: ValidatedConfig,
+  counts: LiveView["counts"],
+): LiveView {
+  let agents: AgentRecord[] | undefined;
+  let byName: Map<string, AgentRecord> | undefined;
+  return {
+    deployment_id: id,
+    checksum: root,
+    time,
+    config,
+    counts,
+    get agents() {
+      return (agents ??= sortedAgents(config));
+    },
+    get byName() {
+      return (byName ??= new Map(this.agents.map((a) => [a.name, a])));
+    },
+  };
 }
 
 export interface HistoryEntry {
