@@ -19,6 +19,8 @@ import { profileScenarios } from "./profile-cli.js";
 import { evaluateTargets, renderReport, writeResults, type BenchResults, type SizeResult } from "./report.js";
 import { snapshotBuild } from "./snapshot-build.js";
 import { runScenarios, SCENARIOS, type ScenarioId, type ScenarioResult } from "./run-scenarios.js";
+import { formatWireTable, runWireBench } from "./wire-bytes.js";
+import { formatValidationTable, runValidationScaling } from "./validation-scaling.js";
 
 const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
 
@@ -233,11 +235,19 @@ async function main(): Promise<void> {
         spawnSync("sync", { stdio: "ignore" }); // let the deletes settle before the next size is written
       }
     }
+    // issue 4 and issue 3 figures: bytes on the wire beside xdelta3/zstd, and validation cost vs workspace size
+    const wire = opts.only ? [] : await runWireBench({ quick: opts.quick, log });
+    const validation = opts.only ? [] : await runValidationScaling({ runs: opts.quick ? 3 : 5, log });
+    Object.assign(results, { wire, validationScaling: validation });
     results.finishedAt = new Date().toISOString();
     results.machine.loadAverage.end = loadavg()[0] ?? 0;
     results.targets = evaluateTargets(results.sizes);
     results.notes.push(`Total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
     process.stdout.write(`${renderReport(results)}\n`);
+    if (wire.length > 0) process.stdout.write(`\n## Bytes on the wire\n\n${formatWireTable(wire)}\n`);
+    if (validation.length > 0) {
+      process.stdout.write(`\n## Validation of a one-agent change\n\n${formatValidationTable(validation)}\n`);
+    }
     const file = writeResults(opts.resultsDir, results);
     log(`results: ${file}`);
   } finally {

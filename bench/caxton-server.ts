@@ -9,6 +9,8 @@ export interface CaxtonServer {
   url: string;
   pid: number;
   dataDir: string;
+  /** null while running; else how it ended and the end of what it wrote on stderr (for error messages) */
+  exited(): { code: number | null; signal: string | null; stderr: string } | null;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,10 @@ export function startCaxtonServer(
           url: m[1],
           pid,
           dataDir,
+          exited: () =>
+            child.exitCode === null && child.signalCode === null
+              ? null
+              : { code: child.exitCode, signal: child.signalCode, stderr: err.slice(-4000) },
           stop: async () => {
             if (child.exitCode === null && child.signalCode === null) {
               child.kill("SIGTERM");

@@ -295,6 +295,12 @@ async function runCli(
     { env: cliEnv(ctx), scratchDir: ctx.scratchDir, timeoutMs: 900_000 },
   );
   const serverRssKb = ctx.probe.end();
+  const died = ctx.server.exited();
+  if (died) {
+    throw new Error(
+      `bench: caxton serve exited (code ${died.code}, signal ${died.signal}) during \`${sample.command}\`:\n${died.stderr}`,
+    );
+  }
   assertSuccess(sample);
   return { sample, serverRssKb };
 }
