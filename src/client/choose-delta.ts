@@ -45,6 +45,12 @@ export class DeltaPlanner {
   /** The objects, with `deltaBase` set on each blob that may travel as a delta. */
   plan(objects: PackObject[]): PackObject[] {
     const cache = this.cache;
+    // a tree whose delta the server could not use goes whole like any refused object
+    const whole = (o: PackObject): PackObject =>
+      o.kind === "tree" && o.deltaBase && (this.allRefused || this.refused.has(o.hash))
+        ? { ...o, deltaBase: undefined }
+        : o;
+    objects = objects.map(whole);
     if (cache === null || this.allRefused) return objects;
     const candidate = (o: PackObject): o is Extract<PackObject, { kind: "blob" }> =>
       o.kind === "blob" && BlobCache.cacheable(o.size) && !this.refused.has(o.hash);

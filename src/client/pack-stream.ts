@@ -25,7 +25,13 @@ import {
 } from "../protocol/pack-encoder.js";
 
 export type PackObject =
-  | { kind: "tree"; hash: string; bytes: Buffer }
+  | {
+      kind: "tree";
+      hash: string;
+      bytes: Buffer;
+      /** the same folder's tree object in the base, which the server holds: a delta may go instead */
+      deltaBase?: { hash: string; bytes: Buffer };
+    }
   | {
       kind: "blob";
       hash: string;
@@ -74,8 +80,16 @@ export async function* packStream(
   };
   for (const obj of objects) {
     if (obj.kind === "tree") {
-      yield* push(encodeObjectHead(obj.hash, obj.bytes.length));
-      yield* push(obj.bytes);
+      const delta = obj.deltaBase ? createDelta(obj.deltaBase.bytes, obj.bytes) : undefined;
+      if (obj.deltaBase && delta && shouldSendDelta(obj.bytes.length, delta.length)) {
+        yield* push(encodeDeltaHead(obj.hash, obj.deltaBase.hash, obj.bytes.length, delta.length));
+        yield* push(delta);
+        credit += obj.bytes.length - delta.length;
+        options.onSent?.(obj.hash, "delta", delta.length, obj.bytes.length);
+      } else {
+        yield* push(encodeObjectHead(obj.hash, obj.bytes.length));
+        yield* push(obj.bytes);
+      }
       continue;
     }
     const base =
