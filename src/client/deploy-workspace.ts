@@ -88,7 +88,9 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
   const last = req.state.lastDeployment(req.workspace, req.server);
   let baseFiles: Map<string, string> | undefined;
   const baseManifest = (): Map<string, string> =>
-    (baseFiles ??= last ? req.state.deployedFiles(last.id) : new Map<string, string>());
+    (baseFiles ??= last ? req.state.deployedFiles(req.workspace, req.server) : new Map<string, string>());
+  /** the objects the base reaches, when the fast path computed them: the server holds those already */
+  let baseObjects: Set<string> | undefined;
 
   let validationMs = 0;
   if (tree.root !== last?.deployed_checksum) {
@@ -173,8 +175,9 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
         if (live) result = upToDate(tree.root, live.deployment_id, live.time, dryRun);
       } else {
         const baseTree = buildTree(baseManifest());
-        const baseObjects = objectSet(baseTree, baseManifest());
-        const candidates = [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects.has(h));
+        baseObjects = objectSet(baseTree, baseManifest());
+        const held = baseObjects;
+        const candidates = [...objectSet(tree, scan.manifest)].filter((h) => !held.has(h));
         const known = req.state.knownOnServer(req.server, candidates);
         const needed = candidates.filter((h) => !known.has(h));
         discoveryMs = performance.now() - t0 - validationMs;
@@ -215,7 +218,9 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
           changes_count: result.changes_applied,
         },
         scan.manifest,
-        objectSet(tree, scan.manifest),
+        // the server holds everything this tree reaches; what the base reached is on record already
+        [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects?.has(h)),
+        baseFiles,
       );
       deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
     }

@@ -44,11 +44,13 @@ CREATE TABLE IF NOT EXISTS deployments (
   changes_count INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deployments_by_target ON deployments (workspace_path, server_url, id);
+-- the file map of the latest deployment per workspace and server, updated by the change only
 CREATE TABLE IF NOT EXISTS deployed_files (
-  deployment_id INTEGER NOT NULL REFERENCES deployments(id) ON DELETE CASCADE,
+  workspace_path TEXT NOT NULL,
+  server_url TEXT NOT NULL,
   path TEXT NOT NULL,
   checksum TEXT NOT NULL,
-  PRIMARY KEY (deployment_id, path)
+  PRIMARY KEY (workspace_path, server_url, path)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS server_objects (
   server_url TEXT NOT NULL,
@@ -69,6 +71,8 @@ export class LocalState {
     // the stat cache is only a cache: an older layout is dropped, not migrated
     const columns = this.db.prepare(`SELECT name FROM pragma_table_info('file_checksums')`).pluck().all();
     if (columns.length > 0 && !columns.includes("stat")) this.db.exec(`DROP TABLE file_checksums`);
+    const fileMap = this.db.prepare(`SELECT name FROM pragma_table_info('deployed_files')`).pluck().all();
+    if (fileMap.includes("deployment_id")) this.db.exec(`DROP TABLE deployed_files; DELETE FROM deployments`);
     this.db.exec(SCHEMA);
   }
 
@@ -116,11 +120,12 @@ export class LocalState {
       .get(workspace, server) as LocalDeployment | undefined;
   }
 
-  deployedFiles(deploymentId: number): Map<string, string> {
+  /** The file map of the last deployment from this workspace to this server (empty if none). */
+  deployedFiles(workspace: string, server: string): Map<string, string> {
     const rows = this.db
-      .prepare(`SELECT path, checksum FROM deployed_files WHERE deployment_id = ?`)
+      .prepare(`SELECT path, checksum FROM deployed_files WHERE workspace_path = ? AND server_url = ?`)
       .raw(true)
-      .all(deploymentId) as [string, string][];
+      .all(workspace, server) as [string, string][];
     return new Map(rows);
   }
 
@@ -142,14 +147,22 @@ export class LocalState {
     d: Omit<LocalDeployment, "id">,
     files: ReadonlyMap<string, string>,
     objects: Iterable<string>,
+    /** the file map stored now, when the caller has it loaded already */
+    stored?: ReadonlyMap<string, string>,
   ): number {
     return this.db.transaction(() => {
-      const previous = this.db
-        .prepare(`SELECT id FROM deployments WHERE workspace_path = ? AND server_url = ?`)
-        .pluck()
-        .all(d.workspace_path, d.server_url) as number[];
-      const delFiles = this.db.prepare(`DELETE FROM deployed_files WHERE deployment_id = ?`);
-      for (const id of previous) delFiles.run(id);
+      // only the change is written: a one-file deploy in a 100,000-file workspace writes one row, not 100,000
+      const before = stored ?? this.deployedFiles(d.workspace_path, d.server_url);
+      const del = this.db.prepare(
+        `DELETE FROM deployed_files WHERE workspace_path = ? AND server_url = ? AND path = ?`,
+      );
+      const put = this.db.prepare(
+        `INSERT OR REPLACE INTO deployed_files (workspace_path, server_url, path, checksum) VALUES (?, ?, ?, ?)`,
+      );
+      for (const path of before.keys()) if (!files.has(path)) del.run(d.workspace_path, d.server_url, path);
+      for (const [path, hash] of files) {
+        if (before.get(path) !== hash) put.run(d.workspace_path, d.server_url, path, hash);
+      }
       const id = Number(
         this.db
           .prepare(
@@ -158,10 +171,6 @@ export class LocalState {
           )
           .run(d).lastInsertRowid,
       );
-      const insFile = this.db.prepare(
-        `INSERT INTO deployed_files (deployment_id, path, checksum) VALUES (?, ?, ?)`,
-      );
-      for (const [path, hash] of files) insFile.run(id, path, hash);
       this.rememberObjects(d.server_url, objects);
       return id;
     })();

@@ -24,7 +24,7 @@ export function workspaceStatus(workspace: string, server: string, state: LocalS
   const scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
   const root = buildTree(scan.manifest).root;
   const last = state.lastDeployment(workspace, server);
-  const deployed = last ? state.deployedFiles(last.id) : new Map<string, string>();
+  const deployed = last ? state.deployedFiles(workspace, server) : new Map<string, string>();
   const diff = diffManifests(deployed, scan.manifest);
   return {
     workspace,
