@@ -7,11 +7,12 @@ import { copyFileSync, linkSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { ObjectStore } from "./object-store.js";
 
+/** Lays the tree out; returns the directories it created, relative to `target` ("" is `target`). */
 export function materializeTree(
   target: string,
   manifest: ReadonlyMap<string, string>,
   objects: ObjectStore,
-): void {
+): string[] {
   mkdirSync(target, { recursive: true });
   const made = new Set<string>([""]);
   for (const [path, hash] of manifest) {
@@ -31,4 +32,5 @@ export function materializeTree(
       else throw err;
     }
   }
+  return [...made];
 }
