@@ -32,7 +32,12 @@ export const realDurability: DurabilityPort = {
   // files replaces 10,000 fsyncs (each ~1-5 ms on this machine's disk) with one flush.
   syncFilesystem(path: string): void {
     const r = spawnSync("sync", ["-f", path], { stdio: "ignore" });
-    if (r.status !== 0) throw new Error(`sync -f ${path} failed`);
+    if (r.error && (r.error as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new Error(
+        "the coreutils `sync` command is not on the server's PATH; it flushes deployments to disk",
+      );
+    }
+    if (r.status !== 0) throw new Error(`sync -f ${path} failed (exit ${r.status ?? r.signal})`);
   },
   step(): void {},
 };
