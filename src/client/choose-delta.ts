@@ -46,11 +46,10 @@ export class DeltaPlanner {
   plan(objects: PackObject[]): PackObject[] {
     const cache = this.cache;
     // a tree whose delta the server could not use goes whole like any refused object
-    const whole = (o: PackObject): PackObject =>
-      o.kind === "tree" && o.deltaBase && (this.allRefused || this.refused.has(o.hash))
-        ? { ...o, deltaBase: undefined }
-        : o;
-    objects = objects.map(whole);
+    const stripped = (o: PackObject): boolean =>
+      o.kind === "tree" && o.deltaBase !== undefined && (this.allRefused || this.refused.has(o.hash));
+    if (objects.some(stripped))
+      objects = objects.map((o) => (stripped(o) ? { ...o, deltaBase: undefined } : o));
     if (cache === null || this.allRefused) return objects;
     const candidate = (o: PackObject): o is Extract<PackObject, { kind: "blob" }> =>
       o.kind === "blob" && BlobCache.cacheable(o.size) && !this.refused.has(o.hash);
