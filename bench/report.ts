@@ -240,7 +240,7 @@ export function renderTargets(targets: readonly TargetResult[]): string {
       const over = t.measuredMs - t.targetMs;
       met =
         over > 0
-          ? `**not met**: +${ms(over)} (${(t.measuredMs / t.targetMs).toFixed(1)}× the target)`
+          ? `**not met**: +${ms(over)} (${(t.measuredMs / t.targetMs).toFixed(2)}× the target)`
           : "**not met** (memory)";
     }
     lines.push(

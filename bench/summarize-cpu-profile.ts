@@ -82,7 +82,12 @@ function location(frame: CallFrame, repo: string): { file: string; where: string
   if (!url.startsWith("file://")) return { file: url, where: `${url}:${frame.lineNumber + 1}` };
   const abs = fileURLToPath(url);
   const rel = relative(repo, abs);
-  if (rel.startsWith("node_modules/")) return { file: rel, where: `${rel}:${frame.lineNumber + 1}` };
+  // node_modules resolves above the bench's build snapshot (bench/results/.build-<pid>/): name it by package
+  const nm = abs.lastIndexOf("/node_modules/");
+  if (nm >= 0) {
+    const dep = abs.slice(nm + 1);
+    return { file: dep, where: `${dep}:${frame.lineNumber + 1}` };
+  }
   const map = sourceMapFor(abs);
   const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as
     { originalSource?: string; originalLine?: number } | undefined;
