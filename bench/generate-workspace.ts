@@ -101,7 +101,7 @@ const WORDS = (
   "customer product invoice contract support billing onboarding feedback quality latency throughput error " +
   "retry backoff cache shard replica quorum ledger account profile session channel queue worker batch"
 ).split(" ");
-const CAPABILITIES = [
+export const CAPABILITIES = [
   "task_routing",
   "planning",
   "code_analysis",

@@ -31,6 +31,7 @@ import {
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CAPABILITIES, mulberry32 } from "./generate-workspace.js";
 
 export interface WireBenchOptions {
   /** only the 1 MiB scenario */
@@ -81,22 +82,6 @@ const MIB = 1024 * 1024;
  * `zstd -19` of the 20 MiB file.
  */
 const PROCESS_TIMEOUT_MS = 120_000;
-
-/**
- * mulberry32, written out here rather than taken from a package: eight lines, no dependency, and its output
- * cannot change under us with a package update, so the same seed gives the same bytes on every machine and
- * every run (`Math.random` cannot be seeded). Not for cryptography.
- */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Text that compresses like prompts and config files: a vocabulary of 3,000 made-up words drawn with a
@@ -520,19 +505,6 @@ interface Agent {
   prompt: string[];
   template: string;
 }
-
-const CAPABILITIES = [
-  "task_routing",
-  "planning",
-  "code_analysis",
-  "documentation_review",
-  "web_search",
-  "summarization",
-  "translation",
-  "data_extraction",
-  "incident_triage",
-  "report_writing",
-];
 
 /** valid per shared/spec/workspace-format.md: name, version, capabilities, both prompts, [tools] available */
 function renderAgent(a: Agent): string {
