@@ -117,7 +117,6 @@ export class DeployService {
   }
 
   async deploy(body: AsyncIterable<Buffer>, options: DeployOptions): Promise<DeployResult> {
-    const started = performance.now();
     const txid = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
     const txDir = join(this.dir.tmp, txid);
     try {
@@ -132,7 +131,7 @@ export class DeployService {
       });
       const header = parseWith(DeployHeaderSchema, pack.header, "deploy header");
       return await this.lock.run(this.limits.lockTimeoutMs, () =>
-        this.applyLocked(txid, pack, header, options, started),
+        this.applyLocked(txid, pack, header, options),
       );
     } catch (err) {
       throw storageError(err);
@@ -146,7 +145,6 @@ export class DeployService {
     pack: ReceivedPack,
     header: DeployHeader,
     options: DeployOptions,
-    started: number,
   ): DeployResult {
     const current = this.checkBase(options.ifMatch);
     const timestamp = new Date().toISOString();
@@ -258,7 +256,6 @@ export class DeployService {
       validated,
     );
     this.collectGarbageSoon();
-    void started;
     return {
       ...result,
       deployment_id: id,

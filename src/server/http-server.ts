@@ -29,10 +29,10 @@ export function createRequestHandler({
 }: HttpServerOptions): RequestListener {
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
-    [`GET ${API_PREFIX}/deployment`]: (_req, res) => {
+    [`GET ${API_PREFIX}/deployment`]: (req, res) => {
       // a client asking "is my root live?" (the whole of a no-change deploy) gets a bodiless 304
       const current = service.current();
-      const asked = _req.headers["if-none-match"];
+      const asked = req.headers["if-none-match"];
       if (current && asked === `"${current.checksum}"`) {
         res.writeHead(304, {
           ETag: `"${current.checksum}"`,
