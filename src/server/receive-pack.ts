@@ -120,7 +120,7 @@ export async function receivePack(
               kind: "whole",
               hash: ev.hash,
               size: ev.size,
-              fd: openSync(file, "wx", 0o644),
+              fd: openSync(file, "wx", 0o444), // read-only from birth: objects are never modified
               file,
               digest: createHash("sha256"),
               parts: keep ? [] : null,
@@ -155,7 +155,7 @@ export async function receivePack(
                 delta.size,
               );
               const file = join(dir, `${delta.hash}.${seq++}`);
-              writeFileSync(file, bytes, { flag: "wx", mode: 0o644 });
+              writeFileSync(file, bytes, { flag: "wx", mode: 0o444 });
               result.files.set(delta.hash, file);
               result.deltas++;
               if (keepSmall(bytes.length)) {

@@ -4,12 +4,13 @@
  * The set of held hashes is kept in memory: negotiation asks about every object of a workspace, and a Set
  * lookup (~50 ns) beats an existsSync (~3 µs) by 60x at 100,000 hashes.
  */
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { objectPath } from "./data-dir.js";
 
 export class ObjectStore {
   private readonly held = new Set<string>();
+  private readonly prefixes = new Set<string>();
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
@@ -38,14 +39,19 @@ export class ObjectStore {
   }
 
   /**
-   * Moves a verified file into the store. The caller has checked that its content hashes to `hash`, and
+   * Moves a verified file into the store. The file must already be read-only (0444): receive-pack.ts creates
+   * them so, which saves a chmod per object. The caller has checked that its content hashes to `hash`, and
    * makes it durable (one syncfs or fsyncs for the whole batch) before anything references it.
    */
   adopt(tmpFile: string, hash: string): string {
     const target = this.pathOf(hash);
     if (this.held.has(hash) && existsSync(target)) return target;
-    mkdirSync(join(this.dir, hash.slice(0, 2)), { recursive: true });
-    chmodSync(tmpFile, 0o444);
+    // one mkdir per fan-out folder per process, not per object (10,000 objects: 10,000 syscalls saved)
+    const prefix = hash.slice(0, 2);
+    if (!this.prefixes.has(prefix)) {
+      mkdirSync(join(this.dir, prefix), { recursive: true });
+      this.prefixes.add(prefix);
+    }
     renameSync(tmpFile, target);
     this.held.add(hash);
     return target;
