@@ -6,6 +6,7 @@
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { VERSION } from "../version.js";
 import { printError } from "./print-error.js";
+import { HelpShown } from "./parse-args.js";
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -87,6 +88,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    if (err instanceof HelpShown) {
+      process.exitCode = 0;
+      return;
+    }
     const error = isCaxtonError(err)
       ? err
       : new CaxtonError("E_INTERNAL", String((err as Error)?.stack ?? err), {

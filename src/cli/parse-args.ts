@@ -1,4 +1,8 @@
-/** util.parseArgs with our usage errors: unknown flags and missing values are E_USAGE (exit 2). */
+/**
+ * util.parseArgs with our usage errors: unknown flags and missing values are E_USAGE (exit 2). `--help`
+ * prints the command's usage and ends the command through `HelpShown`, which main.ts turns into exit 0,
+ * so no command repeats the check.
+ */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { CaxtonError } from "../errors/caxton-error.js";
 
@@ -7,8 +11,9 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"
   options: T,
   usage: string,
 ) {
+  let parsed;
   try {
-    return parseArgs({
+    parsed = parseArgs({
       args: argv,
       options: { ...options, help: { type: "boolean", short: "h" } },
       allowPositionals: true,
@@ -17,4 +22,12 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"
   } catch (err) {
     throw new CaxtonError("E_USAGE", (err as Error).message, { hint: usage.split("\n")[0] });
   }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(usage);
+    throw new HelpShown();
+  }
+  return parsed;
 }
+
+/** Thrown after `--help` printed the usage: the command is done, successfully. */
+export class HelpShown extends Error {}

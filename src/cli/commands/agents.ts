@@ -20,10 +20,6 @@ export async function run(argv: string[]): Promise<number> {
     { server: { type: "string" }, ...CONNECTION_FLAGS, json: { type: "boolean" } },
     USAGE,
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const api = new ApiClient(resolveServer(values.server, findWorkspace()), connectionFrom(values));
   try {
     const live = (await api.getJson("/agents")) as { deployment_id: number | null; agents: AgentSummary[] };

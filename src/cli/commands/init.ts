@@ -18,10 +18,6 @@ export async function run(argv: string[]): Promise<number> {
     { force: { type: "boolean" }, server: { type: "string" } },
     USAGE,
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const dir = resolve(positionals[0] ?? ".");
   if (existsSync(dir) && readdirSync(dir).length > 0 && !values.force) {
     throw new CaxtonError("E_WORKSPACE", `${dir} is not empty`, {

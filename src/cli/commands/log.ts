@@ -24,10 +24,6 @@ export async function run(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const limit = values.n === undefined ? 20 : Number(values.n);
   if (!Number.isInteger(limit) || limit < 1)
     throw new CaxtonError("E_USAGE", `-n takes a positive number, got ${values.n}`);

@@ -23,10 +23,6 @@ export async function run(argv: string[]): Promise<number> {
     { server: { type: "string" }, ...CONNECTION_FLAGS, json: { type: "boolean" }, as: { type: "string" } },
     USAGE,
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const t0 = performance.now();
   const workspace = findWorkspace();
   const server = resolveServer(values.server, workspace);

@@ -45,10 +45,6 @@ export async function run(argv: string[]): Promise<number> {
     },
     USAGE,
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const dataDir = values["data-dir"] ?? process.env.CAXTON_DATA_DIR;
   if (!dataDir) throw new CaxtonError("E_USAGE", "--data-dir is required", { hint: USAGE.split("\n")[0] });
   const { host, port } = parseListen(values.listen ?? "127.0.0.1:8080");

@@ -16,10 +16,6 @@ export async function run(argv: string[]): Promise<number> {
     { server: { type: "string" }, json: { type: "boolean" } },
     USAGE,
   );
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
   const state = LocalState.open();

@@ -12,10 +12,6 @@ and clients' --token-file; without, prints it. Refuses to overwrite FILE unless 
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { force: { type: "boolean" } }, USAGE);
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const [sub, file] = positionals;
   if (sub !== "create")
     throw new CaxtonError("E_USAGE", "the only token subcommand is `create`", { hint: USAGE.split("\n")[0] });

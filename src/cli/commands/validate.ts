@@ -16,10 +16,6 @@ the workspace DIR, offline. Exit 1 when there is an error; warnings never fail.
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } }, USAGE);
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
   const t0 = performance.now();
   const workspace = resolveWorkspace(positionals[0]);
   const state = LocalState.open();
