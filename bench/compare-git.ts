@@ -7,8 +7,7 @@
 import { spawnSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { trackChild } from "./child-processes.js";
-import { freeLoopbackPort, LOOPBACK, waitForPort } from "./free-port.js";
+import { LOOPBACK, startOnFreePort } from "./free-port.js";
 import { moveToTrash } from "./move-to-trash.js";
 import { assertSuccess, combineSamples, measureProcess, type ProcessSample } from "./measure-process.js";
 
@@ -46,9 +45,8 @@ export class GitComparison {
     if (!gitVersion()) return "git not installed";
     const remotes = join(setup.root, "remotes");
     mkdirSync(remotes, { recursive: true });
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freeLoopbackPort();
-      const daemon = spawn(
+    const started = await startOnFreePort((port) =>
+      spawn(
         "git",
         [
           "daemon",
@@ -60,13 +58,9 @@ export class GitComparison {
           `--port=${port}`,
         ],
         { env: gitEnv(setup.root, {}), stdio: "ignore" },
-      );
-      trackChild(daemon);
-      const exited = new Promise<boolean>((r) => daemon.once("exit", () => r(false)));
-      daemon.once("error", () => undefined);
-      if (await Promise.race([waitForPort(port), exited])) return new GitComparison(setup, daemon, port);
-      daemon.kill("SIGKILL");
-    }
+      ),
+    );
+    if (started) return new GitComparison(setup, started.daemon, started.port);
     return "git daemon did not start (is git-daemon installed?)";
   }
 

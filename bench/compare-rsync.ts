@@ -6,8 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { trackChild } from "./child-processes.js";
-import { freeLoopbackPort, LOOPBACK, waitForPort } from "./free-port.js";
+import { LOOPBACK, startOnFreePort } from "./free-port.js";
 import { moveToTrash } from "./move-to-trash.js";
 import { assertSuccess, measureProcess, type ProcessSample } from "./measure-process.js";
 
@@ -60,19 +59,14 @@ export class RsyncComparison {
         "",
       ].join("\n"),
     );
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const port = await freeLoopbackPort();
-      const daemon = spawn(
+    const started = await startOnFreePort((port) =>
+      spawn(
         "rsync",
         ["--daemon", "--no-detach", `--config=${config}`, `--address=${LOOPBACK}`, `--port=${port}`],
         { stdio: "ignore" },
-      );
-      trackChild(daemon);
-      const exited = new Promise<boolean>((r) => daemon.once("exit", () => r(false)));
-      daemon.once("error", () => undefined);
-      if (await Promise.race([waitForPort(port), exited])) return new RsyncComparison(setup, daemon, port);
-      daemon.kill("SIGKILL");
-    }
+      ),
+    );
+    if (started) return new RsyncComparison(setup, started.daemon, started.port);
     return "rsync --daemon did not start";
   }
 

@@ -4,6 +4,8 @@
  * between; callers retry with a new port when their daemon does not come up.
  */
 import { connect, createServer } from "node:net";
+import type { ChildProcess } from "node:child_process";
+import { trackChild } from "./child-processes.js";
 
 export const LOOPBACK = "127.0.0.1";
 
@@ -35,4 +37,24 @@ export async function waitForPort(port: number, timeoutMs = 5_000): Promise<bool
     await new Promise((r) => setTimeout(r, 25));
   }
   return false;
+}
+
+/**
+ * Starts a daemon on a free loopback port and waits until it accepts connections. The port is chosen
+ * before the daemon binds it, so another process may take it meanwhile: up to `attempts` tries.
+ */
+export async function startOnFreePort(
+  spawnAt: (port: number) => ChildProcess,
+  attempts = 3,
+): Promise<{ daemon: ChildProcess; port: number } | null> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const port = await freeLoopbackPort();
+    const daemon = spawnAt(port);
+    trackChild(daemon);
+    const exited = new Promise<boolean>((r) => daemon.once("exit", () => r(false)));
+    daemon.once("error", () => undefined);
+    if (await Promise.race([waitForPort(port), exited])) return { daemon, port };
+    daemon.kill("SIGKILL");
+  }
+  return null;
 }

@@ -362,3 +362,24 @@ export async function assertUnchanged(
   assert.deepEqual(after.current, before.current, "DATA/current changed");
   assert.equal(after.history, before.history, "the history changed");
 }
+
+/**
+ * A pack whose tree repeats one subtree under two names, `levels` deep: 2^(levels+1) paths from
+ * `levels + 2` small objects (60 levels: a ~7 KB body).
+ */
+export function fanOutPack(levels: number): Buffer {
+  const leaf = blob("x");
+  let child = treeEntry([
+    { kind: "blob", name: "a", hash: leaf[0] },
+    { kind: "blob", name: "b", hash: leaf[0] },
+  ]);
+  const trees = [child];
+  for (let i = 0; i < levels; i++) {
+    child = treeEntry([
+      { kind: "tree", name: "a", hash: child[0] },
+      { kind: "tree", name: "b", hash: child[0] },
+    ]);
+    trees.push(child);
+  }
+  return packBytes({ root: child[0] }, [leaf, ...trees]);
+}

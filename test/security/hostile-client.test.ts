@@ -37,6 +37,7 @@ import {
   type Server,
   type ServerState,
   type Workspace,
+  fanOutPack,
 } from "./helpers.js";
 import { zeroBomb } from "../support/zero-bomb.js";
 
@@ -363,21 +364,8 @@ describe("limits: each refusal is 413 naming the limit, before the bytes are rea
   });
 
   test("--max-files: a tree that fans out exponentially (2^60 paths from 60 small trees) is cut at the limit", async () => {
-    const leaf = blob("x");
-    let child = treeEntry([
-      { kind: "blob", name: "a", hash: leaf[0] },
-      { kind: "blob", name: "b", hash: leaf[0] },
-    ]);
-    const trees = [child];
-    for (let i = 0; i < 60; i++) {
-      child = treeEntry([
-        { kind: "tree", name: "a", hash: child[0] },
-        { kind: "tree", name: "b", hash: child[0] },
-      ]);
-      trees.push(child);
-    }
     const started = performance.now();
-    const r = await postPack(server, packBytes({ root: child[0] }, [leaf, ...trees]));
+    const r = await postPack(server, fanOutPack(60));
     const error = expectError(r, 413, "E_TOO_LARGE");
     assert.equal(error.detail?.limit, "max_files");
     assert.ok(performance.now() - started < 5_000);
@@ -841,20 +829,7 @@ describe("amplification: a small request must not buy a lot of server work", () 
   });
 
   test("a 7 KB pack whose tree fans out to 2^60 paths is refused without expanding it, and /health stays responsive", async () => {
-    const leaf = blob("x");
-    let child = treeEntry([
-      { kind: "blob", name: "a", hash: leaf[0] },
-      { kind: "blob", name: "b", hash: leaf[0] },
-    ]);
-    const trees = [child];
-    for (let i = 0; i < 60; i++) {
-      child = treeEntry([
-        { kind: "tree", name: "a", hash: child[0] },
-        { kind: "tree", name: "b", hash: child[0] },
-      ]);
-      trees.push(child);
-    }
-    const body = packBytes({ root: child[0] }, [leaf, ...trees]);
+    const body = fanOutPack(60);
     assert.ok(body.length < 8 * 1024);
     let worstHealthMs = 0;
     let done = false;
