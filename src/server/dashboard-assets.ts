@@ -98,7 +98,7 @@ export function loadDashboard(dir: string | null = locate()): Dashboard {
         "Content-Length": body.length,
         ...(gzip ? { "Content-Encoding": "gzip" } : {}),
       });
-      res.end(req.method === "HEAD" ? undefined : body);
+      res.end(body);
     },
   };
 }

@@ -22,14 +22,12 @@ export function operatorRoutes(
   metrics: ServerMetrics,
 ): (method: string, pathname: string) => ExtraRoute | undefined {
   return (method, pathname) => {
-    const read = method === "GET" || method === "HEAD";
-    if (!read) return undefined;
+    if (method !== "GET") return undefined;
     const asset = dashboard.find(pathname);
     if (asset) {
       const route = pathname.startsWith("/assets/") ? "GET /assets/:file" : "GET /";
       return { route, public: true, handler: (req, res) => dashboard.send(req, res, asset) };
     }
-    if (method !== "GET") return undefined;
     if (pathname === "/ready") {
       return {
         route: "GET /ready",
