@@ -38,6 +38,8 @@ export interface DeployRequest {
   dryRun?: boolean;
   /** deploy even over files someone else changed on the server since this client's last deploy */
   force?: boolean;
+  /** let the server refuse a deployment that deletes every agent or over half of the live files */
+  guardDeletions?: boolean;
   connection?: ConnectionOptions;
   deployedBy?: string;
   message?: string;
@@ -147,6 +149,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
       ifMatch,
       dryRun,
       force: req.force ?? false,
+      guardDeletions: req.guardDeletions ?? false,
     });
   };
 
