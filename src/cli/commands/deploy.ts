@@ -6,6 +6,7 @@ import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { progressRenderer } from "../progress.js";
+import { ReportedFailure } from "../reported-failure.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
@@ -42,7 +43,7 @@ export async function run(argv: string[]): Promise<number> {
   const state = LocalState.open();
   const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
   try {
-    const outcome = await deployWorkspace({
+    const attempt = await deployWorkspace({
       workspace,
       server,
       state,
@@ -54,6 +55,19 @@ export async function run(argv: string[]): Promise<number> {
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     });
     progress.done();
+    if (!attempt.ok) {
+      throw new ReportedFailure(attempt.error, {
+        ...(attempt.wire
+          ? {
+              round_trips: attempt.wire.roundTrips,
+              bytes_sent: attempt.wire.bytesSent,
+              bytes_received: attempt.wire.bytesReceived,
+            }
+          : {}),
+        ...(attempt.wire ? { duration_ms: attempt.duration_ms } : {}),
+      });
+    }
+    const outcome = attempt.outcome;
     if (values.json)
       process.stdout.write(
         `${JSON.stringify(toJson(outcome), null, process.stdout.isTTY ? 2 : undefined)}\n`,
@@ -95,6 +109,7 @@ export function toJson(o: DeployOutcome) {
     phases: o.phases,
     scan: o.scan,
     timestamp: r.timestamp,
+    ...(o.confirmedAfterDrop ? { confirmed_after_drop: true } : {}),
   };
 }
 
@@ -103,6 +118,11 @@ function printHuman(o: DeployOutcome, workspace: string, server: string): void {
   const r = o.result;
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+  if (o.confirmedAfterDrop) {
+    process.stderr.write(
+      `the connection dropped before the server answered; asked again, it runs this workspace (deployment #${r.deployment_id})\n`,
+    );
+  }
   const trips = `${o.wire.roundTrips} round trip${o.wire.roundTrips === 1 ? "" : "s"}`;
   if (r.up_to_date) {
     out(
