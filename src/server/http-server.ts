@@ -136,6 +136,7 @@ export function createRequestHandler({
         ifMatch: parseIfMatch(req),
         dryRun: url.searchParams.get("dry_run") === "1",
         force: url.searchParams.get("force") === "1",
+        guardDeletions: url.searchParams.get("guard") === "deletions",
       });
       const who = result.deployment_id
         ? (service.history.get(result.deployment_id)?.deployed_by ?? null)
