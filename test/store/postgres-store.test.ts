@@ -95,21 +95,24 @@ describe("blob store", () => {
           [sha(large), largeFile],
         ]),
       );
-      assert.deepEqual(await store.get(sha(small)), small);
-      assert.deepEqual(await store.get(sha(empty)), empty);
-      assert.ok((await store.get(sha(large)))?.equals(large));
+      assert.deepEqual(await store.read(sha(small)), small);
+      assert.deepEqual(await store.read(sha(empty)), empty);
+      assert.ok((await store.read(sha(large)))?.equals(large));
       const { rows } = await pool.query("SELECT count(*)::int AS n FROM object_chunks WHERE hash = $1", [
         sha(large),
       ]);
       assert.equal(rows[0].n, 3, "2.5 MiB is three chunks");
       const missing = sha(Buffer.from("absent"));
-      assert.deepEqual(await store.has([sha(small), missing, sha(large)]), new Set([sha(small), sha(large)]));
-      assert.equal(await store.get(missing), undefined);
-      const many = await store.getMany([sha(small), sha(large), missing]);
+      assert.deepEqual(
+        await store.held([sha(small), missing, sha(large)]),
+        new Set([sha(small), sha(large)]),
+      );
+      assert.equal(await store.read(missing), undefined);
+      const many = await store.readMany([sha(small), sha(large), missing]);
       assert.equal(many.size, 2);
       // idempotent: storing again changes nothing but the time
       await store.put(new Map([[sha(large), largeFile]]));
-      assert.ok((await store.get(sha(large)))?.equals(large));
+      assert.ok((await store.read(sha(large)))?.equals(large));
       assert.equal((await store.list()).length, 3);
       assert.equal(await store.remove([sha(large), missing]), 1);
       const left = await pool.query("SELECT count(*)::int AS n FROM object_chunks WHERE hash = $1", [
@@ -135,7 +138,7 @@ describe("blob store", () => {
         }),
         /abort/,
       );
-      assert.equal((await new PgBlobStore(pool).has([sha(data)])).size, 0);
+      assert.equal((await new PgBlobStore(pool).held([sha(data)])).size, 0);
       const { rows } = await pool.query("SELECT count(*)::int AS n FROM object_chunks");
       assert.equal(rows[0].n, 0);
     } finally {

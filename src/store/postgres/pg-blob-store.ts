@@ -1,12 +1,12 @@
 /**
- * The blob-store port on PostgreSQL: `objects` holds one row per object (hash, size, when last stored),
+ * The blob-store port (deployment-store.ts) on PostgreSQL: `objects` holds one row per object (hash, size, when last stored),
  * `object_chunks` its bytes in order, 1 MiB per chunk, so a large file is never one huge bytea (PostgreSQL
  * caps a value at 1 GB, and the client would hold it whole). Bound to the pool, each `put` batch is its own
  * transaction; bound to a transaction's client, everything commits or rolls back with that transaction.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
 import pg from "pg";
-import type { BlobStore } from "../blob-store.js";
+import type { BlobStore } from "../deployment-store.js";
 import { inTransaction, type Queryable } from "./database.js";
 
 export const CHUNK_BYTES = 1024 * 1024;
@@ -17,7 +17,24 @@ const BATCH_BYTES = 8 * 1024 * 1024;
 export class PgBlobStore implements BlobStore {
   constructor(private readonly db: Queryable) {}
 
-  async has(hashes: readonly string[]): Promise<Set<string>> {
+  async hasMany(hashes: readonly string[]): Promise<boolean[]> {
+    const held = await this.held(hashes);
+    return hashes.map((h) => held.has(h));
+  }
+
+  async has(hash: string): Promise<boolean> {
+    return (await this.held([hash])).has(hash);
+  }
+
+  async size(hash: string): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ size: string }>("SELECT size FROM objects WHERE hash = $1", [
+      hash,
+    ]);
+    return rows[0] ? Number(rows[0].size) : undefined;
+  }
+
+  /** The subset of `hashes` the store holds. */
+  async held(hashes: readonly string[]): Promise<Set<string>> {
     const held = new Set<string>();
     for (let i = 0; i < hashes.length; i += 50_000) {
       const { rows } = await this.db.query<{ hash: string }>(
@@ -29,11 +46,11 @@ export class PgBlobStore implements BlobStore {
     return held;
   }
 
-  async get(hash: string): Promise<Buffer | undefined> {
-    return (await this.getMany([hash])).get(hash);
+  async read(hash: string): Promise<Buffer | undefined> {
+    return (await this.readMany([hash])).get(hash);
   }
 
-  async getMany(hashes: readonly string[]): Promise<Map<string, Buffer>> {
+  async readMany(hashes: readonly string[]): Promise<Map<string, Buffer>> {
     const out = new Map<string, Buffer>();
     if (hashes.length === 0) return out;
     const { rows } = await this.db.query<{ hash: string; data: Buffer }>(
@@ -51,6 +68,14 @@ export class PgBlobStore implements BlobStore {
     return out;
   }
 
+  async adopt(files: ReadonlyMap<string, string>): Promise<void> {
+    await this.put(files);
+  }
+
+  /**
+   * Stores objects, each from a file or from memory. Idempotent: an object already held keeps its bytes but
+   * counts as freshly stored for garbage collection's grace period.
+   */
   async put(objects: ReadonlyMap<string, string | Buffer>): Promise<void> {
     // an object's row and its chunks become visible together, or not at all
     if (this.db instanceof pg.Pool) {
@@ -123,6 +148,7 @@ export class PgBlobStore implements BlobStore {
     }
   }
 
+  /** Every held hash with the time it was last stored (for garbage collection). */
   async list(): Promise<{ hash: string; storedAt: Date }[]> {
     const { rows } = await this.db.query<{ hash: string; stored_at: Date }>(
       "SELECT hash, stored_at FROM objects",
@@ -130,6 +156,7 @@ export class PgBlobStore implements BlobStore {
     return rows.map((r) => ({ hash: r.hash, storedAt: r.stored_at }));
   }
 
+  /** Removes objects with their chunks; returns how many were held. */
   async remove(hashes: readonly string[]): Promise<number> {
     if (hashes.length === 0) return 0;
     const r = await this.db.query("DELETE FROM objects WHERE hash = ANY($1::text[])", [hashes]);
