@@ -31,6 +31,11 @@ export const ERROR_CODES = {
     exit: 1,
     hint: "someone else changed these files since your last deploy: pull their change, or deploy with --force to overwrite it",
   },
+  E_MASS_DELETION: {
+    http: 409,
+    exit: 1,
+    hint: "check that this is the workspace you meant to deploy; to deploy it anyway, pass --yes",
+  },
   // access
   E_UNAUTHORIZED: {
     http: 401,

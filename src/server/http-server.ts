@@ -106,6 +106,7 @@ export function createRequestHandler({
         ifMatch: parseIfMatch(req),
         dryRun: url.searchParams.get("dry_run") === "1",
         force: url.searchParams.get("force") === "1",
+        guardDeletions: url.searchParams.get("guard") === "deletions",
       });
       sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
     },
