@@ -79,13 +79,13 @@ export async function startPgCluster(): Promise<PgCluster> {
   };
   run("initdb", ["-D", data, "-U", user, "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"]);
   const port = await freePort();
-  // test speed over durability: the cluster is thrown away (a killed postgres loses nothing the OS holds)
+  // fsync off: the cluster is thrown away, and a killed postgres loses nothing the OS holds; commits stay
+  // synchronous, so an immediate stop (a crash) keeps every commit that was acknowledged
   const options = [
     `-p ${port}`,
     "-c listen_addresses=127.0.0.1",
     `-c unix_socket_directories=${root}`,
     "-c fsync=off",
-    "-c synchronous_commit=off",
     "-c full_page_writes=off",
     "-c max_connections=200",
     "-c shared_buffers=32MB",

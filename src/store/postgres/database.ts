@@ -33,6 +33,8 @@ export function openPool(options: DatabaseOptions): pg.Pool {
   });
   // an idle client whose server went away emits here; the pool drops it and the next query reconnects
   pool.on("error", () => {});
+  // a checked-out client whose server goes away emits too; the query in flight rejects, which we map
+  pool.on("connect", (client) => client.on("error", () => {}));
   return pool;
 }
 

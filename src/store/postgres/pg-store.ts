@@ -124,7 +124,7 @@ export class PgStore implements DeploymentStore {
       removedTemp: this.local.removedLeftovers,
     };
     const side: LocalSide = {
-      exclusive: (work) => this.swaps.run(Number.MAX_SAFE_INTEGER, work),
+      exclusive: (work) => this.swaps.run(2 ** 31 - 1, work),
       prepare: (id, input, db) => this.prepareLocal(id, input, db),
       step: (name) => this.durability.step(name),
     };
@@ -199,7 +199,7 @@ export class PgStore implements DeploymentStore {
   /** A head seen in the database: materialize it here unless it is live already (or older). */
   private follow(head: Head | null): Promise<void> {
     if (!head) return Promise.resolve();
-    return this.swaps.run(Number.MAX_SAFE_INTEGER, async () => {
+    return this.swaps.run(2 ** 31 - 1, async () => {
       const localId = this.local.currentId();
       if (localId !== null && localId >= head.deploymentId) return;
       const trees = await this.treesOf([head.root], this.pool);
