@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
+import { refuseMassDeletion } from "../config/deletion-guard.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
 import { isConfigPath } from "../config/validate-workspace.js";
 import { ConfigCache, type AgentRecord, type CacheEntry } from "../config/config-cache.js";
@@ -28,7 +29,7 @@ import { recoverDataDir, type RecoveryReport } from "../store/recover-data-dir.j
 import { adoptDurably, stagedApply } from "../store/staged-apply.js";
 import { collectGarbage, type GcReport } from "../store/collect-garbage.js";
 import { readCurrentId } from "../store/current-link.js";
-import { DeployLock } from "./deploy-lock.js";
+import { DeployLock } from "../store/deploy-lock.js";
 import { receivePack, type ReceivedPack } from "./receive-pack.js";
 import { resolveTree, type ObjectSource } from "./resolve-tree.js";
 
@@ -65,6 +66,8 @@ export interface DeployOptions {
   dryRun: boolean;
   /** deploy even when files this client changes were changed on the server by someone else meanwhile */
   force?: boolean;
+  /** refuse a deployment that deletes every agent or over half of the live files (config/deletion-guard.ts) */
+  guardDeletions?: boolean;
 }
 
 export class DeployService {
@@ -214,6 +217,7 @@ export class DeployService {
       }
     }
     const diff = diffManifests(before, manifest);
+    if (options.guardDeletions && !options.dryRun) refuseMassDeletion(before, manifest, diff.deleted);
     const result: DeployResult = {
       ...emptyResult(header.root, current?.checksum ?? null, timestamp, options.dryRun),
       changes_applied: diff.added.length + diff.modified.length + diff.deleted.length,
@@ -244,7 +248,7 @@ export class DeployService {
       },
       this.bookkeepingFailed,
     );
-    this.manifests.set(header.root, manifest);
+    this.rememberManifest(header.root, manifest);
     this.goLive(
       txid,
       "deployment.applied",
@@ -569,18 +573,33 @@ export class DeployService {
   manifestOf(root: string): Map<string, string> {
     let manifest = this.manifests.get(root);
     if (!manifest) {
-      manifest = resolveTree(
+      const resolved = resolveTree(
         root,
         {
           tree: (h) => (this.objects.has(h) ? this.objects.read(h) : undefined),
           hasBlob: (h) => this.objects.has(h),
         },
         this.limits,
-      ).manifest;
-      if (this.manifests.size >= 4) this.manifests.delete(this.manifests.keys().next().value as string);
-      this.manifests.set(root, manifest);
+      );
+      // a root whose objects were collected has no manifest: a partial one would read as "every file differs"
+      if (resolved.missing.length > 0) {
+        throw new CaxtonError(
+          "E_MISSING_OBJECTS",
+          `the server no longer stores ${resolved.missing.length} object(s) of tree ${root}`,
+          { detail: { missing: resolved.missing.slice(0, 100), unapplied_deltas: [] } },
+        );
+      }
+      manifest = resolved.manifest;
+      this.rememberManifest(root, manifest);
     }
     return manifest;
+  }
+
+  /** The few most recent manifests (the live one, its base, a rollback target), bounded. */
+  private rememberManifest(root: string, manifest: Map<string, string>): void {
+    this.manifests.delete(root);
+    if (this.manifests.size >= 4) this.manifests.delete(this.manifests.keys().next().value as string);
+    this.manifests.set(root, manifest);
   }
 
   private applyContext() {
