@@ -3,6 +3,7 @@ import type { CaxtonError, Diagnostic } from "../errors/caxton-error.js";
 import { formatDiagnostic } from "../errors/format-diagnostic.js";
 import { deletionLines } from "./deletion-summary.js";
 import { style } from "./style.js";
+import { writeJson } from "./write-json.js";
 
 export function printError(error: CaxtonError, json: boolean): void {
   const errors = (error.detail?.errors as Diagnostic[] | undefined) ?? [];
@@ -36,7 +37,7 @@ export function printError(error: CaxtonError, json: boolean): void {
         : {}),
       ...(extra.duration_ms !== undefined ? { duration_ms: extra.duration_ms } : {}),
     };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    writeJson(out);
     return;
   }
   const s = style(process.stderr);

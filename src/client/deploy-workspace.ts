@@ -87,10 +87,12 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
   const tree = buildTree(scan.manifest);
   const large = scan.files.size >= LARGE_WORKSPACE_FILES;
   if (large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload starts
-  const last = req.state.lastDeployment(req.workspace, req.server);
+  // the server's id once this URL reported it (local-state.ts), so other spellings of its URL share the record
+  const key = req.state.serverKey(req.server);
+  const last = req.state.lastDeployment(req.workspace, key);
   let baseFiles: Map<string, string> | undefined;
   const baseManifest = (): Map<string, string> =>
-    (baseFiles ??= last ? req.state.deployedFiles(req.workspace, req.server) : new Map<string, string>());
+    (baseFiles ??= last ? req.state.deployedFiles(req.workspace, key) : new Map<string, string>());
   /** the objects the base reaches, when the fast path computed them: the server holds those already */
   let baseObjects: Set<string> | undefined;
 
@@ -181,7 +183,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
         baseObjects = objectSet(baseTree, baseManifest());
         const held = baseObjects;
         const candidates = [...objectSet(tree, scan.manifest)].filter((h) => !held.has(h));
-        const known = req.state.knownOnServer(req.server, candidates);
+        const known = req.state.knownOnServer(key, candidates);
         const needed = candidates.filter((h) => !known.has(h));
         discoveryMs = performance.now() - t0 - validationMs;
         try {
@@ -211,10 +213,11 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     const transferMs =
       transferStart === 0 ? 0 : performance.now() - transferStart - result.validation_ms - result.apply_ms;
     if (!dryRun && result.deployment_id !== null && last?.deployed_checksum !== tree.root) {
+      const recordKey = api.serverId ? req.state.learnServerId(req.server, api.serverId) : key;
       req.state.recordDeployment(
         {
           workspace_path: req.workspace,
-          server_url: req.server,
+          server_url: recordKey,
           server_deployment_id: result.deployment_id,
           deployed_checksum: tree.root,
           deployment_time: result.timestamp,
@@ -223,7 +226,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
         scan.manifest,
         // the server holds everything this tree reaches; what the base reached is on record already
         [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects?.has(h)),
-        baseFiles,
+        recordKey === key ? baseFiles : undefined,
       );
       deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
     }

@@ -12,6 +12,8 @@ import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
+import { loadServerIdentity, SERVER_ID_HEADER } from "./server-identity.js";
+import { MANIFEST_BY_ROOT, manifestByRoot } from "./manifest-by-root.js";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 
@@ -27,8 +29,9 @@ export function createRequestHandler({
   log = () => {},
   tokenDigest = null,
 }: HttpServerOptions): RequestListener {
+  const serverId = loadServerIdentity(service.dir.root);
   const routes: Record<string, Handler> = {
-    "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
+    "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION, server_id: serverId }),
     [`GET ${API_PREFIX}/deployment`]: (req, res) => {
       // a client asking "is my root live?" (the whole of a no-change deploy) gets a bodiless 304
       const current = service.current();
@@ -143,6 +146,7 @@ export function createRequestHandler({
     const key = `${req.method} ${url.pathname}`;
     const objectMatch = /^\/api\/v1\/objects\/([0-9a-f]{64})$/.exec(url.pathname);
     const agentMatch = /^\/api\/v1\/agents\/([^/]{1,200})$/.exec(url.pathname);
+    const manifestMatch = MANIFEST_BY_ROOT.exec(url.pathname);
     const handler: Handler | undefined =
       routes[key] ??
       (req.method === "GET" && objectMatch?.[1]
@@ -150,6 +154,9 @@ export function createRequestHandler({
         : undefined) ??
       (req.method === "GET" && agentMatch?.[1]
         ? (_q, r) => sendAgent(r, agentMatch[1] as string)
+        : undefined) ??
+      (req.method === "GET" && manifestMatch?.[1]
+        ? (_q, r) => sendJson(r, 200, manifestByRoot(service, manifestMatch[1] as string))
         : undefined);
     const run = async (): Promise<void> => {
       if (!handler) {
@@ -159,6 +166,7 @@ export function createRequestHandler({
           : new CaxtonError("E_NOT_FOUND", `no such endpoint: ${url.pathname}`);
       }
       if (url.pathname !== "/health") authenticate(req, tokenDigest);
+      res.setHeader(SERVER_ID_HEADER, serverId);
       await handler(req, res, url);
     };
     run()
