@@ -257,6 +257,11 @@ export const COMMANDS = {
         value: "SECONDS",
         help: "disconnect a client that sends nothing for this long (default 60)",
       },
+      "log-format": {
+        type: "string",
+        value: "json|text",
+        help: "the log on stderr: one JSON object per line (the default when stdout is not a terminal) or text lines (the default on a terminal)",
+      },
       quiet: { type: "boolean", short: "q", help: "no request log on stderr" },
     },
   },

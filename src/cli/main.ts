@@ -10,6 +10,7 @@ import { printError } from "./print-error.js";
 import { HelpShown } from "./parse-args.js";
 import { COMMAND_NAMES, COMMANDS, isCommandName, type CommandName } from "./command-table.js";
 import { commandHelp, overallHelp } from "./command-help.js";
+import { ReportedFailure } from "./reported-failure.js";
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -79,12 +80,15 @@ main(process.argv.slice(2)).then(
       process.exitCode = 0;
       return;
     }
-    const error = isCaxtonError(err)
-      ? err
-      : new CaxtonError("E_INTERNAL", String((err as Error)?.stack ?? err), {
-          hint: "this is a bug in caxton; please report it with the message above",
-        });
-    printError(error, json);
+    const reported = err instanceof ReportedFailure ? err : null;
+    const error = reported
+      ? reported.error
+      : isCaxtonError(err)
+        ? err
+        : new CaxtonError("E_INTERNAL", String((err as Error)?.stack ?? err), {
+            hint: "this is a bug in caxton; please report it with the message above",
+          });
+    printError(error, json, reported?.figures);
     process.exitCode = error.exitCode;
   },
 );

@@ -2,17 +2,14 @@
 import type { CaxtonError, Diagnostic } from "../errors/caxton-error.js";
 import { formatDiagnostic } from "../errors/format-diagnostic.js";
 import { deletionLines } from "./deletion-summary.js";
+import type { FailureFigures } from "./reported-failure.js";
 import { style } from "./style.js";
 import { writeJson } from "./write-json.js";
 
-export function printError(error: CaxtonError, json: boolean): void {
+export function printError(error: CaxtonError, json: boolean, figures: FailureFigures = {}): void {
   const errors = (error.detail?.errors as Diagnostic[] | undefined) ?? [];
   const warnings = (error.detail?.warnings as Diagnostic[] | undefined) ?? [];
   if (json) {
-    const extra = error as unknown as {
-      wire?: { roundTrips: number; bytesSent: number; bytesReceived: number };
-      duration_ms?: number;
-    };
     const out = {
       success: false,
       error: { code: error.code, message: error.message, hint: error.hint ?? null },
@@ -28,14 +25,7 @@ export function printError(error: CaxtonError, json: boolean): void {
       warnings,
       ...(error.detail?.conflicts ? { conflicts: error.detail.conflicts } : {}),
       ...(error.code === "E_MASS_DELETION" ? { deletion: error.detail } : {}),
-      ...(extra.wire
-        ? {
-            round_trips: extra.wire.roundTrips,
-            bytes_sent: extra.wire.bytesSent,
-            bytes_received: extra.wire.bytesReceived,
-          }
-        : {}),
-      ...(extra.duration_ms !== undefined ? { duration_ms: extra.duration_ms } : {}),
+      ...figures,
     };
     writeJson(out);
     return;

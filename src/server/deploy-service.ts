@@ -29,7 +29,7 @@ import { recoverDataDir, type RecoveryReport } from "../store/recover-data-dir.j
 import { adoptDurably, stagedApply } from "../store/staged-apply.js";
 import { collectGarbage, type GcReport } from "../store/collect-garbage.js";
 import { readCurrentId } from "../store/current-link.js";
-import { DeployLock } from "./deploy-lock.js";
+import { DeployLock } from "../store/deploy-lock.js";
 import { receivePack, type ReceivedPack } from "./receive-pack.js";
 import { resolveTree, type ObjectSource } from "./resolve-tree.js";
 
@@ -248,7 +248,7 @@ export class DeployService {
       },
       this.bookkeepingFailed,
     );
-    this.manifests.set(header.root, manifest);
+    this.rememberManifest(header.root, manifest);
     this.goLive(
       txid,
       "deployment.applied",
@@ -573,18 +573,33 @@ export class DeployService {
   manifestOf(root: string): Map<string, string> {
     let manifest = this.manifests.get(root);
     if (!manifest) {
-      manifest = resolveTree(
+      const resolved = resolveTree(
         root,
         {
           tree: (h) => (this.objects.has(h) ? this.objects.read(h) : undefined),
           hasBlob: (h) => this.objects.has(h),
         },
         this.limits,
-      ).manifest;
-      if (this.manifests.size >= 4) this.manifests.delete(this.manifests.keys().next().value as string);
-      this.manifests.set(root, manifest);
+      );
+      // a root whose objects were collected has no manifest: a partial one would read as "every file differs"
+      if (resolved.missing.length > 0) {
+        throw new CaxtonError(
+          "E_MISSING_OBJECTS",
+          `the server no longer stores ${resolved.missing.length} object(s) of tree ${root}`,
+          { detail: { missing: resolved.missing.slice(0, 100), unapplied_deltas: [] } },
+        );
+      }
+      manifest = resolved.manifest;
+      this.rememberManifest(root, manifest);
     }
     return manifest;
+  }
+
+  /** The few most recent manifests (the live one, its base, a rollback target), bounded. */
+  private rememberManifest(root: string, manifest: Map<string, string>): void {
+    this.manifests.delete(root);
+    if (this.manifests.size >= 4) this.manifests.delete(this.manifests.keys().next().value as string);
+    this.manifests.set(root, manifest);
   }
 
   private applyContext() {

@@ -10,7 +10,7 @@ import { connectionFrom } from "../connection-flags.js";
 import { progressRenderer } from "../progress.js";
 import { canAsk, confirm } from "../confirm.js";
 import { deletionLines } from "../deletion-summary.js";
-import { isCaxtonError } from "../../errors/caxton-error.js";
+import { ReportedFailure } from "../reported-failure.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
@@ -33,15 +33,28 @@ export async function run(argv: string[]): Promise<number> {
       ...(values.message ? { message: values.message } : {}),
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
     };
-    const outcome = await deployWorkspace(request).catch(async (err: unknown) => {
-      // a deletion the guard stopped: a person at a terminal may confirm it; a script needs --yes
-      if (!isCaxtonError(err) || err.code !== "E_MASS_DELETION" || !canAsk()) throw err;
+    let attempt = await deployWorkspace(request);
+    // a deletion the guard stopped: a person at a terminal may confirm it; a script needs --yes
+    if (!attempt.ok && attempt.error.code === "E_MASS_DELETION" && canAsk()) {
       progress.done();
-      for (const line of deletionLines(err.detail)) process.stderr.write(`${line}\n`);
-      if (!(await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))) throw err;
-      return deployWorkspace({ ...request, guardDeletions: false });
-    });
+      for (const line of deletionLines(attempt.error.detail)) process.stderr.write(`${line}\n`);
+      if (await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))
+        attempt = await deployWorkspace({ ...request, guardDeletions: false });
+    }
     progress.done();
+    if (!attempt.ok) {
+      throw new ReportedFailure(attempt.error, {
+        ...(attempt.wire
+          ? {
+              round_trips: attempt.wire.roundTrips,
+              bytes_sent: attempt.wire.bytesSent,
+              bytes_received: attempt.wire.bytesReceived,
+            }
+          : {}),
+        ...(attempt.wire ? { duration_ms: attempt.duration_ms } : {}),
+      });
+    }
+    const outcome = attempt.outcome;
     if (values.json) writeJson(toJson(outcome));
     else printHuman(outcome, workspace, server);
     return 0;
@@ -80,6 +93,7 @@ export function toJson(o: DeployOutcome) {
     phases: o.phases,
     scan: o.scan,
     timestamp: r.timestamp,
+    ...(o.confirmedAfterDrop ? { confirmed_after_drop: true } : {}),
   };
 }
 
@@ -88,6 +102,11 @@ function printHuman(o: DeployOutcome, workspace: string, server: string): void {
   const r = o.result;
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+  if (o.confirmedAfterDrop) {
+    process.stderr.write(
+      `the connection dropped before the server answered; asked again, it runs this workspace (deployment #${r.deployment_id})\n`,
+    );
+  }
   const trips = `${o.wire.roundTrips} round trip${o.wire.roundTrips === 1 ? "" : "s"}`;
   if (r.up_to_date) {
     out(

@@ -7,6 +7,9 @@ import type { ServerLimits } from "../../server/deploy-service.js";
 import { parseCommand } from "../parse-args.js";
 import { COMMANDS } from "../command-table.js";
 import { readTokenFile } from "../read-token.js";
+import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from "../../server/request-log.js";
+
+const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly string[]).includes(v);
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommand("serve", COMMANDS.serve, argv);
@@ -46,14 +49,16 @@ export async function run(argv: string[]): Promise<number> {
         }
       : null;
   const token = values["token-file"] ? readTokenFile(values["token-file"]) : null;
-  const log = values.quiet
-    ? undefined
-    : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const format = values["log-format"] ?? defaultLogFormat(process.stdout.isTTY === true);
+  if (!isLogFormat(format))
+    throw new CaxtonError("E_USAGE", `--log-format takes ${LOG_FORMATS.join(" or ")}, got ${format}`);
+  const logger = values.quiet ? undefined : createLogger(format, (line) => process.stderr.write(line));
+  const log = logger ? (line: string) => logger.log("info", line) : undefined;
   const server = await startServer({
     dataDir,
     host,
     port,
-    ...(log ? { log } : {}),
+    ...(logger ? { logger } : {}),
     durability: faultInjectionFromEnv(process.env),
     limits,
     token,
@@ -71,8 +76,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   process.stdout.write(`listening on ${server.url}\n`);
   const { recovery } = server.service;
-  if (log && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
-    log(`recovered: ${JSON.stringify(recovery)}`);
+  if (logger && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
+    logger.log("info", "recovered the data dir", {
+      live_deployment_id: recovery.currentId,
+      committed: recovery.committed.join(",") || null,
+      aborted: recovery.aborted.join(",") || null,
+      removed_temp: recovery.removedTemp.length,
+    });
   }
   await stopped;
   return 0;
