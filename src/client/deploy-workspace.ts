@@ -26,8 +26,7 @@ import { Uploader, type UploadProgress } from "./upload.js";
 
 export { defaultDeployer } from "./deploy-plan.js";
 
-export type DeployProgress =
-  ScanProgress | { phase: "validate" } | { phase: "negotiate" } | UploadProgress | { phase: "apply" };
+export type DeployProgress = ScanProgress | { phase: "validate" } | { phase: "negotiate" } | UploadProgress;
 
 export interface DeployRequest {
   workspace: string;

@@ -56,7 +56,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const outcome = attempt.outcome;
     if (values.json) writeJson(toJson(outcome));
-    else printHuman(outcome, workspace, server);
+    else printHuman(outcome, workspace, server, values.quiet ? 0 : values.verbose ? Infinity : LISTED);
     return 0;
   } finally {
     progress.done();
@@ -97,7 +97,10 @@ export function toJson(o: DeployOutcome) {
   };
 }
 
-function printHuman(o: DeployOutcome, workspace: string, server: string): void {
+/** changed files listed by default; --verbose lists all, --quiet none */
+const LISTED = 20;
+
+function printHuman(o: DeployOutcome, workspace: string, server: string, listed: number): void {
   const s = style(process.stdout);
   const r = o.result;
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
@@ -114,9 +117,10 @@ function printHuman(o: DeployOutcome, workspace: string, server: string): void {
     );
     return;
   }
-  out(`${r.dry_run ? "Would deploy" : "Deploying"} ${workspace} → ${server}`);
-  const width = Math.min(60, Math.max(0, ...o.files.map((f) => f.path.length)));
-  for (const f of o.files) {
+  if (listed > 0) out(`${r.dry_run ? "Would deploy" : "Deploying"} ${workspace} → ${server}`);
+  const shown = o.files.slice(0, listed);
+  const width = Math.min(60, Math.max(0, ...shown.map((f) => f.path.length)));
+  for (const f of shown) {
     const mark = f.op === "added" ? s.green("+") : f.op === "deleted" ? s.red("-") : s.yellow("~");
     const sent =
       f.op === "deleted"
@@ -127,6 +131,13 @@ function printHuman(o: DeployOutcome, workspace: string, server: string): void {
             ? formatBytes(f.bytes)
             : s.dim("on server already");
     out(`  ${mark} ${f.path.padEnd(width)}  ${sent}`);
+  }
+  if (listed > 0 && o.files.length > shown.length) {
+    out(
+      s.dim(
+        `  … and ${(o.files.length - shown.length).toLocaleString("en-US")} more (--verbose lists every file)`,
+      ),
+    );
   }
   const counts = `${r.added.length} added, ${r.modified.length} modified, ${r.deleted.length} deleted`;
   const wire = `sent ${formatBytes(o.wire.bytesSent)} in ${trips}`;
