@@ -69,10 +69,12 @@ test("on a terminal: upload percent, rate and ETA, then the server's validation 
     timeout: 120_000,
   });
   assert.equal(tty.status, 0, tty.stdout + tty.stderr);
+  // each redraw is "return, erase the line, text": one line per redraw here
+  const redraws = tty.stdout.replaceAll("\r\x1b[2K", "\n§ ");
   assert.match(
-    tty.stdout,
-    /\r\x1b\[2Kuploading: \d+% · [\d.]+ [kMG]?B of 3\d(\.\d)? MB · [\d.]+ [kMG]?B\/s · ETA [\d.]+ m?s \(\d+ objects\)/,
+    redraws,
+    /^§ uploading: \d+% · [\d.]+ [kMG]?B of 3\d(\.\d)? MB · [\d.]+ [kMG]?B\/s · ETA [\d.]+ m?s \(\d+ objects\)/m,
   );
-  assert.match(tty.stdout, /\r\x1b\[2Ksent; the server is validating and applying… \d+ ms/);
+  assert.match(redraws, /^§ sent; the server is validating and applying… \d+ ms/m);
   assert.match(tty.stdout, /Deployed #\d+ \(11 added/);
 });
