@@ -70,6 +70,11 @@ export const ERROR_CODES = {
     exit: 3,
     hint: "the server could not write its data dir (disk full?); nothing was applied",
   },
+  E_DATABASE: {
+    http: 503,
+    exit: 3,
+    hint: "the server's PostgreSQL database is unreachable; nothing was applied — deploy again once it is back",
+  },
 } as const satisfies Record<string, { http: number; exit: number; hint: string | undefined }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

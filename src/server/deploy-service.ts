@@ -29,7 +29,7 @@ import { recoverDataDir, type RecoveryReport } from "../store/recover-data-dir.j
 import { adoptDurably, stagedApply } from "../store/staged-apply.js";
 import { collectGarbage, type GcReport } from "../store/collect-garbage.js";
 import { readCurrentId } from "../store/current-link.js";
-import { DeployLock } from "./deploy-lock.js";
+import { DeployLock } from "../store/deploy-lock.js";
 import { receivePack, type ReceivedPack } from "./receive-pack.js";
 import { resolveTree, type ObjectSource } from "./resolve-tree.js";
 

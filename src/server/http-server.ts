@@ -163,6 +163,7 @@ export function createRequestHandler({
       path: agent.path,
       file_checksum: agent.checksum,
       config: agent.config,
+      template_variables: agent.template_variables,
     });
   };
 
