@@ -102,7 +102,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   process.stdout.write(`listening on ${server.url}\n`);
-  const { recovery } = server.service;
+  const { recovery } = server.service.store;
   if (log && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
     log(`recovered: ${JSON.stringify(recovery)}`);
   }
