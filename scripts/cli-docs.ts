@@ -23,7 +23,9 @@ export async function renderCliDoc(): Promise<{ path: string; current: string; w
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { path, current, wanted } = await renderCliDoc();
   if (process.argv.includes("--check")) {
-    process.stdout.write(current === wanted ? "docs/cli.md is current\n" : "docs/cli.md is stale: run npm run docs\n");
+    process.stdout.write(
+      current === wanted ? "docs/cli.md is current\n" : "docs/cli.md is stale: run npm run docs\n",
+    );
     process.exit(current === wanted ? 0 : 1);
   }
   if (current !== wanted) writeFileSync(path, wanted);

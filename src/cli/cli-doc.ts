@@ -11,9 +11,11 @@ import { flagSynopsis } from "./command-help.js";
 const cell = (text: string): string => text.replace(/\|/g, "\\|");
 
 function table(head: [string, string], rows: [string, string][]): string {
-  return [`| ${head[0]} | ${head[1]} |`, "| --- | --- |", ...rows.map(([a, b]) => `| ${cell(a)} | ${cell(b)} |`)].join(
-    "\n",
-  );
+  return [
+    `| ${head[0]} | ${head[1]} |`,
+    "| --- | --- |",
+    ...rows.map(([a, b]) => `| ${cell(a)} | ${cell(b)} |`),
+  ].join("\n");
 }
 
 function commandSection(name: string, spec: CommandSpec): string {
@@ -37,10 +39,14 @@ export function generatedSections(): Map<string, string> {
     "commands",
     table(
       ["command", "what it does"],
-      Object.entries(COMMANDS).map(([name, c]) => [`\`caxton ${name}${c.args ? ` ${c.args}` : ""}\``, c.summary]),
+      Object.entries(COMMANDS).map(([name, c]) => [
+        `\`caxton ${name}${c.args ? ` ${c.args}` : ""}\``,
+        c.summary,
+      ]),
     ),
   );
-  for (const [name, spec] of Object.entries(COMMANDS)) sections.set(`command ${name}`, commandSection(name, spec));
+  for (const [name, spec] of Object.entries(COMMANDS))
+    sections.set(`command ${name}`, commandSection(name, spec));
   sections.set(
     "environment",
     table(

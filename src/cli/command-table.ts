@@ -212,7 +212,7 @@ export const COMMANDS = {
     args: "",
     maxArgs: 0,
     about:
-      "Runs the deployment server. DIR holds the object store, the history, the transaction log and DIR/current, the live configuration as plain files. The first line printed is `listening on URL`.",
+      "Runs the deployment server. DIR holds the object store, the history, the transaction log and DIR/current, the live configuration as plain files. The first line printed is `listening on URL`. The dashboard is at URL/, Prometheus metrics at URL/metrics, readiness at URL/ready (docs/operations.md).",
     flags: {
       "data-dir": {
         type: "string",
@@ -227,7 +227,7 @@ export const COMMANDS = {
       "token-file": {
         type: "string",
         value: "FILE",
-        help: "require `Authorization: Bearer <token>` on every call but /health (caxton token create FILE)",
+        help: "require `Authorization: Bearer <token>` on every call but /health, /ready and the dashboard's page (which asks for it); create one with `caxton token create FILE`",
       },
       "tls-cert": {
         type: "string",

@@ -13,7 +13,7 @@ import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
-import { loadServerIdentity, SERVER_ID_HEADER } from "./server-identity.js";
+import { SERVER_ID_HEADER } from "./server-identity.js";
 import { MANIFEST_BY_ROOT, manifestByRoot } from "./manifest-by-root.js";
 import { noteDeployment, type DeploymentNote } from "./request-notes.js";
 
@@ -39,6 +39,8 @@ export interface FinishedRequest {
 }
 
 export interface HttpServerOptions {
+  /** the server's identity (server-identity.ts): reported by /health and on every answer */
+  serverId?: string | null;
   service: DeployService;
   /** SHA-256 of the bearer token every call but /health needs; null: no authentication (loopback only) */
   tokenDigest?: Buffer | null;
@@ -53,13 +55,14 @@ export function createRequestHandler({
   tokenDigest = null,
   extraRoutes = () => undefined,
   onFinished = () => {},
+  serverId = null,
 }: HttpServerOptions): RequestListener {
-  const serverId = loadServerIdentity(service.dir.root);
   const routes: Record<string, Handler> = {
-    "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION, server_id: serverId }),
-    [`GET ${API_PREFIX}/deployment`]: (req, res) => {
+    "GET /health": (_req, res) =>
+      sendJson(res, 200, { status: "ok", version: VERSION, ...(serverId ? { server_id: serverId } : {}) }),
+    [`GET ${API_PREFIX}/deployment`]: async (req, res) => {
       // a client asking "is my root live?" (the whole of a no-change deploy) gets a bodiless 304
-      const current = service.current();
+      const current = await service.current();
       const asked = req.headers["if-none-match"];
       if (current && asked === `"${current.checksum}"`) {
         res.writeHead(304, {
@@ -70,10 +73,9 @@ export function createRequestHandler({
         res.end();
         return;
       }
-      const live = service.liveView();
-      const row = live ? service.history.get(live.deployment_id) : undefined;
-      if (!live || !row) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
-      res.setHeader("ETag", `"${live.checksum}"`);
+      const row = await service.liveDeployment();
+      if (!row) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
+      res.setHeader("ETag", `"${row.root}"`);
       sendJson(res, 200, {
         deployment_id: row.id,
         checksum: row.root,
@@ -83,15 +85,15 @@ export function createRequestHandler({
         modified: row.modified,
         deleted: row.deleted,
         deployed_by: row.deployed_by,
-        agents: live.agents.length,
+        agents: row.agents,
       });
     },
-    [`GET ${API_PREFIX}/deployments`]: (_req, res, url) => {
+    [`GET ${API_PREFIX}/deployments`]: async (_req, res, url) => {
       const limit = clampInt(url.searchParams.get("limit"), 1, 10_000, 50);
-      sendJson(res, 200, { deployments: service.historyList(limit) });
+      sendJson(res, 200, { deployments: await service.historyList(limit) });
     },
-    [`GET ${API_PREFIX}/agents`]: (_req, res) => {
-      const live = service.liveView();
+    [`GET ${API_PREFIX}/agents`]: async (_req, res) => {
+      const live = await service.liveView();
       sendJson(res, 200, {
         deployment_id: live?.deployment_id ?? null,
         checksum: live?.checksum ?? null,
@@ -108,11 +110,12 @@ export function createRequestHandler({
         ),
       });
     },
-    [`GET ${API_PREFIX}/events`]: (req, res) => {
+    [`GET ${API_PREFIX}/events`]: async (req, res) => {
       const lastId = req.headers["last-event-id"];
-      service.events.subscribe(res, Array.isArray(lastId) ? lastId[0] : lastId);
+      await service.events.subscribe(res, Array.isArray(lastId) ? lastId[0] : lastId);
     },
-    [`GET ${API_PREFIX}/deployment/manifest`]: (_req, res) => sendJson(res, 200, service.currentManifest()),
+    [`GET ${API_PREFIX}/deployment/manifest`]: async (_req, res) =>
+      sendJson(res, 200, await service.currentManifest()),
     [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
       expectContentType(req, "application/json");
       const body = parseJson(await readRequestBody(req, 64 * 1024, "max_rollback_request_bytes"));
@@ -131,7 +134,7 @@ export function createRequestHandler({
       );
       const body = await readRequestBody(req, negotiateLimit);
       const { header, hashes } = decodeNegotiate(body, service.limits.maxNegotiateHashes);
-      sendJson(res, 200, service.negotiate(header, hashes));
+      sendJson(res, 200, await service.negotiate(header, hashes));
     },
     [`POST ${API_PREFIX}/deployments`]: async (req, res, url) => {
       expectContentType(req, PACK_CONTENT_TYPE);
@@ -142,21 +145,21 @@ export function createRequestHandler({
         guardDeletions: url.searchParams.get("guard") === "deletions",
       });
       const who = result.deployment_id
-        ? (service.history.get(result.deployment_id)?.deployed_by ?? null)
+        ? ((await service.workspace.get(result.deployment_id))?.deployed_by ?? null)
         : null;
       noteDeployment(res, deploymentNoteOf("deploy", result, who));
       sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
     },
   };
 
-  const sendAgent = (res: ServerResponse, rawName: string): void => {
+  const sendAgent = async (res: ServerResponse, rawName: string): Promise<void> => {
     let name: string;
     try {
       name = decodeURIComponent(rawName);
     } catch {
       throw new CaxtonError("E_BAD_REQUEST", "malformed agent name in the URL");
     }
-    const live = service.liveView();
+    const live = await service.liveView();
     const agent = live?.byName.get(name);
     if (!live || !agent)
       throw new CaxtonError("E_NOT_FOUND", `no agent named ${JSON.stringify(name)} is live`);
@@ -166,6 +169,7 @@ export function createRequestHandler({
       path: agent.path,
       file_checksum: agent.checksum,
       config: agent.config,
+      template_variables: agent.template_variables,
     });
   };
 
@@ -186,13 +190,13 @@ export function createRequestHandler({
     const handler: Handler | undefined =
       routes[key] ??
       (req.method === "GET" && objectMatch?.[1]
-        ? (_q, r) => sendObject(r, service.readObject(objectMatch[1] as string))
+        ? async (_q, r) => sendObject(r, await service.readObject(objectMatch[1] as string))
         : undefined) ??
       (req.method === "GET" && agentMatch?.[1]
         ? (_q, r) => sendAgent(r, agentMatch[1] as string)
         : undefined) ??
       (req.method === "GET" && manifestMatch?.[1]
-        ? (_q, r) => sendJson(r, 200, manifestByRoot(service, manifestMatch[1] as string))
+        ? async (_q, r) => sendJson(r, 200, await manifestByRoot(service, manifestMatch[1] as string))
         : undefined);
     const extra = handler ? undefined : extraRoutes(req.method ?? "", url.pathname);
     const route = routes[key]
@@ -204,7 +208,7 @@ export function createRequestHandler({
     const run = async (): Promise<void> => {
       if (extra) {
         if (!extra.public) authenticate(req, tokenDigest);
-        res.setHeader(SERVER_ID_HEADER, serverId);
+        if (serverId) res.setHeader(SERVER_ID_HEADER, serverId);
         await extra.handler(req, res, url);
         return;
       }
@@ -215,7 +219,7 @@ export function createRequestHandler({
           : new CaxtonError("E_NOT_FOUND", `no such endpoint: ${url.pathname}`);
       }
       if (url.pathname !== "/health") authenticate(req, tokenDigest);
-      res.setHeader(SERVER_ID_HEADER, serverId);
+      if (serverId) res.setHeader(SERVER_ID_HEADER, serverId);
       await handler(req, res, url);
     };
     run()
