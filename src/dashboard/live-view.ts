@@ -1,7 +1,10 @@
 /** The live deployment and its agents: a searchable table, and each agent's full configuration on click. */
 import type { HistoryEntry } from "../server/deploy-service.js";
 import { getJson } from "./api.js";
+import { matchesAgent, type AgentSummary } from "./agent-search.js";
 import { byId, countsEl, h, replaceChildren, timeEl } from "./dom.js";
+
+export type { AgentSummary };
 
 export interface LiveDeployment {
   deployment_id: number;
@@ -13,16 +16,6 @@ export interface LiveDeployment {
   deleted: number;
   deployed_by: string | null;
   agents: number;
-}
-
-export interface AgentSummary {
-  name: string;
-  version: string;
-  path: string;
-  checksum: string;
-  capabilities: string[];
-  tools: string[];
-  model: string | null;
 }
 
 export function renderLive(live: LiveDeployment | null, entry: HistoryEntry | undefined): void {
@@ -70,21 +63,6 @@ export function renderLive(live: LiveDeployment | null, entry: HistoryEntry | un
       ...(entry?.message ? row("Message", entry.message) : []),
     ),
   );
-}
-
-/** Case-insensitive match on name, version, model, path, capabilities and tools. */
-export function matchesAgent(agent: AgentSummary, query: string): boolean {
-  const q = query.trim().toLowerCase();
-  if (!q) return true;
-  const hay = [
-    agent.name,
-    agent.version,
-    agent.model ?? "",
-    agent.path,
-    ...agent.capabilities,
-    ...agent.tools,
-  ];
-  return q.split(/\s+/).every((word) => hay.some((s) => s.toLowerCase().includes(word)));
 }
 
 export function renderAgents(agents: AgentSummary[], query: string): void {
