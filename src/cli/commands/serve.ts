@@ -112,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   process.stdout.write(`listening on ${server.url}\n`);
-  const { recovery } = server.service;
+  const { recovery } = server.service.store;
   if (logger && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
     logger.log("info", "recovered the data dir", {
       live_deployment_id: recovery.currentId,
