@@ -6,6 +6,9 @@ import { byId, countsEl, h, replaceChildren, timeEl } from "./dom.js";
 
 export type { AgentSummary };
 
+/** A fleet of thousands stays responsive: the table shows this many rows, the search reaches all. */
+const MAX_ROWS = 500;
+
 export interface LiveDeployment {
   deployment_id: number;
   checksum: string;
@@ -88,7 +91,7 @@ export function renderAgents(agents: AgentSummary[], query: string): void {
       h(
         "tbody",
         {},
-        ...shown.map((a) =>
+        ...shown.slice(0, MAX_ROWS).map((a) =>
           h(
             "tr",
             {
@@ -110,6 +113,9 @@ export function renderAgents(agents: AgentSummary[], query: string): void {
       ),
     ),
     shown.length === 0 ? h("p", { class: "muted" }, `No agent matches “${query}”.`) : null,
+    shown.length > MAX_ROWS
+      ? h("p", { class: "muted" }, `Showing the first ${MAX_ROWS} of ${shown.length}: search to narrow.`)
+      : null,
   );
 }
 
