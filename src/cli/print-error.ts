@@ -5,6 +5,7 @@ import { deletionLines } from "./deletion-summary.js";
 import type { FailureFigures } from "./reported-failure.js";
 import type { DeployConflict } from "../protocol/messages.js";
 import { style } from "./style.js";
+import { writeJson } from "./write-json.js";
 
 export function printError(error: CaxtonError, json: boolean, figures: FailureFigures = {}): void {
   const errors = (error.detail?.errors as Diagnostic[] | undefined) ?? [];
@@ -27,7 +28,7 @@ export function printError(error: CaxtonError, json: boolean, figures: FailureFi
       ...(error.code === "E_MASS_DELETION" ? { deletion: error.detail } : {}),
       ...figures,
     };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    writeJson(out);
     return;
   }
   const s = style(process.stderr);
