@@ -18,9 +18,9 @@ import { isErrorCode } from "../errors/error-codes.js";
 import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
 import type * as Messages from "../protocol/messages.js";
-import type * as CompressStream from "../compression/zstd-compress-stream.js";
-import type * as CompressSync from "../compression/zstd-compress-sync.js";
-import type * as DecompressSync from "../compression/zstd-decompress-sync.js";
+import type * as CompressStream from "../compression/zstd-compress.js";
+import type * as CompressSync from "../compression/zstd-compress.js";
+import type * as DecompressSync from "../compression/zstd-decompress.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
 
@@ -51,9 +51,9 @@ interface Codec {
 let codecLoad: Promise<Codec> | undefined;
 const loadCodec = (): Promise<Codec> =>
   (codecLoad ??= Promise.all([
-    import("../compression/zstd-compress-stream.js"),
-    import("../compression/zstd-compress-sync.js"),
-    import("../compression/zstd-decompress-sync.js"),
+    import("../compression/zstd-compress.js"),
+    import("../compression/zstd-compress.js"),
+    import("../compression/zstd-decompress.js"),
   ]).then(([a, b, c]) => ({
     createZstdCompressStream: a.createZstdCompressStream,
     zstdCompressSync: b.zstdCompressSync,

@@ -1,7 +1,7 @@
 /** The objects a deploy may send: the set a tree reaches, and the pack objects for a list of hashes. */
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { MerkleTree } from "../merkle/build-tree.js";
-import { isDeltaEligible } from "../delta/is-delta-eligible.js";
+import { isDeltaEligible } from "../delta/delta-policy.js";
 import type { ScanResult } from "../workspace/scan-workspace.js";
 import type { PackObject } from "./pack-stream.js";
 

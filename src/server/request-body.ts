@@ -5,9 +5,8 @@
  * one byte past the limit, after at most one 128 KiB output chunk plus zstd's window (≤ 8 MiB) in memory.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { zstdCompressSync } from "../compression/zstd-compress-sync.js";
-import { zstdDecompressChunks } from "../compression/zstd-decompress-chunks.js";
-import { zstdDecompressSync } from "../compression/zstd-decompress-sync.js";
+import { zstdCompressSync } from "../compression/zstd-compress.js";
+import { zstdDecompressChunks, zstdDecompressSync } from "../compression/zstd-decompress.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 
 export type BodyEncoding = "identity" | "zstd";

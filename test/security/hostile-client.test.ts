@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { zstdCompressSync } from "../../src/compression/zstd-compress-sync.js";
+import { zstdCompressSync } from "../../src/compression/zstd-compress.js";
 import { sha256Hex } from "../../src/merkle/sha256.js";
 import { encodeNegotiate } from "../../src/protocol/negotiate-body.js";
 import { encodeObjectHead, encodePackStart } from "../../src/protocol/pack-encoder.js";
