@@ -12,6 +12,7 @@ import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-form
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { parseMessage } from "../protocol/parse-message.js";
 import { VERSION } from "../version.js";
+import type { IfMatch } from "./apply-deployment.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
 import { SERVER_ID_HEADER } from "./server-identity.js";
@@ -288,12 +289,12 @@ function expectContentType(req: IncomingMessage, type: string): void {
   }
 }
 
-function parseIfMatch(req: IncomingMessage): string | null {
+function parseIfMatch(req: IncomingMessage): IfMatch {
   const value = req.headers["if-match"];
   if (value === undefined) return req.headers["if-none-match"] === "*" ? "none" : null;
   const m = /^"([0-9a-f]{64})"$/.exec(value.trim());
   if (!m?.[1]) throw new CaxtonError("E_BAD_REQUEST", 'If-Match must be a quoted SHA-256: "<64 hex digits>"');
-  return m[1];
+  return { root: m[1] };
 }
 
 function clampInt(value: string | null, min: number, max: number, fallback: number): number {
