@@ -10,7 +10,8 @@
 import { hostname, userInfo } from "node:os";
 import { readFileSync } from "node:fs";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
-import { buildTree, type MerkleTree } from "../merkle/build-tree.js";
+import { buildTree, type MerkleTree, type TreeNode } from "../merkle/build-tree.js";
+import { diffTrees, type TreeDiff } from "../merkle/diff-trees.js";
 import { decodeBitmap } from "../protocol/negotiate-body.js";
 import type { DeployResult } from "../protocol/messages.js";
 import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
@@ -82,13 +83,24 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     cache: req.state.statCache(req.workspace),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });
-  const tree = buildTree(scan.manifest);
+  const tree = scan.tree;
   const large = scan.files.size >= LARGE_WORKSPACE_FILES;
   if (large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload starts
   const last = req.state.lastDeployment(req.workspace, req.server);
+  const changed = last !== undefined && tree.root !== last.deployed_checksum;
+  /** the change since the base, by descending the folders whose hashes differ (when its trees are on record) */
+  const diff = changed ? treeDiff(req, tree, last.deployed_checksum) : undefined;
   let baseFiles: Map<string, string> | undefined;
+  /**
+   * The base's hash of every file that changed since (the only ones a delta base is looked up for): from the
+   * tree diff, or the whole stored file map without one.
+   */
   const baseManifest = (): Map<string, string> =>
-    (baseFiles ??= last ? req.state.deployedFiles(req.workspace, req.server) : new Map<string, string>());
+    (baseFiles ??= diff
+      ? new Map(diff.changes.flatMap((c) => (c.before === undefined ? [] : [[c.path, c.before] as const])))
+      : last
+        ? req.state.deployedFiles(req.workspace, req.server)
+        : new Map<string, string>());
   /** the objects the base reaches, when the fast path computed them: the server holds those already */
   let baseObjects: Set<string> | undefined;
 
@@ -96,7 +108,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
   if (tree.root !== last?.deployed_checksum) {
     req.onProgress?.({ phase: "validate" });
     const v0 = performance.now();
-    await validateLocally(scan, last ? baseManifest() : null);
+    await validateLocally(scan, last ? changedPaths(scan, diff, baseManifest) : null);
     validationMs = performance.now() - v0;
   }
 
@@ -174,15 +186,23 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
         discoveryMs = performance.now() - t0 - validationMs;
         if (live) result = upToDate(tree.root, live.deployment_id, live.time, dryRun);
       } else {
-        const baseTree = buildTree(baseManifest());
-        baseObjects = objectSet(baseTree, baseManifest());
-        const held = baseObjects;
-        const candidates = [...objectSet(tree, scan.manifest)].filter((h) => !held.has(h));
+        let candidates: string[];
+        let baseFolders: ReadonlyMap<string, TreeNode>;
+        if (diff) {
+          candidates = diff.objects;
+          baseFolders = diff.baseFolders;
+        } else {
+          const baseTree = buildTree(baseManifest());
+          baseObjects = objectSet(baseTree, baseManifest());
+          const held = baseObjects;
+          candidates = [...objectSet(tree, scan.manifest)].filter((h) => !held.has(h));
+          baseFolders = baseTree.trees;
+        }
         const known = req.state.knownOnServer(req.server, candidates);
         const needed = candidates.filter((h) => !known.has(h));
         discoveryMs = performance.now() - t0 - validationMs;
         try {
-          result = await sendWithRetry(objectsFor(needed, tree, scan, baseTree), base);
+          result = await sendWithRetry(objectsFor(needed, tree, scan, baseFolders), base);
         } catch (err) {
           if (!isCaxtonError(err) || err.code !== "E_BASE_MISMATCH") throw err;
           result = undefined; // the server moved on: fall back to negotiation
@@ -217,10 +237,12 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
           deployment_time: result.timestamp,
           changes_count: result.changes_applied,
         },
-        scan.manifest,
+        diff
+          ? { changes: diff.changes }
+          : { files: scan.manifest, ...(baseFiles ? { stored: baseFiles } : {}) },
         // the server holds everything this tree reaches; what the base reached is on record already
-        [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects?.has(h)),
-        baseFiles,
+        diff ? diff.objects : [...objectSet(tree, scan.manifest)].filter((h) => !baseObjects?.has(h)),
+        tree.trees.values(),
       );
       deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
     }
@@ -270,16 +292,18 @@ function* compactingEvery(n: number, objects: readonly PackObject[]): Generator<
  */
 export async function validateLocally(
   scan: ScanResult,
-  base: ReadonlyMap<string, string> | null,
+  /** the files added or modified since the base, or null without a base */
+  changed: ReadonlySet<string> | null,
 ): Promise<void> {
   // the validator (TOML parser, schemas) loads only when there is something to validate
   const { isConfigPath, validateWorkspace } = await import("../config/validate-workspace.js");
   const configFiles = [...scan.files.values()].filter((f) => isConfigPath(f.path));
   const read = (f: { path: string; absPath: string }) => ({ path: f.path, content: readFileSync(f.absPath) });
-  if (base) {
+  if (changed) {
     const { analyzeFile } = await import("../config/analyze-file.js");
-    const changed = configFiles.filter((f) => base.get(f.path) !== f.hash);
-    const broken = changed.some((f) => analyzeFile(f.path, read(f).content).hasErrors);
+    const broken = configFiles
+      .filter((f) => changed.has(f.path))
+      .some((f) => analyzeFile(f.path, read(f).content).hasErrors);
     if (!broken) return;
   }
   const diagnostics = validateWorkspace(configFiles.map(read));
@@ -292,6 +316,29 @@ export async function validateLocally(
       { detail: { errors, warnings: diagnostics.filter((d) => d.severity === "warning") } },
     );
   }
+}
+
+/** The tree diff against the base, or undefined when the base's trees are not on record (or incomplete). */
+function treeDiff(req: DeployRequest, tree: MerkleTree, base: string): TreeDiff | undefined {
+  const trees = req.state.deployedTrees(req.workspace, req.server, base);
+  if (!trees) return undefined;
+  try {
+    return diffTrees(tree, base, (h) => trees.get(h));
+  } catch (err) {
+    if (isCaxtonError(err) && err.code === "E_MISSING_OBJECTS") return undefined; // diff the file maps instead
+    throw err;
+  }
+}
+
+/** The files added or modified since the base. */
+function changedPaths(
+  scan: ScanResult,
+  diff: TreeDiff | undefined,
+  baseManifest: () => ReadonlyMap<string, string>,
+): Set<string> {
+  if (diff) return new Set(diff.changes.flatMap((c) => (c.after === undefined ? [] : [c.path])));
+  const base = baseManifest();
+  return new Set([...scan.manifest].flatMap(([path, hash]) => (base.get(path) === hash ? [] : [path])));
 }
 
 function objectSet(tree: MerkleTree, manifest: ReadonlyMap<string, string>): Set<string> {
@@ -310,13 +357,14 @@ function objectsFor(
   hashes: readonly string[],
   tree: MerkleTree,
   scan: ScanResult,
-  baseTrees?: MerkleTree,
+  /** the base's tree object by folder path (fast path) */
+  baseFolders?: ReadonlyMap<string, TreeNode>,
 ): PackObject[] {
   const wanted = new Set(hashes);
   const out: PackObject[] = [];
   for (const node of tree.trees.values()) {
     if (!wanted.delete(node.hash)) continue;
-    const old = baseTrees?.trees.get(node.path);
+    const old = baseFolders?.get(node.path);
     const base = old && isDeltaEligible(old.bytes.length, node.bytes.length) ? old : undefined;
     out.push({
       kind: "tree",

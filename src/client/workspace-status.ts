@@ -3,8 +3,8 @@
  * Offline by design: it compares the workspace (through the stat cache) with the file map recorded at
  * that deploy, and asks no server.
  */
-import { buildTree } from "../merkle/build-tree.js";
-import { diffManifests } from "../merkle/diff-manifests.js";
+import { diffManifests, type ManifestDiff } from "../merkle/diff-manifests.js";
+import { diffTrees } from "../merkle/diff-trees.js";
 import { scanWorkspace } from "../workspace/scan-workspace.js";
 import type { LocalState } from "./local-state.js";
 
@@ -22,10 +22,26 @@ export interface WorkspaceStatus {
 
 export function workspaceStatus(workspace: string, server: string, state: LocalState): WorkspaceStatus {
   const scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
-  const root = buildTree(scan.manifest).root;
+  const root = scan.tree.root;
   const last = state.lastDeployment(workspace, server);
-  const deployed = last ? state.deployedFiles(workspace, server) : new Map<string, string>();
-  const diff = diffManifests(deployed, scan.manifest);
+  const trees = last ? state.deployedTrees(workspace, server, last.deployed_checksum) : undefined;
+  let diff: Omit<ManifestDiff, "renamed">;
+  if (last && trees) {
+    // by the tree diff: only the folders whose hashes differ are read
+    const changes = diffTrees(scan.tree, last.deployed_checksum, (h) => trees.get(h)).changes;
+    const paths = (keep: (c: (typeof changes)[number]) => boolean): string[] =>
+      changes
+        .filter(keep)
+        .map((c) => c.path)
+        .sort();
+    diff = {
+      added: paths((c) => c.before === undefined),
+      modified: paths((c) => c.before !== undefined && c.after !== undefined),
+      deleted: paths((c) => c.after === undefined),
+    };
+  } else {
+    diff = diffManifests(last ? state.deployedFiles(workspace, server) : new Map(), scan.manifest);
+  }
   return {
     workspace,
     server,
