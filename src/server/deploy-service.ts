@@ -47,6 +47,9 @@ export interface ServerLimits {
   maxBodyBytes: number;
 }
 
+/** resolved manifests kept in memory: the live one, its predecessor (a client's base) and a few more */
+const MANIFESTS_KEPT = 4;
+
 export const DEFAULT_LIMITS: ServerLimits = {
   maxObjectBytes: 4 * 1024 ** 3,
   maxObjects: 2_000_000,
@@ -244,7 +247,7 @@ export class DeployService {
       },
       this.bookkeepingFailed,
     );
-    this.manifests.set(header.root, manifest);
+    this.rememberManifest(header.root, manifest);
     this.goLive(
       txid,
       "deployment.applied",
@@ -577,10 +580,21 @@ export class DeployService {
         },
         this.limits,
       ).manifest;
-      if (this.manifests.size >= 4) this.manifests.delete(this.manifests.keys().next().value as string);
-      this.manifests.set(root, manifest);
+      this.rememberManifest(root, manifest);
     }
     return manifest;
+  }
+
+  /**
+   * Keeps a resolved manifest for the next requests, at most MANIFESTS_KEPT of them (oldest out): each is a
+   * map of every path, ~10 MB at 100,000 files, so an unbounded cache grew the server by that per deploy.
+   */
+  private rememberManifest(root: string, manifest: Map<string, string>): void {
+    this.manifests.delete(root); // re-inserted last: Map order is the eviction order
+    while (this.manifests.size >= MANIFESTS_KEPT) {
+      this.manifests.delete(this.manifests.keys().next().value as string);
+    }
+    this.manifests.set(root, manifest);
   }
 
   private applyContext() {
