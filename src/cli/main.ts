@@ -7,6 +7,7 @@ import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { VERSION } from "../version.js";
 import { printError } from "./print-error.js";
 import { HelpShown } from "./parse-args.js";
+import { ReportedFailure } from "./reported-failure.js";
 // deploy and status in the entry chunk itself: their code is what a no-change or one-file deploy runs,
 // and one file loads faster than the ~20 small chunks the bundler otherwise splits it into
 import { run as deploy } from "./commands/deploy.js";
@@ -96,12 +97,15 @@ main(process.argv.slice(2)).then(
       process.exitCode = 0;
       return;
     }
-    const error = isCaxtonError(err)
-      ? err
-      : new CaxtonError("E_INTERNAL", String((err as Error)?.stack ?? err), {
-          hint: "this is a bug in caxton; please report it with the message above",
-        });
-    printError(error, json);
+    const reported = err instanceof ReportedFailure ? err : null;
+    const error = reported
+      ? reported.error
+      : isCaxtonError(err)
+        ? err
+        : new CaxtonError("E_INTERNAL", String((err as Error)?.stack ?? err), {
+            hint: "this is a bug in caxton; please report it with the message above",
+          });
+    printError(error, json, reported?.figures);
     process.exitCode = error.exitCode;
   },
 );
