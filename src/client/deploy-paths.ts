@@ -39,7 +39,7 @@ export async function fastPath(ctx: PathContext): Promise<DeployResult | null> {
   const diff = plan.treeDiff();
   const held = diff ? undefined : plan.baseObjects();
   const candidates = diff ? diff.objects : [...plan.treeObjects()].filter((h) => !held?.has(h));
-  const known = ctx.state.knownOnServer(plan.server, candidates);
+  const known = ctx.state.knownOnServer(plan.serverKey, candidates);
   const needed = candidates.filter((h) => !known.has(h));
   clock.endDiscovery();
   const objects = objectsFor(needed, plan.tree, plan.scan, diff ? diff.baseFolders : plan.baseTree().trees);

@@ -26,8 +26,7 @@ import { Uploader, type UploadProgress } from "./upload.js";
 
 export { defaultDeployer } from "./deploy-plan.js";
 
-export type DeployProgress =
-  ScanProgress | { phase: "validate" } | { phase: "negotiate" } | UploadProgress | { phase: "apply" };
+export type DeployProgress = ScanProgress | { phase: "validate" } | { phase: "negotiate" } | UploadProgress;
 
 export interface DeployRequest {
   workspace: string;
@@ -136,12 +135,16 @@ async function deployPlanned(
   }
   if (plan.large) compactHeap(); // the pack's garbage goes before the result is recorded and reported
   if (!dryRun && result.deployment_id !== null && !plan.unchanged) {
-    const diff = plan.treeDiff();
-    const stored = plan.loadedBaseManifest();
+    // the answers carried the server's id: record under it (an older record under the URL moves to it)
+    const key = api.serverId ? req.state.learnServerId(req.server, api.serverId) : plan.serverKey;
+    // the diff and the loaded file map describe the record under plan.serverKey only
+    const sameKey = key === plan.serverKey;
+    const diff = sameKey ? plan.treeDiff() : null;
+    const stored = sameKey ? plan.loadedBaseManifest() : undefined;
     req.state.recordDeployment(
       {
         workspace_path: plan.workspace,
-        server_url: plan.server,
+        server_url: key,
         server_deployment_id: result.deployment_id,
         deployed_checksum: plan.tree.root,
         deployment_time: result.timestamp,

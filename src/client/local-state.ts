@@ -1,6 +1,6 @@
 /**
  * The client's local state, one SQLite file per user. Three things, all keyed by the workspace's absolute
- * path (and the server URL where it matters):
+ * path (and the server where it matters: its id, `serverKey`, else its URL):
  *  - the stat cache (stat_cache): one compact record per workspace (workspace/stat-cache-record.ts) of
  *    path → size, mtime, ctime, inode, hash, and the tree object of every folder (the cache-tree);
  *  - the deployments this client made (ADR-0044's `deployments`) with the file map of the latest one per
@@ -71,6 +71,12 @@ CREATE TABLE IF NOT EXISTS deployed_trees (
   trees BLOB NOT NULL,
   PRIMARY KEY (workspace_path, server_url)
 );
+-- which server a URL reaches (its Caxton-Server-Id): the tables above and below are keyed by that id when
+-- known (their server_url column then holds it), so every spelling and port of one server shares one record
+CREATE TABLE IF NOT EXISTS server_ids (
+  url TEXT PRIMARY KEY,
+  server_id TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS server_objects (
   server_url TEXT NOT NULL,
   checksum TEXT NOT NULL,
@@ -133,6 +139,28 @@ export class LocalState {
         write.run(workspace, encodeStatCache(contents.entries, contents.folders));
       },
     };
+  }
+
+  /** What this state keys a server by: its id, once an answer from this URL reported it; else the URL. */
+  serverKey(url: string): string {
+    const id = this.db.prepare(`SELECT server_id FROM server_ids WHERE url = ?`).pluck().get(url);
+    return typeof id === "string" ? id : url;
+  }
+
+  /**
+   * Records that `url` reaches the server `id`, and returns the key to use for it (the id). Rows an older
+   * state kept under the URL itself move to the id; rows the id has already win.
+   */
+  learnServerId(url: string, id: string): string {
+    if (this.serverKey(url) === id) return id;
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT OR REPLACE INTO server_ids (url, server_id) VALUES (?, ?)`).run(url, id);
+      for (const table of ["deployments", "deployed_files", "deployed_trees", "server_objects"]) {
+        this.db.prepare(`UPDATE OR IGNORE ${table} SET server_url = ? WHERE server_url = ?`).run(id, url);
+        this.db.prepare(`DELETE FROM ${table} WHERE server_url = ?`).run(url);
+      }
+    })();
+    return id;
   }
 
   lastDeployment(workspace: string, server: string): LocalDeployment | undefined {

@@ -6,8 +6,11 @@
  */
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { MerkleTree, TreeNode } from "./build-tree.js";
-import { flattenTree, type TreeLookup } from "./flatten-tree.js";
 import { decodeTree, type TreeEntry } from "./tree-object.js";
+import { flattenTree } from "./walk-tree.js";
+
+/** hash → tree object, or undefined when it is not at hand */
+export type TreeLookup = (hash: string) => Uint8Array | undefined;
 
 /** One file's change: `before` absent for an added file, `after` absent for a deleted one. */
 export interface FileChange {

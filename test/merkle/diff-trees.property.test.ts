@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { buildTree, type Manifest, type MerkleTree } from "../../src/merkle/build-tree.js";
 import { diffManifests } from "../../src/merkle/diff-manifests.js";
 import { diffTrees } from "../../src/merkle/diff-trees.js";
-import type { TreeLookup } from "../../src/merkle/flatten-tree.js";
+import type { TreeLookup } from "../../src/merkle/diff-trees.js";
 import { hashArb, manifestArb } from "./arbitraries.js";
 
 function lookupOf(tree: MerkleTree): TreeLookup {
