@@ -9,7 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
-import https from "node:https";
+import type * as HttpsModule from "node:https";
+import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import { pipeline, Readable } from "node:stream";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
@@ -100,7 +101,7 @@ export class ApiClient {
   /** the server's identity (`Caxton-Server-Id`), once any answer carried it */
   serverId: string | null = null;
   private readonly agent: http.Agent;
-  private readonly transport: typeof http | typeof https;
+  private readonly transport: typeof http | typeof HttpsModule;
   private readonly base: URL;
   private readonly authorization: string | null;
   private readonly timeoutMs: number | undefined;
@@ -115,6 +116,8 @@ export class ApiClient {
       throw new CaxtonError("E_USAGE", `invalid server URL: ${serverUrl}`);
     }
     if (this.base.protocol === "https:") {
+      // TLS loads only for an https server (node:https brings in tls and the X.509 code)
+      const https = createRequire(import.meta.url)("node:https") as typeof HttpsModule;
       this.transport = https;
       // certificates are always verified; --ca adds a private CA to the trusted set
       this.agent = new https.Agent({
