@@ -7,9 +7,9 @@
  *  - server_objects: hashes this client has seen on a server, so a revert sends no content.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import { CaxtonError } from "../errors/caxton-error.js";
+import { stateFileError } from "./state-file-error.js";
 import type { StatCachePort, StatEntry } from "../workspace/stat-cache.js";
 import { stateDir } from "./state-dir.js";
 
@@ -62,7 +62,10 @@ CREATE TABLE IF NOT EXISTS server_objects (
 export class LocalState {
   private readonly db: Database.Database;
 
+  private readonly dir: string;
+
   private constructor(path: string) {
+    this.dir = dirname(path);
     this.db = new Database(path);
     this.db.pragma("journal_mode = WAL");
     // the cache can always be rebuilt from the workspace and the server: no need to wait for the disk
@@ -76,18 +79,34 @@ export class LocalState {
     this.db.exec(SCHEMA);
   }
 
+  /**
+   * Opens (creating) `dir/state.db`. A damaged file is an E_STATE error with `detail.state` "damaged"
+   * (openLocalState moves it aside and starts afresh); a file of another user or not writable says so.
+   */
   static open(dir: string = stateDir()): LocalState {
+    const file = join(dir, "state.db");
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      return new LocalState(join(dir, "state.db"));
+      return new LocalState(file);
     } catch (err) {
-      throw new CaxtonError("E_STATE", `cannot open the local state in ${dir}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw stateFileError(err, dir, file);
+    }
+  }
+
+  /** Runs a query; a damaged page met now (not at open) is the same E_STATE "damaged" error. */
+  private guard<T>(run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      throw stateFileError(err, this.dir, this.db.name);
     }
   }
 
   statCache(workspace: string): StatCachePort {
+    return this.guard(() => this.statCacheOf(workspace));
+  }
+
+  private statCacheOf(workspace: string): StatCachePort {
     const select = this.db
       .prepare(`SELECT path, stat, checksum, clean FROM file_checksums WHERE workspace_path = ?`)
       .raw(true);
@@ -95,42 +114,54 @@ export class LocalState {
       `INSERT OR REPLACE INTO file_checksums (workspace_path, path, stat, checksum, clean) VALUES (?, ?, ?, ?, ?)`,
     );
     const remove = this.db.prepare(`DELETE FROM file_checksums WHERE workspace_path = ? AND path = ?`);
+    const save = this.db.transaction((changed: Map<string, StatEntry>, removed: string[]) => {
+      for (const [path, e] of changed) upsert.run(workspace, path, e.fingerprint, e.hash, e.clean ? 1 : 0);
+      for (const path of removed) remove.run(workspace, path);
+    });
     return {
-      load: () => {
-        const map = new Map<string, StatEntry>();
-        for (const [path, fingerprint, hash, clean] of select.iterate(workspace) as Iterable<
-          [string, string, string, number]
-        >) {
-          map.set(path, { fingerprint, hash, clean: clean === 1 });
-        }
-        return map;
-      },
-      save: this.db.transaction((changed: Map<string, StatEntry>, removed: string[]) => {
-        for (const [path, e] of changed) upsert.run(workspace, path, e.fingerprint, e.hash, e.clean ? 1 : 0);
-        for (const path of removed) remove.run(workspace, path);
-      }),
+      load: () =>
+        this.guard(() => {
+          const map = new Map<string, StatEntry>();
+          for (const [path, fingerprint, hash, clean] of select.iterate(workspace) as Iterable<
+            [string, string, string, number]
+          >) {
+            map.set(path, { fingerprint, hash, clean: clean === 1 });
+          }
+          return map;
+        }),
+      save: (changed, removed) => this.guard(() => save(changed, removed)),
     };
   }
 
   lastDeployment(workspace: string, server: string): LocalDeployment | undefined {
-    return this.db
-      .prepare(
-        `SELECT * FROM deployments WHERE workspace_path = ? AND server_url = ? ORDER BY id DESC LIMIT 1`,
-      )
-      .get(workspace, server) as LocalDeployment | undefined;
+    return this.guard(
+      () =>
+        this.db
+          .prepare(
+            `SELECT * FROM deployments WHERE workspace_path = ? AND server_url = ? ORDER BY id DESC LIMIT 1`,
+          )
+          .get(workspace, server) as LocalDeployment | undefined,
+    );
   }
 
   /** The file map of the last deployment from this workspace to this server (empty if none). */
   deployedFiles(workspace: string, server: string): Map<string, string> {
-    const rows = this.db
-      .prepare(`SELECT path, checksum FROM deployed_files WHERE workspace_path = ? AND server_url = ?`)
-      .raw(true)
-      .all(workspace, server) as [string, string][];
+    const rows = this.guard(
+      () =>
+        this.db
+          .prepare(`SELECT path, checksum FROM deployed_files WHERE workspace_path = ? AND server_url = ?`)
+          .raw(true)
+          .all(workspace, server) as [string, string][],
+    );
     return new Map(rows);
   }
 
   /** Of the given hashes, those this client has seen on the server. */
   knownOnServer(server: string, hashes: Iterable<string>): Set<string> {
+    return this.guard(() => this.knownOf(server, hashes));
+  }
+
+  private knownOf(server: string, hashes: Iterable<string>): Set<string> {
     const stmt = this.db
       .prepare(`SELECT 1 FROM server_objects WHERE server_url = ? AND checksum = ?`)
       .pluck();
@@ -148,6 +179,15 @@ export class LocalState {
     files: ReadonlyMap<string, string>,
     objects: Iterable<string>,
     /** the file map stored now, when the caller has it loaded already */
+    stored?: ReadonlyMap<string, string>,
+  ): number {
+    return this.guard(() => this.record(d, files, objects, stored));
+  }
+
+  private record(
+    d: Omit<LocalDeployment, "id">,
+    files: ReadonlyMap<string, string>,
+    objects: Iterable<string>,
     stored?: ReadonlyMap<string, string>,
   ): number {
     return this.db.transaction(() => {
@@ -177,10 +217,14 @@ export class LocalState {
   }
 
   rememberObjects(server: string, objects: Iterable<string>): void {
-    const ins = this.db.prepare(`INSERT OR IGNORE INTO server_objects (server_url, checksum) VALUES (?, ?)`);
-    this.db.transaction(() => {
-      for (const h of objects) ins.run(server, h);
-    })();
+    this.guard(() => {
+      const ins = this.db.prepare(
+        `INSERT OR IGNORE INTO server_objects (server_url, checksum) VALUES (?, ?)`,
+      );
+      this.db.transaction(() => {
+        for (const h of objects) ins.run(server, h);
+      })();
+    });
   }
 
   close(): void {

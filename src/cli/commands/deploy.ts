@@ -1,12 +1,14 @@
 /** `caxton deploy [DIR] [--server URL] [--dry-run] [--json]` */
-import { deployWorkspace, type DeployOutcome } from "../../client/deploy-workspace.js";
-import { LocalState } from "../../client/local-state.js";
+import { deployWorkspace, type DeployFailure, type DeployOutcome } from "../../client/deploy-workspace.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { stateProblem } from "../../client/state-file-error.js";
+import { printNotice } from "../print-error.js";
 import { formatDiagnostic } from "../../errors/format-diagnostic.js";
 import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { progressRenderer } from "../progress.js";
-import { ReportedFailure } from "../reported-failure.js";
+import { ReportedFailure, type FailureFigures } from "../reported-failure.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
@@ -40,33 +42,25 @@ export async function run(argv: string[]): Promise<number> {
   );
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
-  const state = LocalState.open();
   const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
   try {
-    const attempt = await deployWorkspace({
-      workspace,
-      server,
-      state,
-      dryRun: values["dry-run"] ?? false,
-      force: values.force ?? false,
-      connection: connectionFrom(values),
-      ...(values.as ? { deployedBy: values.as } : {}),
-      ...(values.message ? { message: values.message } : {}),
-      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-    });
-    progress.done();
-    if (!attempt.ok) {
-      throw new ReportedFailure(attempt.error, {
-        ...(attempt.wire
-          ? {
-              round_trips: attempt.wire.roundTrips,
-              bytes_sent: attempt.wire.bytesSent,
-              bytes_received: attempt.wire.bytesReceived,
-            }
-          : {}),
-        ...(attempt.wire ? { duration_ms: attempt.duration_ms } : {}),
+    const attempt = await withLocalState(async (state) => {
+      const a = await deployWorkspace({
+        workspace,
+        server,
+        state,
+        dryRun: values["dry-run"] ?? false,
+        force: values.force ?? false,
+        connection: connectionFrom(values),
+        ...(values.as ? { deployedBy: values.as } : {}),
+        ...(values.message ? { message: values.message } : {}),
+        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
       });
-    }
+      if (!a.ok && stateProblem(a.error) === "damaged") throw a.error; // rebuilt, and run again once
+      return a;
+    }, printNotice);
+    progress.done();
+    if (!attempt.ok) throw new ReportedFailure(attempt.error, failureFigures(attempt));
     const outcome = attempt.outcome;
     if (values.json)
       process.stdout.write(
@@ -76,8 +70,18 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     progress.done();
-    state.close();
   }
+}
+
+/** What a failed deploy reports beside its error (with --json): its round trips, bytes and time. */
+function failureFigures(f: DeployFailure): FailureFigures {
+  if (!f.wire) return {};
+  return {
+    round_trips: f.wire.roundTrips,
+    bytes_sent: f.wire.bytesSent,
+    bytes_received: f.wire.bytesReceived,
+    duration_ms: f.duration_ms,
+  };
 }
 
 export function toJson(o: DeployOutcome) {

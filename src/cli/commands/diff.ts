@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import { createTwoFilesPatch } from "diff";
 import { ApiClient } from "../../client/api-client.js";
-import { LocalState } from "../../client/local-state.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { printNotice } from "../print-error.js";
 import { diffManifests } from "../../merkle/diff-manifests.js";
 import { scanWorkspace } from "../../workspace/scan-workspace.js";
 import { parseCommandArgs } from "../parse-args.js";
@@ -27,10 +28,12 @@ export async function run(argv: string[]): Promise<number> {
   );
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
-  const state = LocalState.open();
+  const scan = await withLocalState(
+    async (state) => scanWorkspace(workspace, { cache: state.statCache(workspace) }),
+    printNotice,
+  );
   const api = new ApiClient(server, connectionFrom(values));
   try {
-    const scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
     const live = await api.manifest();
     const remote = new Map(Object.entries(live?.files ?? {}));
     const d = diffManifests(remote, scan.manifest);
@@ -82,7 +85,6 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     api.close();
-    state.close();
   }
 }
 

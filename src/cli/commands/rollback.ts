@@ -1,7 +1,8 @@
 /** `caxton rollback [ID|CHECKSUM] [--server URL] [--json]`: make an earlier deployment live again. */
 import { ApiClient } from "../../client/api-client.js";
 import { defaultDeployer } from "../../client/deploy-workspace.js";
-import { LocalState } from "../../client/local-state.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { printNotice } from "../print-error.js";
 import { buildTree } from "../../merkle/build-tree.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
@@ -31,25 +32,24 @@ export async function run(argv: string[]): Promise<number> {
     const result = await api.rollback(positionals[0] ?? null, values.as ?? defaultDeployer());
     const manifest = workspace ? await api.manifest() : null;
     if (workspace && manifest) {
-      const state = LocalState.open();
-      try {
-        const files = new Map(Object.entries(manifest.files));
-        const tree = buildTree(files);
-        state.recordDeployment(
-          {
-            workspace_path: workspace,
-            server_url: server,
-            server_deployment_id: manifest.deployment_id,
-            deployed_checksum: manifest.checksum,
-            deployment_time: result.timestamp,
-            changes_count: result.changes_applied,
-          },
-          files,
-          [...files.values(), ...[...tree.trees.values()].map((t) => t.hash)],
-        );
-      } finally {
-        state.close();
-      }
+      const files = new Map(Object.entries(manifest.files));
+      const tree = buildTree(files);
+      await withLocalState(
+        async (state) =>
+          state.recordDeployment(
+            {
+              workspace_path: workspace,
+              server_url: server,
+              server_deployment_id: manifest.deployment_id,
+              deployed_checksum: manifest.checksum,
+              deployment_time: result.timestamp,
+              changes_count: result.changes_applied,
+            },
+            files,
+            [...files.values(), ...[...tree.trees.values()].map((t) => t.hash)],
+          ),
+        printNotice,
+      );
     }
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ ...result, round_trips: api.stats.roundTrips }, null, 2)}\n`);
