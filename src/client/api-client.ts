@@ -22,6 +22,7 @@ import type * as CompressSync from "../compression/zstd-compress-sync.js";
 import type * as DecompressSync from "../compression/zstd-decompress-sync.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
+import { parseLimits, type ServerLimits } from "./server-limits.js";
 
 export interface WireStats {
   roundTrips: number;
@@ -85,6 +86,8 @@ const TLS_ERRORS = new Set([
 
 export class ApiClient {
   readonly stats: WireStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
+  /** the limits the server announced in its last answer (Caxton-Limits), null before any */
+  limits: ServerLimits | null = null;
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly base: URL;
@@ -253,6 +256,7 @@ export class ApiClient {
       }
       // an error of the body's own (a file changed while it was read) is the deploy's error, not the socket's
       let bodyError: unknown;
+      let answered = false;
       const req = this.transport.request(
         {
           protocol: this.base.protocol,
@@ -264,6 +268,7 @@ export class ApiClient {
           headers: wireHeaders,
         },
         (res) => {
+          answered = true;
           const parts: Buffer[] = [];
           res.on("data", (c: Buffer) => parts.push(c));
           res.on("end", () => {
@@ -307,13 +312,18 @@ export class ApiClient {
       if (wireBody === null) req.end();
       else if (wireBody instanceof Buffer) req.end(wireBody);
       else
-        void pipeBody(zstdStream(wireBody as AsyncIterable<Buffer>, codec as Codec), req).catch(
-          (err: unknown) => {
-            bodyError = err;
-            req.destroy(err as Error);
-          },
-        );
+        void pipeBody(
+          zstdStream(
+            withTurns(wireBody as AsyncIterable<Buffer>, () => answered || req.destroyed),
+            codec as Codec,
+          ),
+          req,
+        ).catch((err: unknown) => {
+          bodyError = err;
+          req.destroy(err as Error);
+        });
     });
+    this.limits = parseLimits(raw.headers["caxton-limits"]) ?? this.limits;
     return { ...raw, body: await decodeResponse(raw) };
   }
 }
@@ -333,6 +343,25 @@ function unreachable(server: string, code: string, requestWritten: boolean): Cax
     );
   }
   return new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${server} (${code})`);
+}
+
+/**
+ * The body with a turn of the event loop every 20 ms while it is produced, ending early once `stopped`.
+ * Reading and compressing a body runs in microtasks only (stream internals), so without these turns the
+ * socket is never polled: a server's early answer (413 at a frame head) went unread until the server gave
+ * up on the body (measured: a 2 GiB sparse file, whose zeros compress to almost nothing, ended in EPIPE
+ * after 10 s instead of the 413 the server sent in milliseconds).
+ */
+async function* withTurns(body: AsyncIterable<Buffer>, stopped: () => boolean): AsyncGenerator<Buffer> {
+  let last = performance.now();
+  for await (const chunk of body) {
+    yield chunk;
+    if (performance.now() - last >= 20) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+    if (stopped()) return;
+  }
 }
 
 /**
@@ -374,18 +403,14 @@ async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): P
   let answered = false;
   req.once("response", () => (answered = true));
   let sinceYield = 0;
-  let lastYield = performance.now();
   for await (const chunk of body) {
     if (req.destroyed || answered) return;
     // While the kernel takes every write at once, 'drain' comes on process.nextTick and the event loop never
     // polls the socket, so an early answer went unread for up to 170 MB (measured); a turn per MiB reads it.
-    // And a turn per 50 ms: a body that compresses to almost nothing (a sparse file's zeros) writes little
-    // but may take minutes to produce, past the server's patience for a refused body.
     sinceYield += chunk.length;
-    if (sinceYield >= 1024 * 1024 || performance.now() - lastYield >= 50) {
+    if (sinceYield >= 1024 * 1024) {
       sinceYield = 0;
       await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
       if (req.destroyed || answered) return;
     }
     if (!req.write(chunk)) {

@@ -12,6 +12,7 @@ import type { DeployPlan } from "./deploy-plan.js";
 import { objectsFor } from "./deploy-objects.js";
 import type { PackObject } from "./pack-stream.js";
 import type { PhaseClock } from "./phase-clock.js";
+import { explainTooLarge } from "./server-limits.js";
 
 export interface UploadProgress {
   phase: "upload";
@@ -93,11 +94,15 @@ export class Uploader {
     const { packStream } = await import("./pack-stream.js");
     const planned = this.deltas.plan(objects);
     const stream = this.plan.large ? compactingEvery(25_000, planned) : planned;
-    return this.api.deploy(packStream(this.plan.header, stream, onBytes, this.deltas.packOptions), {
-      ifMatch,
-      dryRun: this.options.dryRun,
-      force: this.options.force,
-    });
+    try {
+      return await this.api.deploy(packStream(this.plan.header, stream, onBytes, this.deltas.packOptions), {
+        ifMatch,
+        dryRun: this.options.dryRun,
+        force: this.options.force,
+      });
+    } catch (err) {
+      throw explainTooLarge(err, this.plan.scan);
+    }
   }
 }
 

@@ -27,6 +27,7 @@ export function createRequestHandler({
   log = () => {},
   tokenDigest = null,
 }: HttpServerOptions): RequestListener {
+  const limitsHeader = `max_object_bytes=${service.limits.maxObjectBytes}, max_files=${service.limits.maxFiles}, max_body_bytes=${service.limits.maxBodyBytes}`;
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
     [`GET ${API_PREFIX}/deployment`]: (req, res) => {
@@ -157,7 +158,11 @@ export function createRequestHandler({
           ? new CaxtonError("E_METHOD", `${req.method} is not allowed on ${url.pathname}`)
           : new CaxtonError("E_NOT_FOUND", `no such endpoint: ${url.pathname}`);
       }
-      if (url.pathname !== "/health") authenticate(req, tokenDigest);
+      if (url.pathname !== "/health") {
+        authenticate(req, tokenDigest);
+        // what this server refuses, so a client can check before it uploads (docs/protocol.md)
+        res.setHeader("Caxton-Limits", limitsHeader);
+      }
       await handler(req, res, url);
     };
     run()
