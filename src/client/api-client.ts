@@ -22,6 +22,7 @@ import type * as CompressSync from "../compression/zstd-compress-sync.js";
 import type * as DecompressSync from "../compression/zstd-decompress-sync.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
+import { describeIssue } from "../protocol/describe-issue.js";
 import { parseLimits, type ServerLimits } from "./server-limits.js";
 
 export interface WireStats {
@@ -221,8 +222,8 @@ export class ApiClient {
     if (!parsed.success)
       throw new CaxtonError("E_PROTOCOL", `the server answered ${res.status} without an error body`);
     const { code, message, hint, detail } = parsed.data.error;
-    throw new CaxtonError(isErrorCode(code) ? code : "E_PROTOCOL", message, {
-      ...(hint ? { hint } : {}),
+    throw new CaxtonError(isErrorCode(code) ? code : "E_PROTOCOL", oneLine(message), {
+      ...(hint ? { hint: oneLine(hint) } : {}),
       ...(detail ? { detail } : {}),
     });
   }
@@ -426,14 +427,26 @@ async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): P
   if (!req.destroyed && !answered) req.end();
 }
 
+/**
+ * A peer's text as one printable line: control characters (a terminal escape a hostile server could send)
+ * and line breaks become spaces, and it is cut at 500 characters.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
+}
+
 function parseOrProtocolError<T>(
   schema: {
-    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: Parameters<typeof describeIssue>[0] };
   },
   value: unknown,
 ): T {
   const r = schema.safeParse(value);
   if (!r.success)
-    throw new CaxtonError("E_PROTOCOL", `unexpected answer from the server: ${r.error.message}`);
+    throw new CaxtonError("E_PROTOCOL", `unexpected answer from the server: ${describeIssue(r.error)}`);
   return r.data;
 }

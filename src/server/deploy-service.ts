@@ -31,6 +31,7 @@ import { readCurrentId } from "../store/current-link.js";
 import { DeployLock } from "./deploy-lock.js";
 import { receivePack, type ReceivedPack } from "./receive-pack.js";
 import { resolveTree, type ObjectSource } from "./resolve-tree.js";
+import { describeIssue } from "../protocol/describe-issue.js";
 
 export interface ServerLimits {
   maxObjectBytes: number;
@@ -345,7 +346,9 @@ export class DeployService {
       throw new CaxtonError("E_USAGE", `not a deployment id or checksum: ${target}`);
     }
     if (!row) {
-      const pruned = /^\d+$/.test(target) && this.history.get(Number(target))?.status === "pruned";
+      const pruned = /^\d+$/.test(target)
+        ? this.history.get(Number(target))?.status === "pruned"
+        : this.history.withStatus("pruned").some((r) => r.root.startsWith(target));
       throw new CaxtonError(
         "E_NOT_FOUND",
         pruned
@@ -716,12 +719,14 @@ function round(ms: number): number {
 
 function parseWith<T>(
   schema: {
-    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } };
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: Parameters<typeof describeIssue>[0] };
   },
   value: unknown,
   what: string,
 ): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new CaxtonError("E_BAD_REQUEST", `invalid ${what}: ${r.error.message}`);
+  if (!r.success) throw new CaxtonError("E_BAD_REQUEST", `invalid ${what}: ${describeIssue(r.error)}`);
   return r.data;
 }

@@ -9,6 +9,7 @@ import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { API_PREFIX, RollbackRequestSchema } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
+import { describeIssue } from "../protocol/describe-issue.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
@@ -20,13 +21,20 @@ export interface HttpServerOptions {
   /** SHA-256 of the bearer token every call but /health needs; null: no authentication (loopback only) */
   tokenDigest?: Buffer | null;
   log?: (line: string) => void;
+  /** packs being received at once; one more is 503 E_BUSY with Retry-After (each may hold a temp dir) */
+  maxConcurrentUploads?: number;
 }
+
+/** The default cap on uploads in flight: generous for deployers, small against a flood of stalled bodies. */
+export const MAX_CONCURRENT_UPLOADS = 32;
 
 export function createRequestHandler({
   service,
   log = () => {},
   tokenDigest = null,
+  maxConcurrentUploads = MAX_CONCURRENT_UPLOADS,
 }: HttpServerOptions): RequestListener {
+  let uploads = 0;
   const limitsHeader = `max_object_bytes=${service.limits.maxObjectBytes}, max_files=${service.limits.maxFiles}, max_body_bytes=${service.limits.maxBodyBytes}`;
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
@@ -88,7 +96,7 @@ export function createRequestHandler({
       const body = parseJson(await readRequestBody(req, 64 * 1024, "max_rollback_request_bytes"));
       const parsed = RollbackRequestSchema.safeParse(body);
       if (!parsed.success)
-        throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${parsed.error.message}`);
+        throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${describeIssue(parsed.error)}`);
       sendJson(res, 201, await service.rollback(parsed.data.target, parsed.data.deployed_by ?? null));
     },
     [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
@@ -103,12 +111,24 @@ export function createRequestHandler({
     },
     [`POST ${API_PREFIX}/deployments`]: async (req, res, url) => {
       expectContentType(req, PACK_CONTENT_TYPE);
-      const result = await service.deploy(decodedRequestBody(req, service.limits.maxBodyBytes), {
-        ifMatch: parseIfMatch(req),
-        dryRun: url.searchParams.get("dry_run") === "1",
-        force: url.searchParams.get("force") === "1",
-      });
-      sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
+      if (uploads >= maxConcurrentUploads) {
+        res.setHeader("Retry-After", "2");
+        throw new CaxtonError("E_BUSY", `the server is receiving ${uploads} uploads already, its limit`, {
+          hint: "try again in a few seconds",
+          detail: { limit: "max_concurrent_uploads", value: maxConcurrentUploads },
+        });
+      }
+      uploads++;
+      try {
+        const result = await service.deploy(decodedRequestBody(req, service.limits.maxBodyBytes), {
+          ifMatch: parseIfMatch(req),
+          dryRun: url.searchParams.get("dry_run") === "1",
+          force: url.searchParams.get("force") === "1",
+        });
+        sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
+      } finally {
+        uploads--;
+      }
     },
   };
 
