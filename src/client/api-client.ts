@@ -301,9 +301,7 @@ export class ApiClient {
                   hint: "for a private CA, pass --ca FILE (PEM); certificates are always verified",
                 },
               )
-            : ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN"].includes(
-                  err.code ?? "",
-                )
+            : UNREACHABLE_CODES.includes(err.code ?? "")
               ? unreachable(this.serverUrl, err.code ?? "", req.writableFinished)
               : new CaxtonError("E_PROTOCOL", `request to ${this.serverUrl} failed: ${err.message}`, {
                   cause: err,
@@ -343,8 +341,28 @@ function unreachable(server: string, code: string, requestWritten: boolean): Cax
       },
     );
   }
+  if (code === "ECONNRESET" || code === "EPIPE") {
+    // the server closed while the request was still being written: it cannot have applied it
+    return new CaxtonError(
+      "E_UNREACHABLE",
+      `the connection to ${server} dropped during the request (${code}); nothing was applied`,
+      {
+        hint: "is the server still running? deploy again once it is",
+      },
+    );
+  }
   return new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${server} (${code})`);
 }
+
+const UNREACHABLE_CODES: readonly string[] = [
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+];
 
 /**
  * The body with a turn of the event loop every 20 ms while it is produced, ending early once `stopped`.

@@ -10,6 +10,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import { stateFileError } from "./state-file-error.js";
+import { parseLimits, type ServerLimits } from "./server-limits.js";
 import type { StatCachePort, StatEntry } from "../workspace/stat-cache.js";
 import { stateDir } from "./state-dir.js";
 
@@ -51,6 +52,11 @@ CREATE TABLE IF NOT EXISTS deployed_files (
   path TEXT NOT NULL,
   checksum TEXT NOT NULL,
   PRIMARY KEY (workspace_path, server_url, path)
+) WITHOUT ROWID;
+-- the size limits each server last announced (Caxton-Limits), checked before a fast-path upload
+CREATE TABLE IF NOT EXISTS server_limits (
+  server_url TEXT PRIMARY KEY,
+  limits TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS server_objects (
   server_url TEXT NOT NULL,
@@ -214,6 +220,27 @@ export class LocalState {
       this.rememberObjects(d.server_url, objects);
       return id;
     })();
+  }
+
+  /** The limits this server last announced, or null (parsed again: the file is a cache, not trusted). */
+  serverLimits(server: string): ServerLimits | null {
+    const raw = this.guard(
+      () =>
+        this.db.prepare(`SELECT limits FROM server_limits WHERE server_url = ?`).pluck().get(server) as
+          string | undefined,
+    );
+    return raw === undefined ? null : parseLimits(raw);
+  }
+
+  rememberLimits(server: string, limits: ServerLimits): void {
+    const text = Object.entries(limits)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(", ");
+    this.guard(() =>
+      this.db
+        .prepare(`INSERT OR REPLACE INTO server_limits (server_url, limits) VALUES (?, ?)`)
+        .run(server, text),
+    );
   }
 
   rememberObjects(server: string, objects: Iterable<string>): void {

@@ -1,8 +1,10 @@
 /**
  * The server's size limits as it announces them (`Caxton-Limits` on every authenticated answer, see
- * docs/protocol.md), checked before an upload: a file the server would refuse fails here, naming the file
- * and the limit, instead of after streaming up to the refusal. The fast path's first request is the upload
- * itself; there the server's early 413 is read and told the same way.
+ * docs/protocol.md, kept in the local state), checked before an upload: a file the server would refuse fails
+ * here, naming the file and the limit, instead of after streaming up to the refusal. Limits known from an
+ * earlier deploy only steer a workspace that exceeds them to the negotiated path (whose answer has the
+ * current ones); without any, the fast path's upload is the first request, and the server's early 413 is
+ * read and told the same way.
  */
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import type { ScanResult } from "../workspace/scan-workspace.js";
@@ -41,6 +43,17 @@ export function checkLimits(scan: ScanResult, limits: ServerLimits | null): void
   if (limits.max_object_bytes !== undefined) {
     const big = largestOver(scan, limits.max_object_bytes);
     if (big) throw fileTooLarge(big.path, big.size, limits.max_object_bytes, "nothing was sent");
+  }
+}
+
+/** Whether the workspace fits the limits (unknown limits: it may). */
+export function withinLimits(scan: ScanResult, limits: ServerLimits | null): boolean {
+  try {
+    checkLimits(scan, limits);
+    return true;
+  } catch (err) {
+    if (isCaxtonError(err) && err.code === "E_TOO_LARGE") return false;
+    throw err;
   }
 }
 

@@ -364,6 +364,7 @@ describe("fuzz: a hostile server", () => {
             });
             if (!attempt.ok) {
               assert.ok(isCaxtonError(attempt.error));
+              // eslint-disable-next-line no-control-regex
               assert.doesNotMatch(attempt.error.message, /[\n\u001b\u0007]/, "one printable line");
             }
           } finally {
