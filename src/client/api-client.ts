@@ -160,12 +160,16 @@ export class ApiClient {
 
   async deploy(
     pack: AsyncIterable<Buffer>,
-    options: { ifMatch: string | null; dryRun: boolean; force?: boolean },
+    options: { ifMatch: string | null; dryRun: boolean; force?: boolean; guardDeletions?: boolean },
   ): Promise<DeployResult> {
     const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
     if (options.ifMatch === "none") headers["If-None-Match"] = "*";
     else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
-    const query = [options.dryRun ? "dry_run=1" : "", options.force ? "force=1" : ""]
+    const query = [
+      options.dryRun ? "dry_run=1" : "",
+      options.force ? "force=1" : "",
+      options.guardDeletions ? "guard=deletions" : "",
+    ]
       .filter(Boolean)
       .join("&");
     const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;

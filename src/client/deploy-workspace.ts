@@ -37,6 +37,8 @@ export interface DeployRequest {
   dryRun?: boolean;
   /** deploy even over files someone else changed on the server since this client's last deploy */
   force?: boolean;
+  /** let the server refuse a deployment that deletes every agent or over half of the live files */
+  guardDeletions?: boolean;
   connection?: ConnectionOptions;
   deployedBy?: string;
   message?: string;
@@ -119,6 +121,7 @@ async function deployPlanned(
   const uploader = new Uploader(api, plan, deltas, clock, {
     dryRun,
     force: req.force ?? false,
+    guardDeletions: req.guardDeletions ?? false,
     onProgress: req.onProgress,
   });
   const ctx: PathContext = { plan, api, state: req.state, uploader, deltas, clock, dryRun };

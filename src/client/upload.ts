@@ -24,6 +24,8 @@ export interface UploadProgress {
 export interface UploadOptions {
   dryRun: boolean;
   force: boolean;
+  /** let the server refuse a deployment that deletes every agent or over half of the live files */
+  guardDeletions: boolean;
   onProgress?: ((p: UploadProgress) => void) | undefined;
 }
 
@@ -99,6 +101,7 @@ export class Uploader {
         ifMatch,
         dryRun: this.options.dryRun,
         force: this.options.force,
+        guardDeletions: this.options.guardDeletions,
       });
     } catch (err) {
       throw explainTooLarge(err, this.plan.scan);

@@ -4,7 +4,6 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { request } from "node:http";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -14,57 +13,7 @@ import {
   tempDir,
   type ServerProcess,
 } from "../support/caxton-process.js";
-
-interface SseEvent {
-  id: string;
-  event: string;
-  data: Record<string, unknown>;
-}
-
-/** Opens the event stream and collects events until `count` arrived (or the timeout). */
-function collectEvents(url: string, count: number, lastEventId?: string): Promise<SseEvent[]> {
-  return new Promise((resolve, reject) => {
-    const events: SseEvent[] = [];
-    const req = request(
-      `${url}/api/v1/events`,
-      { headers: lastEventId ? { "Last-Event-ID": lastEventId } : {} },
-      (res) => {
-        let buffer = "";
-        res.on("data", (chunk: Buffer) => {
-          buffer += chunk.toString();
-          let cut: number;
-          while ((cut = buffer.indexOf("\n\n")) >= 0) {
-            const block = buffer.slice(0, cut);
-            buffer = buffer.slice(cut + 2);
-            const fields = Object.fromEntries(
-              block
-                .split("\n")
-                .filter((l) => /^(id|event|data): /.test(l))
-                .map((l) => [l.slice(0, l.indexOf(":")), l.slice(l.indexOf(":") + 2)]),
-            );
-            if (fields.data) {
-              events.push({
-                id: fields.id ?? "",
-                event: fields.event ?? "",
-                data: JSON.parse(fields.data) as Record<string, unknown>,
-              });
-              if (events.length >= count) {
-                req.destroy();
-                resolve(events);
-              }
-            }
-          }
-        });
-      },
-    );
-    req.on("error", (err) => (events.length >= count ? undefined : reject(err)));
-    req.end();
-    setTimeout(() => {
-      req.destroy();
-      resolve(events);
-    }, 10_000).unref();
-  });
-}
+import { collectEvents } from "../support/sse-events.js";
 
 describe("live configuration API", () => {
   let root: string;
@@ -169,5 +118,43 @@ describe("live configuration API", () => {
     const ok = await runCli(["validate", ws]);
     assert.equal(ok.code, 0);
     assert.match(ok.stdout, /configuration files valid/);
+  });
+
+  test("the agent-format guide's forms are served normalized: one tools form, defaults, template variables", async () => {
+    const v = await runCli(["validate", ws, "--json"]);
+    assert.deepEqual((v.json() as { warnings: unknown[] }).warnings, [], "caxton init writes no warning");
+    assert.equal((await deploy()).code, 0);
+    const get = async (name: string) =>
+      (await (await fetch(`${server.url}/api/v1/agents/${name}`)).json()) as {
+        config: Record<string, unknown> & { tools: unknown };
+        template_variables: Record<string, string[]>;
+      };
+    const coordinator = await get("coordinator");
+    assert.deepEqual(coordinator.config.tools, { available: ["mcp__search__web_search", "delegate_task"] });
+    assert.deepEqual(coordinator.config["permissions"], {
+      file_access: "none",
+      network_access: "restricted",
+      memory_limit: "100MB",
+      cpu_limit: "5m",
+    });
+    assert.deepEqual(coordinator.config["monitoring"], {
+      health_check_interval: "5m",
+      performance_tracking: true,
+      error_reporting: true,
+    });
+    assert.deepEqual(coordinator.template_variables, {
+      system_prompt: [],
+      user_prompt_template: ["request", "context"],
+    });
+    const researcher = await get("researcher");
+    assert.deepEqual(researcher.config["schedule"], {
+      cron: "0 8 * * MON",
+      timezone: "Europe/London",
+      enabled: false,
+    });
+    assert.deepEqual(researcher.template_variables.user_prompt_template, ["question", "memory_context"]);
+    const reviewer = await get("code-reviewer");
+    assert.deepEqual(reviewer.config.tools, { available: ["mcp__git__git_diff", "read_file"] });
+    assert.equal(reviewer.config["permissions"], undefined, "an absent table stays absent");
   });
 });

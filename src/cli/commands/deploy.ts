@@ -8,13 +8,15 @@ import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { progressRenderer } from "../progress.js";
+import { canAsk, confirm } from "../confirm.js";
+import { deletionLines } from "../deletion-summary.js";
 import { ReportedFailure, type FailureFigures } from "../reported-failure.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE]
+const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE] [--yes]
 
-Deploys the workspace DIR (default: the current folder): sends only what the server lacks, and the server
+Deploys the workspace DIR (default: the workspace the current folder is in): sends only what the server lacks, and the server
 validates everything and applies it atomically, or nothing at all.
   --server URL   server to deploy to (default: $CAXTON_SERVER, [deploy] server in caxton.toml,
                  else http://127.0.0.1:8080)
@@ -23,6 +25,8 @@ validates everything and applies it atomically, or nothing at all.
   --as NAME      who deploys, for the server's history (default: user@host)
   -m, --message  a note for the server's history (\`caxton log\`)
   --force        deploy even over files someone else changed on the server since your last deploy
+  -y, --yes      deploy even when it deletes every agent or over half of the live files (otherwise
+                 asked on a terminal, refused off one)
 ${CONNECTION_USAGE}
 `;
 
@@ -37,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
       as: { type: "string" },
       message: { type: "string", short: "m" },
       force: { type: "boolean" },
+      yes: { type: "boolean", short: "y" },
     },
     USAGE,
   );
@@ -45,17 +50,26 @@ export async function run(argv: string[]): Promise<number> {
   const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
   try {
     const attempt = await withLocalState(async (state) => {
-      const a = await deployWorkspace({
+      const request = {
         workspace,
         server,
         state,
         dryRun: values["dry-run"] ?? false,
         force: values.force ?? false,
+        guardDeletions: !values.yes,
         connection: connectionFrom(values),
         ...(values.as ? { deployedBy: values.as } : {}),
         ...(values.message ? { message: values.message } : {}),
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-      });
+      };
+      let a = await deployWorkspace(request);
+      // a deletion the guard stopped: a person at a terminal may confirm it; a script needs --yes
+      if (!a.ok && a.error.code === "E_MASS_DELETION" && canAsk()) {
+        progress.done();
+        for (const line of deletionLines(a.error.detail)) process.stderr.write(`${line}\n`);
+        if (await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))
+          a = await deployWorkspace({ ...request, guardDeletions: false });
+      }
       if (!a.ok && stateProblem(a.error) === "damaged") throw a.error; // rebuilt, and run again once
       return a;
     }, printNotice);
