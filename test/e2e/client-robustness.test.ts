@@ -77,7 +77,7 @@ describe("client robustness", () => {
   test("a damaged page in state.db: moved aside in one line, the deploy goes on, the next run is clean", async () => {
     const { ws, env } = await workspace("damaged");
     for (let i = 0; i < 200; i++) writeFileSync(join(ws, `notes-${i}.txt`), `note ${i}\n`.repeat(20));
-    assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
+    assert.equal((await runCli(["deploy", ws, "--server", server.url, "--yes"], env)).code, 0);
     const db = join(env.CAXTON_STATE_DIR!, "state.db");
     for (const page of [0, 3]) {
       const fd = openSync(db, "r+");
@@ -194,7 +194,7 @@ describe("client robustness", () => {
     sparse();
     await refused(); // a first deploy: negotiation, then the check
     cleanup(join(ws, "big.bin"));
-    assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
+    assert.equal((await runCli(["deploy", ws, "--server", server.url, "--yes"], env)).code, 0); // replaces another test's tree
     sparse();
     await refused(); // with a base: the remembered limits skip the fast path, the negotiation refreshes them
   });
