@@ -149,7 +149,7 @@ describe("fuzz: the client's own inputs", () => {
         deployment_time: "t",
         changes_count: 1,
       },
-      files,
+      { files },
       ["c".repeat(64)],
     );
     good
@@ -197,7 +197,7 @@ describe("fuzz: the client's own inputs", () => {
                     deployment_time: "t",
                     changes_count: 0,
                   },
-                  new Map([["g", "f".repeat(64)]]),
+                  { files: new Map([["g", "f".repeat(64)]]) },
                   [],
                 );
               },
