@@ -13,6 +13,7 @@ import type { DeployPlan } from "./deploy-plan.js";
 import { objectsFor } from "./deploy-objects.js";
 import type { LocalState } from "./local-state.js";
 import type { PhaseClock } from "./phase-clock.js";
+import { checkLimits } from "./server-limits.js";
 import type { Uploader } from "./upload.js";
 
 export interface PathContext {
@@ -60,6 +61,7 @@ export async function negotiatedPath(ctx: PathContext): Promise<DeployResult> {
   if (answer.up_to_date && answer.current) {
     return upToDate(plan.tree.root, answer.current.deployment_id, answer.current.time, ctx.dryRun);
   }
+  checkLimits(plan.scan, api.limits); // the negotiation's answer announced them: refuse before sending
   const have = decodeBitmap(answer.have, all.length + bases.length);
   const needed = all.filter((_, i) => !have[i]);
   const held = new Set(all.filter((_, i) => have[i]));

@@ -22,6 +22,7 @@ import { fastPath, negotiatedPath, type PathContext } from "./deploy-paths.js";
 import { planDeploy, type DeployPlan } from "./deploy-plan.js";
 import type { LocalState } from "./local-state.js";
 import { PhaseClock, type DeployPhases } from "./phase-clock.js";
+import { withinLimits } from "./server-limits.js";
 import { Uploader, type UploadProgress } from "./upload.js";
 
 export { defaultDeployer } from "./deploy-plan.js";
@@ -100,6 +101,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployAttempt
     return { ok: false, error: err, wire: { ...api.stats }, duration_ms: clock.elapsedMs() };
   } finally {
     api.close();
+    rememberLimits(req, api);
   }
 }
 
@@ -171,9 +173,24 @@ async function deployPlanned(
   };
 }
 
-/** The fast path, else negotiation. */
+/** Keeps the limits the server announced for the next deploy; a state that cannot take them is no failure. */
+function rememberLimits(req: DeployRequest, api: ApiClient): void {
+  if (!api.limits) return;
+  try {
+    req.state.rememberLimits(req.server, api.limits);
+  } catch (err) {
+    if (!isCaxtonError(err)) throw err;
+  }
+}
+
+/**
+ * The fast path, else negotiation. A workspace over the limits this server announced last time skips the
+ * fast path: the negotiation asks for the current limits (the server may have raised them) and refuses
+ * before anything is sent if they still do not fit.
+ */
 async function run(ctx: PathContext, onProgress: DeployRequest["onProgress"]): Promise<DeployResult> {
-  const fast = await fastPath(ctx);
+  const fits = withinLimits(ctx.plan.scan, ctx.state.serverLimits(ctx.api.serverUrl));
+  const fast = fits ? await fastPath(ctx) : null;
   if (fast) return fast;
   onProgress?.({ phase: "negotiate" });
   return negotiatedPath(ctx);

@@ -10,14 +10,15 @@
  *  - server_objects: hashes this client has seen on a server, so a revert sends no content.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
-import { CaxtonError } from "../errors/caxton-error.js";
 import type { TreeNode } from "../merkle/build-tree.js";
 import type { FileChange } from "../merkle/diff-trees.js";
 import { decodeTreeSet, encodeTreeSet } from "../merkle/tree-set.js";
 import type { CachedFolder, StatCachePort, StatEntry } from "../workspace/stat-cache.js";
 import { decodeStatCache, encodeStatCache, type StatCacheContents } from "../workspace/stat-cache-record.js";
+import { parseLimits, type ServerLimits } from "./server-limits.js";
+import { stateFileError } from "./state-file-error.js";
 import { stateDir } from "./state-dir.js";
 
 export interface LocalDeployment {
@@ -77,6 +78,11 @@ CREATE TABLE IF NOT EXISTS server_ids (
   url TEXT PRIMARY KEY,
   server_id TEXT NOT NULL
 ) WITHOUT ROWID;
+-- the size limits each server last announced (Caxton-Limits), checked before a fast-path upload
+CREATE TABLE IF NOT EXISTS server_limits (
+  server_url TEXT PRIMARY KEY,
+  limits TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS server_objects (
   server_url TEXT NOT NULL,
   checksum TEXT NOT NULL,
@@ -100,15 +106,51 @@ export class LocalState {
     this.db.exec(SCHEMA);
   }
 
+  /**
+   * Opens (creating) `dir/state.db`. A damaged file is an E_STATE error with `detail.state` "damaged"
+   * (open-local-state.ts moves it aside and starts afresh), met now or in any later call: every method of the
+   * returned state, and the stat cache's, answer SQLite's failures as that one error type
+   * (state-file-error.ts); a file of another user or not writable says so.
+   */
   static open(dir: string = stateDir()): LocalState {
+    const file = join(dir, "state.db");
+    let state: LocalState;
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
-      return new LocalState(join(dir, "state.db"));
+      state = new LocalState(file);
     } catch (err) {
-      throw new CaxtonError("E_STATE", `cannot open the local state in ${dir}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw stateFileError(err, dir, file);
     }
+    const guard = (run: (...args: unknown[]) => unknown) =>
+      function (this: unknown, ...args: unknown[]): unknown {
+        try {
+          return run.apply(state, args);
+        } catch (err) {
+          throw stateFileError(err, dir, file);
+        }
+      };
+    // every method at once, so none can let a raw SqliteError (and its stack) escape
+    return new Proxy(state, {
+      get(target, prop, receiver) {
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? guard(value as (...args: unknown[]) => unknown) : value;
+      },
+    });
+  }
+
+  /** The limits this server last announced, or null (parsed again: the file is a cache, not trusted). */
+  serverLimits(server: string): ServerLimits | null {
+    const raw = this.db.prepare(`SELECT limits FROM server_limits WHERE server_url = ?`).pluck().get(server);
+    return typeof raw === "string" ? parseLimits(raw) : null;
+  }
+
+  rememberLimits(server: string, limits: ServerLimits): void {
+    const text = Object.entries(limits)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(", ");
+    this.db
+      .prepare(`INSERT OR REPLACE INTO server_limits (server_url, limits) VALUES (?, ?)`)
+      .run(server, text);
   }
 
   /**
@@ -127,17 +169,27 @@ export class LocalState {
       return contents;
     };
     const write = this.db.prepare(`INSERT OR REPLACE INTO stat_cache (workspace_path, record) VALUES (?, ?)`);
+    const file = this.db.name;
+    // the port's calls run later, outside the state's own methods: guarded here
+    const guarded = <T>(run: () => T): T => {
+      try {
+        return run();
+      } catch (err) {
+        throw stateFileError(err, dirname(file), file);
+      }
+    };
     return {
-      load: () => read().entries,
-      loadFolders: () => read().folders,
-      save: (changed: Map<string, StatEntry>, removed: string[], folders?: Map<string, CachedFolder>) => {
-        const { entries } = read();
-        for (const [path, e] of changed) entries.set(path, e);
-        for (const path of removed) entries.delete(path);
-        // cached trees are valid only beside the entries saved with them: none rather than stale ones
-        contents = { entries, folders: folders ?? new Map() };
-        write.run(workspace, encodeStatCache(contents.entries, contents.folders));
-      },
+      load: () => guarded(() => read().entries),
+      loadFolders: () => guarded(() => read().folders),
+      save: (changed: Map<string, StatEntry>, removed: string[], folders?: Map<string, CachedFolder>) =>
+        guarded(() => {
+          const { entries } = read();
+          for (const [path, e] of changed) entries.set(path, e);
+          for (const path of removed) entries.delete(path);
+          // cached trees are valid only beside the entries saved with them: none rather than stale ones
+          contents = { entries, folders: folders ?? new Map() };
+          write.run(workspace, encodeStatCache(contents.entries, contents.folders));
+        }),
     };
   }
 

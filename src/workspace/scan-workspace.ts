@@ -6,18 +6,22 @@
 import { createHash } from "node:crypto";
 import {
   closeSync,
+  lstatSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   statSync,
   type BigIntStats,
+  type Dirent,
 } from "node:fs";
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { MerkleTree, TreeNode } from "../merkle/build-tree.js";
 import { sha256Hex } from "../merkle/sha256.js";
+import { pathProblem } from "../protocol/safe-path.js";
+import { LinkBoundary } from "./link-boundary.js";
 import { encodeTree, type TreeEntry } from "../merkle/tree-object.js";
 import {
   cacheEntry,
@@ -61,6 +65,11 @@ export interface ScanResult {
 export interface ScanOptions {
   cache?: StatCachePort;
   onProgress?: (p: ScanProgress) => void;
+  /**
+   * Folders outside the workspace that symbolic links may lead into, besides those `[workspace]
+   * allow_links_to` in caxton.toml names (link-boundary.ts). By default a link must stay inside.
+   */
+  allowLinksTo?: readonly string[];
 }
 
 const ALWAYS_SKIPPED = new Set([".git", ".caxton"]);
@@ -79,6 +88,7 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
   }
   if (!rootStat.isDirectory()) throw new CaxtonError("E_WORKSPACE", `workspace ${root} is not a folder`);
   const ig = loadIgnore(root);
+  const boundary = LinkBoundary.of(root, options.allowLinksTo ?? []);
   const cached = options.cache?.load() ?? new Map<string, StatEntry>();
   const cachedFolders = options.cache?.loadFolders?.() ?? new Map<string, CachedFolder>();
   const folders = new Map<string, CachedFolder>();
@@ -102,14 +112,16 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
     let files = 0;
     let hits = 0;
     let sameChildren = true;
-    let names: string[];
+    let dirents: Dirent[];
     try {
-      names = readdirSync(absDir);
+      dirents = readdirSync(absDir, { withFileTypes: true });
     } catch (err) {
-      throw new CaxtonError("E_WORKSPACE", `cannot read folder ${relDir || "."}: ${(err as Error).message}`);
+      throw new CaxtonError("E_WORKSPACE", `cannot read folder ${relDir || "."}: ${reasonOf(err)}`);
     }
-    if (names.some((n) => n.includes("\uFFFD"))) checkUtf8Names(absDir, relDir, ig);
-    for (const name of names) {
+    if (dirents.some((e) => e.name.includes("\uFFFD"))) checkUtf8Names(absDir, relDir, ig);
+    const clashes = new NameClashes();
+    for (const dirent of dirents) {
+      const name = dirent.name;
       if (ALWAYS_SKIPPED.has(name)) continue;
       const rel = relDir === "" ? name : `${relDir}/${name}`;
       const abs = join(absDir, name);
@@ -119,10 +131,11 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
       } catch (err) {
         // a dangling or looping link that .caxtonignore lists is simply not part of the workspace
         if (ig?.ignores(rel) || ig?.ignores(`${rel}/`)) continue;
-        throw linkError(rel, abs, err as NodeJS.ErrnoException);
+        throw entryError(rel, abs, err as NodeJS.ErrnoException);
       }
       if (st.isDirectory()) {
         if (ig?.ignores(`${rel}/`)) continue;
+        if (dirent.isSymbolicLink()) boundary.check(rel, abs);
         const id = `${st.dev}:${st.ino}`;
         if (ancestors.has(id)) {
           throw new CaxtonError("E_SYMLINK", `${rel}: symbolic link cycle (the folder contains itself)`);
@@ -131,6 +144,7 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
         const child = walk(abs, rel);
         ancestors.delete(id);
         if (child) {
+          clashes.add(name, rel);
           entries.push({ kind: "tree", name, hash: child.hash });
           dirs.push(name);
           if (cachedFolders.get(rel)?.hash !== child.hash) sameChildren = false;
@@ -138,6 +152,9 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
       } else if (st.isFile()) {
         // the spec keeps the root's .caxtonignore in the tree whatever its patterns say
         if (ig?.ignores(rel) && rel !== ".caxtonignore") continue;
+        if (dirent.isSymbolicLink()) boundary.check(rel, abs);
+        checkPath(rel);
+        clashes.add(name, rel);
         const stat = { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
         const entry = cached.get(rel);
         let hash: string;
@@ -147,7 +164,7 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
           hits++;
         } else {
           const hashedAtNs = nowNs();
-          hash = hashFile(abs, st.size);
+          hash = hashWorkspaceFile(rel, abs, st.size);
           result.hashedFiles++;
           result.hashedBytes += Number(st.size);
           changed.set(rel, cacheEntry(stat, hash, hashedAtNs));
@@ -240,10 +257,81 @@ function checkUtf8Names(absDir: string, relDir: string, ig: Ignore | null): void
   }
 }
 
-function linkError(rel: string, abs: string, err: NodeJS.ErrnoException): CaxtonError {
+/**
+ * Why an entry the folder listing named cannot be stat'ed: a link to nothing, a link cycle, or the entry
+ * itself gone since the listing (removed while the workspace was scanned).
+ */
+function entryError(rel: string, abs: string, err: NodeJS.ErrnoException): CaxtonError {
   if (err.code === "ENOENT") {
+    if (!exists(abs)) return vanished(rel);
     return new CaxtonError("E_SYMLINK", `${rel}: dangling symbolic link (its target does not exist)`);
   }
   if (err.code === "ELOOP") return new CaxtonError("E_SYMLINK", `${rel}: symbolic link cycle`);
-  return new CaxtonError("E_WORKSPACE", `${rel}: cannot read ${abs}: ${err.message}`);
+  return new CaxtonError("E_WORKSPACE", `${rel}: cannot read it: ${reasonOf(err)}`);
+}
+
+/** Hashes a file of the workspace; an unreadable or vanished file is a workspace error naming it. */
+function hashWorkspaceFile(rel: string, abs: string, size: bigint): string {
+  try {
+    return hashFile(abs, size);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw vanished(rel);
+    throw new CaxtonError("E_WORKSPACE", `${rel}: cannot read it: ${reasonOf(err)}`, {
+      hint: "make it readable (chmod), or list it in .caxtonignore",
+    });
+  }
+}
+
+function vanished(rel: string): CaxtonError {
+  return new CaxtonError("E_WORKSPACE", `${rel}: removed while the workspace was being scanned`, {
+    hint: "deploy again once your editor or build has finished writing",
+  });
+}
+
+function exists(abs: string): boolean {
+  try {
+    lstatSync(abs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The server's rule for every path (protocol/safe-path.ts), applied before any request. */
+function checkPath(rel: string): void {
+  const problem = pathProblem(rel);
+  if (problem) {
+    throw new CaxtonError(
+      "E_UNSAFE_PATH",
+      `${JSON.stringify(rel)}: the server refuses this name (${problem})`,
+      {
+        hint: "rename it, or list it in .caxtonignore",
+      },
+    );
+  }
+}
+
+/** Names in one folder that are equal after NFC and lower-casing: the server refuses them, so do we. */
+class NameClashes {
+  private readonly folded = new Map<string, string>();
+
+  add(name: string, rel: string): void {
+    const key = name.normalize("NFC").toLowerCase();
+    const clash = this.folded.get(key);
+    if (clash !== undefined) {
+      throw new CaxtonError(
+        "E_UNSAFE_PATH",
+        `${JSON.stringify(clash)} and ${JSON.stringify(rel)} differ only in case or Unicode normalisation`,
+        { hint: "rename one of them: they would overwrite each other on macOS and Windows" },
+      );
+    }
+    this.folded.set(key, rel);
+  }
+}
+
+/** An errno message without Node's "EACCES: " prefix and syscall suffix: "permission denied". */
+function reasonOf(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const m = /^[A-Z]+: (.*?), \w+ '.*'$/.exec(e?.message ?? "");
+  return m?.[1] ?? e?.message ?? String(err);
 }
