@@ -16,7 +16,7 @@ import { deployWorkspace } from "../../src/client/deploy-workspace.js";
 import { LocalState } from "../../src/client/local-state.js";
 import { withLocalState } from "../../src/client/open-local-state.js";
 import { validateLocally } from "../../src/client/validate-locally.js";
-import { zstdCompressSync } from "../../src/compression/zstd-compress-sync.js";
+import { zstdCompressSync } from "../../src/compression/zstd-compress.js";
 import { isCaxtonError } from "../../src/errors/caxton-error.js";
 import { scanWorkspace } from "../../src/workspace/scan-workspace.js";
 import { resolveServer } from "../../src/cli/resolve-target.js";
