@@ -44,6 +44,12 @@ export interface DeployRequest {
   onProgress?: (p: DeployProgress) => void;
   /** the local cache of delta bases (default: $CAXTON_STATE_DIR/blobs); null sends everything whole */
   blobCache?: BlobCache | null;
+  /** the workspace as scanned already (`deploy --watch` keeps it up to date from file events) */
+  scan?: ScanResult;
+  /** a client kept open across deploys (one keep-alive connection); the caller closes it */
+  api?: ApiClient;
+  /** when the server moved on since this client's last deploy, fail (E_BASE_MISMATCH) instead of negotiating */
+  strictBase?: boolean;
 }
 
 export interface FilePlan {
@@ -78,10 +84,12 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
   const t0 = performance.now();
   const dryRun = req.dryRun ?? false;
   limitYoungGeneration(); // before the scan, whose garbage is most of a large deploy's
-  const scan = scanWorkspace(req.workspace, {
-    cache: req.state.statCache(req.workspace),
-    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-  });
+  const scan =
+    req.scan ??
+    scanWorkspace(req.workspace, {
+      cache: req.state.statCache(req.workspace),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
   const tree = buildTree(scan.manifest);
   const large = scan.files.size >= LARGE_WORKSPACE_FILES;
   if (large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload starts
@@ -100,7 +108,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     validationMs = performance.now() - v0;
   }
 
-  const api = new ApiClient(req.server, req.connection ?? {});
+  const api = req.api ?? new ApiClient(req.server, req.connection ?? {});
   const git = tree.root !== last?.deployed_checksum ? gitInfo(req.workspace) : undefined;
   const header = {
     root: tree.root,
@@ -184,7 +192,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
         try {
           result = await sendWithRetry(objectsFor(needed, tree, scan, baseTree), base);
         } catch (err) {
-          if (!isCaxtonError(err) || err.code !== "E_BASE_MISMATCH") throw err;
+          if (!isCaxtonError(err) || err.code !== "E_BASE_MISMATCH" || req.strictBase) throw err;
           result = undefined; // the server moved on: fall back to negotiation
         }
       }
@@ -247,7 +255,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployOutcome
     }
     throw err;
   } finally {
-    api.close();
+    if (!req.api) api.close();
   }
 }
 

@@ -1,6 +1,7 @@
 /** `caxton deploy [DIR] [--server URL] [--dry-run] [--json]` */
 import { deployWorkspace, type DeployOutcome } from "../../client/deploy-workspace.js";
 import { LocalState } from "../../client/local-state.js";
+import { CaxtonError } from "../../errors/caxton-error.js";
 import { formatDiagnostic } from "../../errors/format-diagnostic.js";
 import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommandArgs } from "../parse-args.js";
@@ -9,7 +10,7 @@ import { progressRenderer } from "../progress.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE]
+const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE] [--watch]
 
 Deploys the workspace DIR (default: the current folder): sends only what the server lacks, and the server
 validates everything and applies it atomically, or nothing at all.
@@ -20,6 +21,10 @@ validates everything and applies it atomically, or nothing at all.
   --as NAME      who deploys, for the server's history (default: user@host)
   -m, --message  a note for the server's history (\`caxton log\`)
   --force        deploy even over files someone else changed on the server since your last deploy
+  --watch        deploy, then deploy again on every save until Ctrl-C (one line per deploy)
+  --poll         with --watch: look for changes every --poll-interval ms instead of watching file events
+                 (network mounts, some containers, WSL)
+  --poll-interval MS  (default 1000)
 ${CONNECTION_USAGE}
 `;
 
@@ -34,12 +39,16 @@ export async function run(argv: string[]): Promise<number> {
       as: { type: "string" },
       message: { type: "string", short: "m" },
       force: { type: "boolean" },
+      watch: { type: "boolean" },
+      poll: { type: "boolean" },
+      "poll-interval": { type: "string" },
     },
     USAGE,
   );
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
   const state = LocalState.open();
+  if (values.watch || values.poll) return watch(values, workspace, server, state);
   const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
   try {
     const outcome = await deployWorkspace({
@@ -64,6 +73,58 @@ export async function run(argv: string[]): Promise<number> {
     progress.done();
     state.close();
   }
+}
+
+/** `--watch`: the loop lives in client/watch-loop.ts; this wires it to signals and the output. */
+async function watch(
+  values: Parameters<typeof connectionFrom>[0] & {
+    json?: boolean;
+    "dry-run"?: boolean;
+    force?: boolean;
+    as?: string;
+    message?: string;
+    poll?: boolean;
+    "poll-interval"?: string;
+  },
+  workspace: string,
+  server: string,
+  state: LocalState,
+): Promise<number> {
+  if (values.json || values["dry-run"]) {
+    state.close();
+    throw new CaxtonError("E_USAGE", `--watch does not combine with --${values.json ? "json" : "dry-run"}`);
+  }
+  const { runWatchLoop } = await import("../../client/watch-loop.js");
+  const { renderWatchEvent } = await import("../render-watch-event.js");
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort(); // the deploy in flight finishes first
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  try {
+    await runWatchLoop({
+      workspace,
+      server,
+      state,
+      connection: connectionFrom(values),
+      force: values.force ?? false,
+      pollMs: values.poll ? pollInterval(values["poll-interval"]) : null,
+      signal: stop.signal,
+      onEvent: (event) => renderWatchEvent(event, workspace),
+      ...(values.as ? { deployedBy: values.as } : {}),
+      ...(values.message ? { message: values.message } : {}),
+    });
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+    state.close();
+  }
+}
+
+function pollInterval(raw: string | undefined): number {
+  const ms = raw === undefined ? 1000 : Number(raw);
+  if (!Number.isInteger(ms) || ms < 50 || ms > 3_600_000) {
+    throw new CaxtonError("E_USAGE", `--poll-interval must be a whole number of ms from 50 to 3600000`);
+  }
+  return ms;
 }
 
 export function toJson(o: DeployOutcome) {

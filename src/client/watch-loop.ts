@@ -1,0 +1,174 @@
+/**
+ * `deploy --watch`: deploys once, then deploys again after every batch of changes the watcher sees, until
+ * the signal aborts (after the deploy in flight). The workspace scan lives across deploys: a batch re-reads
+ * only the paths it names (rescanPaths), and any doubt — a full batch from the watcher, a path the rescan
+ * cannot settle, an earlier failure — walks the whole workspace again, so a deploy is never of a stale tree.
+ * One ApiClient (one keep-alive connection) serves every deploy.
+ *
+ * What ends the loop: the signal, or a conflict — E_CONFLICT from the server, or the server's live
+ * deployment no longer being this loop's last one (someone else deployed) — unless `force`. A rejected
+ * deploy (validation), a workspace error (a dangling link, say) or an unreachable server is reported and the
+ * loop goes on: the next save deploys everything changed since the last good deploy.
+ */
+import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import type { ErrorCode } from "../errors/error-codes.js";
+import { buildTree } from "../merkle/build-tree.js";
+import { rescanPaths } from "../workspace/rescan-paths.js";
+import { scanWorkspace, type ScanResult } from "../workspace/scan-workspace.js";
+import { ApiClient, type ConnectionOptions } from "./api-client.js";
+import { deployWorkspace, type DeployOutcome } from "./deploy-workspace.js";
+import type { LocalState } from "./local-state.js";
+import { WorkspaceWatcher, type WatchBatch } from "./workspace-watcher.js";
+
+export interface WatchLoopRequest {
+  workspace: string;
+  server: string;
+  state: LocalState;
+  connection?: ConnectionOptions;
+  force?: boolean;
+  deployedBy?: string;
+  message?: string;
+  /** poll every this many ms instead of watching file events */
+  pollMs?: number | null;
+  signal: AbortSignal;
+  onEvent: (event: WatchEvent) => void;
+}
+
+/** What changed, as the watch saw it: a list of paths, or a full scan and why. */
+export type WatchCause = { full: false; paths: string[] } | { full: true; reason: string };
+
+export type WatchEvent =
+  | { kind: "watching"; polling: boolean; note: string | null }
+  | { kind: "deployed"; at: Date; cause: WatchCause; outcome: DeployOutcome }
+  | { kind: "failed"; at: Date; cause: WatchCause; error: CaxtonError };
+
+/** Failures after which the loop goes on watching: the next save may fix them. */
+const RECOVERABLE: ReadonlySet<ErrorCode> = new Set([
+  "E_VALIDATION",
+  "E_WORKSPACE",
+  "E_SYMLINK",
+  "E_SPECIAL_FILE",
+  "E_BAD_NAME",
+  "E_UNSAFE_PATH",
+  "E_UNREACHABLE",
+  "E_BUSY",
+  "E_TIMEOUT",
+  "E_CHECKSUM_MISMATCH",
+]);
+/** Failures after which the kept scan is not trusted: the next batch walks the workspace again. */
+const STALE_SCAN: ReadonlySet<ErrorCode> = new Set([
+  "E_WORKSPACE",
+  "E_SYMLINK",
+  "E_SPECIAL_FILE",
+  "E_BAD_NAME",
+  "E_UNSAFE_PATH",
+  "E_CHECKSUM_MISMATCH",
+]);
+/** How long a file still being written is given before it is read again. */
+const UNSETTLED_RETRY_MS = 25;
+
+export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
+  const watcher = new WorkspaceWatcher(req.workspace, { pollMs: req.pollMs ?? null });
+  const stop = (): void => watcher.close();
+  req.signal.addEventListener("abort", stop);
+  const api = new ApiClient(req.server, req.connection ?? {});
+  const cache = req.state.statCache(req.workspace);
+  let scan: ScanResult | null = null;
+  let deployedOnce = false;
+  try {
+    req.onEvent({ kind: "watching", polling: watcher.polling, note: watcher.fallbackReason });
+    let batch: WatchBatch | null = { full: true, reason: "start" };
+    while (batch && !req.signal.aborted) {
+      let cause: WatchCause = batch.full
+        ? { full: true, reason: batch.reason }
+        : { full: false, paths: [...batch.paths].sort() };
+      let retry: string[] = [];
+      try {
+        let fresh = false;
+        if (!scan || batch.full) fresh = true;
+        else {
+          const outcome = rescanPaths(req.workspace, scan, batch.paths, cache);
+          if (outcome.kind === "full") {
+            cause = { full: true, reason: outcome.reason };
+            fresh = true;
+          } else {
+            retry = outcome.unsettled;
+            if (outcome.changed.length === 0 && deployedOnce) {
+              batch = await nextBatch(watcher, retry);
+              continue; // saved without a change (or only ignored files): nothing to deploy
+            }
+            cause = { full: false, paths: outcome.changed.sort() };
+          }
+        }
+        if (fresh) {
+          watcher.resync(); // watch new folders before reading them, so nothing created meanwhile is missed
+          scan = null;
+          scan = scanWorkspace(req.workspace, { cache });
+        }
+        if (!scan) throw new CaxtonError("E_INTERNAL", "the workspace was not scanned");
+        const unchangedFull = fresh && deployedOnce && sameTree(scan, req);
+        if (!unchangedFull) {
+          api.resetStats();
+          scan.hashedFiles = 0;
+          const outcome = await deployWorkspace({
+            workspace: req.workspace,
+            server: req.server,
+            state: req.state,
+            force: req.force ?? false,
+            strictBase: deployedOnce && !req.force,
+            scan,
+            api,
+            ...(req.deployedBy ? { deployedBy: req.deployedBy } : {}),
+            ...(req.message ? { message: req.message } : {}),
+          });
+          deployedOnce = true;
+          req.onEvent({ kind: "deployed", at: new Date(), cause, outcome });
+        }
+      } catch (err) {
+        if (!isCaxtonError(err)) throw err;
+        if (err.code === "E_BASE_MISMATCH") throw await someoneElseDeployed(api, req.server);
+        if (!RECOVERABLE.has(err.code)) throw err;
+        if (STALE_SCAN.has(err.code)) scan = null; // the next batch walks everything again
+        deployedOnce = true;
+        req.onEvent({ kind: "failed", at: new Date(), cause, error: err });
+      }
+      batch = await nextBatch(watcher, retry);
+    }
+  } finally {
+    req.signal.removeEventListener("abort", stop);
+    watcher.close();
+    api.close();
+  }
+}
+
+/** The watcher's next batch, with files that were still being written folded in after a short wait. */
+async function nextBatch(watcher: WorkspaceWatcher, unsettled: string[]): Promise<WatchBatch | null> {
+  if (unsettled.length === 0) return watcher.next();
+  await new Promise((resolve) => setTimeout(resolve, UNSETTLED_RETRY_MS));
+  const paths = new Set(unsettled);
+  return { full: false, paths };
+}
+
+/** A full scan (poll, or a doubt) that found the tree this loop deployed last: nothing to send. */
+function sameTree(scan: ScanResult, req: WatchLoopRequest): boolean {
+  const last = req.state.lastDeployment(req.workspace, req.server);
+  return last !== undefined && buildTree(scan.manifest).root === last.deployed_checksum;
+}
+
+/** The error that stops the loop when the live deployment is no longer the one it made. */
+async function someoneElseDeployed(api: ApiClient, server: string): Promise<CaxtonError> {
+  let who = "someone else";
+  try {
+    const [latest] = await api.history(1);
+    if (latest) who = `${latest.deployed_by ?? "someone else"} (deployment #${latest.id} at ${latest.time})`;
+  } catch {
+    // the history is only for the message
+  }
+  return new CaxtonError(
+    "E_CONFLICT",
+    `${who} deployed to ${server} since this watch's last deploy; stopped so as not to overwrite it`,
+    {
+      hint: "pull their change and start the watch again, or watch with --force to overwrite what others deploy",
+    },
+  );
+}
