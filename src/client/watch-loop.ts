@@ -75,6 +75,8 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
   const cache = req.state.statCache(req.workspace);
   let scan: ScanResult | null = null;
   let deployedOnce = false;
+  /** the tree of the last rejected deploy: not sent again until it changes */
+  let rejectedRoot: string | null = null;
   try {
     req.onEvent({ kind: "watching", polling: watcher.polling, note: watcher.fallbackReason });
     let batch: WatchBatch | null = { full: true, reason: "start" };
@@ -106,8 +108,10 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
           scan = scanWorkspace(req.workspace, { cache });
         }
         if (!scan) throw new CaxtonError("E_INTERNAL", "the workspace was not scanned");
-        const unchangedFull = fresh && deployedOnce && sameTree(scan, req);
-        if (!unchangedFull) {
+        // a full scan (poll, or a doubt) that found the tree deployed or rejected last: nothing to send
+        const root = fresh && deployedOnce ? buildTree(scan.manifest).root : null;
+        const known = root !== null && (root === rejectedRoot || root === deployedRoot(req));
+        if (!known) {
           api.resetStats();
           scan.hashedFiles = 0;
           const outcome = await deployWorkspace({
@@ -122,12 +126,14 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
             ...(req.message ? { message: req.message } : {}),
           });
           deployedOnce = true;
+          rejectedRoot = null;
           req.onEvent({ kind: "deployed", at: new Date(), cause, outcome });
         }
       } catch (err) {
         if (!isCaxtonError(err)) throw err;
         if (err.code === "E_BASE_MISMATCH") throw await someoneElseDeployed(api, req.server);
         if (!RECOVERABLE.has(err.code)) throw err;
+        rejectedRoot = err.code === "E_VALIDATION" && scan ? buildTree(scan.manifest).root : null;
         if (STALE_SCAN.has(err.code)) scan = null; // the next batch walks everything again
         deployedOnce = true;
         req.onEvent({ kind: "failed", at: new Date(), cause, error: err });
@@ -149,10 +155,8 @@ async function nextBatch(watcher: WorkspaceWatcher, unsettled: string[]): Promis
   return { full: false, paths };
 }
 
-/** A full scan (poll, or a doubt) that found the tree this loop deployed last: nothing to send. */
-function sameTree(scan: ScanResult, req: WatchLoopRequest): boolean {
-  const last = req.state.lastDeployment(req.workspace, req.server);
-  return last !== undefined && buildTree(scan.manifest).root === last.deployed_checksum;
+function deployedRoot(req: WatchLoopRequest): string | null {
+  return req.state.lastDeployment(req.workspace, req.server)?.deployed_checksum ?? null;
 }
 
 /** The error that stops the loop when the live deployment is no longer the one it made. */
