@@ -453,7 +453,8 @@ async function fileScenario(
   const ws = join(dir, "ws");
   const pairs = join(dir, "pairs");
   const outDir = join(dir, "out");
-  for (const d of [join(ws, "data"), pairs, outDir]) mkdirSync(d, { recursive: true });
+  // an (empty) agents/ folder makes ws a workspace; it adds nothing to the deployment
+  for (const d of [join(ws, "data"), join(ws, "agents"), pairs, outDir]) mkdirSync(d, { recursive: true });
   ctx.log(`wire bench: ${spec.label}: generating`);
 
   const gen = new TextGen(mulberry32(spec.seed));

@@ -7,6 +7,7 @@ import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { VERSION } from "../version.js";
 import { printError } from "./print-error.js";
 import { HelpShown } from "./parse-args.js";
+import { ReportedFailure } from "./reported-failure.js";
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -92,12 +93,15 @@ main(process.argv.slice(2)).then(
       process.exitCode = 0;
       return;
     }
-    const error = isCaxtonError(err)
-      ? err
-      : new CaxtonError("E_INTERNAL", String((err as Error)?.stack ?? err), {
-          hint: "this is a bug in caxton; please report it with the message above",
-        });
-    printError(error, json);
+    const reported = err instanceof ReportedFailure ? err : null;
+    const error = reported
+      ? reported.error
+      : isCaxtonError(err)
+        ? err
+        : new CaxtonError("E_INTERNAL", String((err as Error)?.stack ?? err), {
+            hint: "this is a bug in caxton; please report it with the message above",
+          });
+    printError(error, json, reported?.figures);
     process.exitCode = error.exitCode;
   },
 );

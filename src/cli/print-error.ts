@@ -1,16 +1,14 @@
 /** Renders a CaxtonError for a person (stderr) or as one JSON object (stdout, with --json). */
 import type { CaxtonError, Diagnostic } from "../errors/caxton-error.js";
 import { formatDiagnostic } from "../errors/format-diagnostic.js";
+import { deletionLines } from "./deletion-summary.js";
+import type { FailureFigures } from "./reported-failure.js";
 import { style } from "./style.js";
 
-export function printError(error: CaxtonError, json: boolean): void {
+export function printError(error: CaxtonError, json: boolean, figures: FailureFigures = {}): void {
   const errors = (error.detail?.errors as Diagnostic[] | undefined) ?? [];
   const warnings = (error.detail?.warnings as Diagnostic[] | undefined) ?? [];
   if (json) {
-    const extra = error as unknown as {
-      wire?: { roundTrips: number; bytesSent: number; bytesReceived: number };
-      duration_ms?: number;
-    };
     const out = {
       success: false,
       error: { code: error.code, message: error.message, hint: error.hint ?? null },
@@ -25,14 +23,8 @@ export function printError(error: CaxtonError, json: boolean): void {
       })),
       warnings,
       ...(error.detail?.conflicts ? { conflicts: error.detail.conflicts } : {}),
-      ...(extra.wire
-        ? {
-            round_trips: extra.wire.roundTrips,
-            bytes_sent: extra.wire.bytesSent,
-            bytes_received: extra.wire.bytesReceived,
-          }
-        : {}),
-      ...(extra.duration_ms !== undefined ? { duration_ms: extra.duration_ms } : {}),
+      ...(error.code === "E_MASS_DELETION" ? { deletion: error.detail } : {}),
+      ...figures,
     };
     process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
@@ -47,6 +39,9 @@ export function printError(error: CaxtonError, json: boolean): void {
     process.stderr.write(
       `${c.path}: changed on the server by ${c.changed_by ?? "another deploy"} at ${c.time} (deployment #${c.deployment_id})\n`,
     );
+  }
+  if (error.code === "E_MASS_DELETION") {
+    for (const line of deletionLines(error.detail)) process.stderr.write(`${line}\n`);
   }
   process.stderr.write(`${s.red("error")}: ${error.message}\n`);
   if (error.hint) process.stderr.write(`${s.dim("hint")}: ${error.hint}\n`);

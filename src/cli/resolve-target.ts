@@ -1,33 +1,72 @@
 /**
- * Which workspace and which server a command talks to. Server URL: --server, else $CAXTON_SERVER, else
- * `[deploy] server` in the workspace's caxton.toml, else http://127.0.0.1:8080.
+ * Which workspace and which server a command talks to.
+ *
+ * A workspace is a folder holding `caxton.toml` or an `agents/` folder. A DIR argument must be one; without
+ * DIR, the workspace is the nearest such folder from the current one upwards (as git finds `.git`), so
+ * running from `agents/` deploys the workspace above it, not `agents/` re-rooted.
+ *
+ * Server URL: --server, else $CAXTON_SERVER, else `[deploy] server` in the workspace's caxton.toml, else
+ * http://127.0.0.1:8080.
  */
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parse } from "smol-toml";
 import { CaxtonError } from "../errors/caxton-error.js";
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
 
+/** Does this folder hold `caxton.toml` (a file) or `agents/` (a folder)? */
+export function isWorkspace(dir: string): boolean {
+  return (
+    statSync(join(dir, "caxton.toml"), { throwIfNoEntry: false })?.isFile() === true ||
+    statSync(join(dir, "agents"), { throwIfNoEntry: false })?.isDirectory() === true
+  );
+}
+
+/** The workspace a command works on: DIR, which must be one, or the nearest one from the current folder up. */
 export function resolveWorkspace(dir: string | undefined): string {
-  const abs = resolve(dir ?? ".");
+  if (dir === undefined) {
+    const found = findWorkspace();
+    if (found) return found;
+    throw new CaxtonError(
+      "E_WORKSPACE",
+      `no workspace here: neither ${process.cwd()} nor any folder above it holds caxton.toml or an agents/ folder`,
+      { hint: "pass the workspace folder (caxton deploy DIR), or create one with `caxton init DIR`" },
+    );
+  }
+  const abs = resolve(dir);
+  let real: string;
   try {
-    return realpathSync(abs);
+    real = realpathSync(abs);
   } catch {
     throw new CaxtonError("E_WORKSPACE", `workspace ${abs} does not exist`, {
       hint: "run `caxton init DIR` to create one",
     });
   }
+  if (!statSync(real).isDirectory()) {
+    throw new CaxtonError("E_WORKSPACE", `workspace ${abs} is not a folder`);
+  }
+  if (isWorkspace(real)) return real;
+  const above = findWorkspace(dirname(real));
+  throw new CaxtonError(
+    "E_WORKSPACE",
+    `${abs} is not a workspace: it holds neither caxton.toml nor an agents/ folder`,
+    {
+      hint: above
+        ? `it is inside the workspace ${above}; pass that folder, or run the command without DIR`
+        : "pass a workspace folder, or create one with `caxton init DIR`",
+    },
+  );
 }
 
 /**
- * The workspace a command without a DIR argument belongs to: the nearest folder, from the current one
- * upwards, that holds a caxton.toml; null outside any workspace.
+ * The workspace a command without a DIR argument belongs to: the nearest folder, from `from` upwards, that
+ * is a workspace; null outside any workspace.
  */
 export function findWorkspace(from = process.cwd()): string | null {
   let dir = resolve(from);
   for (;;) {
-    if (existsSync(join(dir, "caxton.toml"))) return realpathSync(dir);
+    if (isWorkspace(dir)) return realpathSync(dir);
     const parent = dirname(dir);
     if (parent === dir) return null;
     dir = parent;

@@ -156,12 +156,16 @@ export class ApiClient {
 
   async deploy(
     pack: AsyncIterable<Buffer>,
-    options: { ifMatch: string | null; dryRun: boolean; force?: boolean },
+    options: { ifMatch: string | null; dryRun: boolean; force?: boolean; guardDeletions?: boolean },
   ): Promise<DeployResult> {
     const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
     if (options.ifMatch === "none") headers["If-None-Match"] = "*";
     else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
-    const query = [options.dryRun ? "dry_run=1" : "", options.force ? "force=1" : ""]
+    const query = [
+      options.dryRun ? "dry_run=1" : "",
+      options.force ? "force=1" : "",
+      options.guardDeletions ? "guard=deletions" : "",
+    ]
       .filter(Boolean)
       .join("&");
     const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;
@@ -303,7 +307,7 @@ export class ApiClient {
             : ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN"].includes(
                   err.code ?? "",
                 )
-              ? new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${this.serverUrl} (${err.code})`)
+              ? unreachable(this.serverUrl, err.code ?? "", req.writableFinished)
               : new CaxtonError("E_PROTOCOL", `request to ${this.serverUrl} failed: ${err.message}`, {
                   cause: err,
                 }),
@@ -321,6 +325,23 @@ export class ApiClient {
     });
     return { ...raw, body: await decodeResponse(raw) };
   }
+}
+
+/**
+ * The server could not be reached, or (a reset after the whole request was written) the connection dropped
+ * while the server had it: then `detail.connection` is "lost", and a deploy asks what is live (confirm-live.ts).
+ */
+function unreachable(server: string, code: string, requestWritten: boolean): CaxtonError {
+  if (code === "ECONNRESET" && requestWritten) {
+    return new CaxtonError(
+      "E_UNREACHABLE",
+      `the connection to ${server} dropped before it answered (${code})`,
+      {
+        detail: { connection: "lost" },
+      },
+    );
+  }
+  return new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${server} (${code})`);
 }
 
 /**
@@ -362,14 +383,18 @@ async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): P
   let answered = false;
   req.once("response", () => (answered = true));
   let sinceYield = 0;
+  let lastYield = performance.now();
   for await (const chunk of body) {
     if (req.destroyed || answered) return;
     // While the kernel takes every write at once, 'drain' comes on process.nextTick and the event loop never
     // polls the socket, so an early answer went unread for up to 170 MB (measured); a turn per MiB reads it.
+    // And a turn per 50 ms: a body that compresses to almost nothing (a sparse file's zeros) writes little
+    // but may take minutes to produce, past the server's patience for a refused body.
     sinceYield += chunk.length;
-    if (sinceYield >= 1024 * 1024) {
+    if (sinceYield >= 1024 * 1024 || performance.now() - lastYield >= 50) {
       sinceYield = 0;
       await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
       if (req.destroyed || answered) return;
     }
     if (!req.write(chunk)) {

@@ -28,6 +28,8 @@ export class DeltaPlanner {
   private readonly deltas = new Map<string, number>();
   private readonly refused = new Set<string>();
   private allRefused = false;
+  /** the bases the server is known to hold (negotiation): a delta against any other goes whole */
+  private heldBases: ReadonlySet<string> | null = null;
   private baseManifest: ReadonlyMap<string, string> | undefined;
   /** content bytes that did not travel because a delta went instead */
   savedBytes = 0;
@@ -53,11 +55,13 @@ export class DeltaPlanner {
     if (cache === null || this.allRefused) return objects;
     const candidate = (o: PackObject): o is Extract<PackObject, { kind: "blob" }> =>
       o.kind === "blob" && BlobCache.cacheable(o.size) && !this.refused.has(o.hash);
+    const held = this.heldBases;
     if (!objects.some(candidate)) return objects;
     const bases = this.basesByHash();
     return objects.map((o) => {
       if (!candidate(o)) return o;
       for (const base of bases.get(o.hash) ?? []) {
+        if (held && !held.has(base)) continue;
         const size = cache.sizeOf(base);
         if (size !== undefined && isDeltaEligible(size, o.size))
           return { ...o, deltaBase: { hash: base, size } };
@@ -75,6 +79,25 @@ export class DeltaPlanner {
       if (as === "delta") this.savedBytes += size - payloadBytes;
     },
   };
+
+  /**
+   * The bases a delta of this deploy could use (the last deployment's content at each changed path, when
+   * the local cache has it): negotiation asks the server about them too.
+   */
+  candidateBases(): string[] {
+    const cache = this.cache;
+    if (cache === null) return [];
+    const out = new Set<string>();
+    for (const list of this.basesByHash().values()) {
+      for (const base of list) if (cache.sizeOf(base) !== undefined) out.add(base);
+    }
+    return [...out];
+  }
+
+  /** From now on, deltas only against these bases (the ones negotiation found on the server). */
+  keepBasesIn(held: ReadonlySet<string>): void {
+    this.heldBases = held;
+  }
 
   /** Sends these objects whole from now on (the server named them missing: maybe their delta base was). */
   refuse(hashes: Iterable<string>): void {

@@ -26,6 +26,8 @@ export interface WatchLoopRequest {
   state: LocalState;
   connection?: ConnectionOptions;
   force?: boolean;
+  /** let the server refuse a deploy that deletes every agent or over half of the live files (default) */
+  guardDeletions?: boolean;
   deployedBy?: string;
   message?: string;
   /** poll every this many ms instead of watching file events */
@@ -45,6 +47,7 @@ export type WatchEvent =
 /** Failures after which the loop goes on watching: the next save may fix them. */
 const RECOVERABLE: ReadonlySet<ErrorCode> = new Set([
   "E_VALIDATION",
+  "E_MASS_DELETION",
   "E_WORKSPACE",
   "E_SYMLINK",
   "E_SPECIAL_FILE",
@@ -107,33 +110,46 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
           scan = null;
           scan = scanWorkspace(req.workspace, { cache });
         }
-        if (!scan) throw new CaxtonError("E_INTERNAL", "the workspace was not scanned");
+        const scanned: ScanResult = scan ?? scanWorkspace(req.workspace, { cache });
         // a full scan (poll, or a doubt) that found the tree deployed or rejected last: nothing to send
-        const root = fresh && deployedOnce ? buildTree(scan.manifest).root : null;
+        const root = fresh && deployedOnce ? buildTree(scanned.manifest).root : null;
         const known = root !== null && (root === rejectedRoot || root === deployedRoot(req));
         if (!known) {
           api.resetStats();
-          scan.hashedFiles = 0;
-          const outcome = await deployWorkspace({
-            workspace: req.workspace,
-            server: req.server,
-            state: req.state,
-            force: req.force ?? false,
-            strictBase: deployedOnce && !req.force,
-            scan,
-            api,
-            ...(req.deployedBy ? { deployedBy: req.deployedBy } : {}),
-            ...(req.message ? { message: req.message } : {}),
-          });
+          scanned.hashedFiles = 0;
+          const deploy = () =>
+            deployWorkspace({
+              workspace: req.workspace,
+              server: req.server,
+              state: req.state,
+              force: req.force ?? false,
+              guardDeletions: req.guardDeletions ?? true,
+              strictBase: deployedOnce && !req.force,
+              scan: scanned,
+              api,
+              ...(req.deployedBy ? { deployedBy: req.deployedBy } : {}),
+              ...(req.message ? { message: req.message } : {}),
+            });
+          let attempt = await deploy();
+          // the kept connection may have been closed by the server while this loop was busy (its keep-alive
+          // time-out): once more, on a new one; a retried deploy applies nothing twice
+          if (!attempt.ok && attempt.wire?.roundTrips === 1 && staleConnection(attempt.error)) {
+            api.resetStats();
+            attempt = await deploy();
+          }
+          if (!attempt.ok) throw attempt.error;
           deployedOnce = true;
           rejectedRoot = null;
-          req.onEvent({ kind: "deployed", at: new Date(), cause, outcome });
+          req.onEvent({ kind: "deployed", at: new Date(), cause, outcome: attempt.outcome });
         }
       } catch (err) {
         if (!isCaxtonError(err)) throw err;
         if (err.code === "E_BASE_MISMATCH") throw await someoneElseDeployed(api, req.server);
         if (!RECOVERABLE.has(err.code)) throw err;
-        rejectedRoot = err.code === "E_VALIDATION" && scan ? buildTree(scan.manifest).root : null;
+        rejectedRoot =
+          (err.code === "E_VALIDATION" || err.code === "E_MASS_DELETION") && scan
+            ? buildTree(scan.manifest).root
+            : null;
         if (STALE_SCAN.has(err.code)) scan = null; // the next batch walks everything again
         deployedOnce = true;
         req.onEvent({ kind: "failed", at: new Date(), cause, error: err });
@@ -153,6 +169,12 @@ async function nextBatch(watcher: WorkspaceWatcher, unsettled: string[]): Promis
   await new Promise((resolve) => setTimeout(resolve, UNSETTLED_RETRY_MS));
   const paths = new Set(unsettled);
   return { full: false, paths };
+}
+
+/** A request that failed on the socket itself: a reset, or a write to a connection the server had closed. */
+function staleConnection(err: CaxtonError): boolean {
+  const cause = (err as { cause?: { code?: unknown } }).cause?.code;
+  return err.code === "E_UNREACHABLE" || cause === "EPIPE" || cause === "ECONNRESET";
 }
 
 function deployedRoot(req: WatchLoopRequest): string | null {

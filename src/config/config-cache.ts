@@ -29,6 +29,8 @@ export interface AgentRecord {
   checksum: string;
   capabilities: string[];
   tools: string[];
+  /** The `{{variable}}` names of each prompt template, in order of first use. */
+  template_variables: Record<string, string[]>;
   /** Normalized, with defaults filled in. Shared with the cache: treat as read-only. */
   config: AgentConfig;
 }
@@ -44,6 +46,7 @@ export function agentRecord(a: FileAnalysis, checksum: string): AgentRecord | nu
     checksum,
     capabilities: config.capabilities,
     tools: config.tools.available,
+    template_variables: a.agent?.templates ?? {},
     config,
   };
 }
@@ -69,6 +72,12 @@ export class ConfigCache {
   private misses = 0;
 
   constructor(private readonly maxEntries = 100_000) {}
+
+  /** Whether `analyze` would answer this file from the cache (without loading its content). */
+  has(path: string, checksum: string): boolean {
+    const kind = classifyPath(path);
+    return kind === "other" || this.entries.has(`${kind}:${checksum}`);
+  }
 
   /** The analysis of one file, from the cache when its checksum (for a file of that kind) was seen. */
   analyze(entry: CacheEntry): FileAnalysis {

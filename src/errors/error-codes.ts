@@ -31,6 +31,11 @@ export const ERROR_CODES = {
     exit: 1,
     hint: "someone else changed these files since your last deploy: pull their change, or deploy with --force to overwrite it",
   },
+  E_MASS_DELETION: {
+    http: 409,
+    exit: 1,
+    hint: "check that this is the workspace you meant to deploy; to deploy it anyway, pass --yes",
+  },
   // access
   E_UNAUTHORIZED: {
     http: 401,
@@ -64,6 +69,11 @@ export const ERROR_CODES = {
     http: 507,
     exit: 3,
     hint: "the server could not write its data dir (disk full?); nothing was applied",
+  },
+  E_DATABASE: {
+    http: 503,
+    exit: 3,
+    hint: "the server's PostgreSQL database is unreachable; nothing was applied — deploy again once it is back",
   },
 } as const satisfies Record<string, { http: number; exit: number; hint: string | undefined }>;
 

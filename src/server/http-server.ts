@@ -3,35 +3,60 @@
  * error table in errors/. Request bodies are streamed (packs) or read with a hard size limit (negotiation),
  * decoded from zstd when so encoded; responses are zstd when the client accepts it (request-body.ts).
  */
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { authenticate } from "./authenticate.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
-import { API_PREFIX, RollbackRequestSchema } from "../protocol/messages.js";
+import { API_PREFIX, RollbackRequestSchema, type DeployResult } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
+import { noteDeployment, type DeploymentNote } from "./request-notes.js";
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/** A route served beside the API's own table (operator-routes.ts); public ones need no token. */
+export interface ExtraRoute {
+  route: string;
+  handler: Handler;
+  public: boolean;
+}
+
+/** What the request log and the metrics learn of each request once it is answered. */
+export interface FinishedRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  path: string;
+  /** the route's pattern ("GET /api/v1/agents/:name"), or "unmatched": bounded, for metric labels */
+  route: string;
+  durationMs: number;
+  error: CaxtonError | null;
+}
 
 export interface HttpServerOptions {
   service: DeployService;
   /** SHA-256 of the bearer token every call but /health needs; null: no authentication (loopback only) */
   tokenDigest?: Buffer | null;
   log?: (line: string) => void;
+  extraRoutes?: (method: string, pathname: string) => ExtraRoute | undefined;
+  onFinished?: (done: FinishedRequest) => void;
 }
 
 export function createRequestHandler({
   service,
   log = () => {},
   tokenDigest = null,
+  extraRoutes = () => undefined,
+  onFinished = () => {},
 }: HttpServerOptions): RequestListener {
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
-    [`GET ${API_PREFIX}/deployment`]: (req, res) => {
+    [`GET ${API_PREFIX}/deployment`]: async (req, res) => {
       // a client asking "is my root live?" (the whole of a no-change deploy) gets a bodiless 304
-      const current = service.current();
+      const current = await service.current();
       const asked = req.headers["if-none-match"];
       if (current && asked === `"${current.checksum}"`) {
         res.writeHead(304, {
@@ -42,10 +67,9 @@ export function createRequestHandler({
         res.end();
         return;
       }
-      const live = service.liveView();
-      const row = live ? service.history.get(live.deployment_id) : undefined;
-      if (!live || !row) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
-      res.setHeader("ETag", `"${live.checksum}"`);
+      const row = await service.liveDeployment();
+      if (!row) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
+      res.setHeader("ETag", `"${row.root}"`);
       sendJson(res, 200, {
         deployment_id: row.id,
         checksum: row.root,
@@ -55,40 +79,46 @@ export function createRequestHandler({
         modified: row.modified,
         deleted: row.deleted,
         deployed_by: row.deployed_by,
-        agents: live.agents.length,
+        agents: row.agents,
       });
     },
-    [`GET ${API_PREFIX}/deployments`]: (_req, res, url) => {
+    [`GET ${API_PREFIX}/deployments`]: async (_req, res, url) => {
       const limit = clampInt(url.searchParams.get("limit"), 1, 10_000, 50);
-      sendJson(res, 200, { deployments: service.historyList(limit) });
+      sendJson(res, 200, { deployments: await service.historyList(limit) });
     },
-    [`GET ${API_PREFIX}/agents`]: (_req, res) => {
-      const live = service.liveView();
+    [`GET ${API_PREFIX}/agents`]: async (_req, res) => {
+      const live = await service.liveView();
       sendJson(res, 200, {
         deployment_id: live?.deployment_id ?? null,
         checksum: live?.checksum ?? null,
-        agents: (live?.agents ?? []).map(({ name, version, path, checksum, capabilities, tools }) => ({
-          name,
-          version,
-          path,
-          checksum,
-          capabilities,
-          tools,
-        })),
+        agents: (live?.agents ?? []).map(
+          ({ name, version, path, checksum, capabilities, tools, config }) => ({
+            name,
+            version,
+            path,
+            checksum,
+            capabilities,
+            tools,
+            model: config.llm?.model ?? null,
+          }),
+        ),
       });
     },
-    [`GET ${API_PREFIX}/events`]: (req, res) => {
+    [`GET ${API_PREFIX}/events`]: async (req, res) => {
       const lastId = req.headers["last-event-id"];
-      service.events.subscribe(res, Array.isArray(lastId) ? lastId[0] : lastId);
+      await service.events.subscribe(res, Array.isArray(lastId) ? lastId[0] : lastId);
     },
-    [`GET ${API_PREFIX}/deployment/manifest`]: (_req, res) => sendJson(res, 200, service.currentManifest()),
+    [`GET ${API_PREFIX}/deployment/manifest`]: async (_req, res) =>
+      sendJson(res, 200, await service.currentManifest()),
     [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
       expectContentType(req, "application/json");
       const body = parseJson(await readRequestBody(req, 64 * 1024, "max_rollback_request_bytes"));
       const parsed = RollbackRequestSchema.safeParse(body);
       if (!parsed.success)
         throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${parsed.error.message}`);
-      sendJson(res, 201, await service.rollback(parsed.data.target, parsed.data.deployed_by ?? null));
+      const result = await service.rollback(parsed.data.target, parsed.data.deployed_by ?? null);
+      noteDeployment(res, deploymentNoteOf("rollback", result, parsed.data.deployed_by ?? null));
+      sendJson(res, 201, result);
     },
     [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
       expectContentType(req, NEGOTIATE_CONTENT_TYPE);
@@ -98,7 +128,7 @@ export function createRequestHandler({
       );
       const body = await readRequestBody(req, negotiateLimit);
       const { header, hashes } = decodeNegotiate(body, service.limits.maxNegotiateHashes);
-      sendJson(res, 200, service.negotiate(header, hashes));
+      sendJson(res, 200, await service.negotiate(header, hashes));
     },
     [`POST ${API_PREFIX}/deployments`]: async (req, res, url) => {
       expectContentType(req, PACK_CONTENT_TYPE);
@@ -106,19 +136,24 @@ export function createRequestHandler({
         ifMatch: parseIfMatch(req),
         dryRun: url.searchParams.get("dry_run") === "1",
         force: url.searchParams.get("force") === "1",
+        guardDeletions: url.searchParams.get("guard") === "deletions",
       });
+      const who = result.deployment_id
+        ? ((await service.workspace.get(result.deployment_id))?.deployed_by ?? null)
+        : null;
+      noteDeployment(res, deploymentNoteOf("deploy", result, who));
       sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
     },
   };
 
-  const sendAgent = (res: ServerResponse, rawName: string): void => {
+  const sendAgent = async (res: ServerResponse, rawName: string): Promise<void> => {
     let name: string;
     try {
       name = decodeURIComponent(rawName);
     } catch {
       throw new CaxtonError("E_BAD_REQUEST", "malformed agent name in the URL");
     }
-    const live = service.liveView();
+    const live = await service.liveView();
     const agent = live?.byName.get(name);
     if (!live || !agent)
       throw new CaxtonError("E_NOT_FOUND", `no agent named ${JSON.stringify(name)} is live`);
@@ -128,11 +163,14 @@ export function createRequestHandler({
       path: agent.path,
       file_checksum: agent.checksum,
       config: agent.config,
+      template_variables: agent.template_variables,
     });
   };
 
   return (req, res) => {
     const started = performance.now();
+    const requestId = randomUUID();
+    res.setHeader("X-Request-Id", requestId);
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://localhost");
@@ -145,12 +183,24 @@ export function createRequestHandler({
     const handler: Handler | undefined =
       routes[key] ??
       (req.method === "GET" && objectMatch?.[1]
-        ? (_q, r) => sendObject(r, service.readObject(objectMatch[1] as string))
+        ? async (_q, r) => sendObject(r, await service.readObject(objectMatch[1] as string))
         : undefined) ??
       (req.method === "GET" && agentMatch?.[1]
         ? (_q, r) => sendAgent(r, agentMatch[1] as string)
         : undefined);
+    const extra = handler ? undefined : extraRoutes(req.method ?? "", url.pathname);
+    const route = routes[key]
+      ? key
+      : handler
+        ? `GET ${API_PREFIX}/${objectMatch ? "objects/:hash" : "agents/:name"}`
+        : (extra?.route ?? "unmatched");
+    let failure: CaxtonError | null = null;
     const run = async (): Promise<void> => {
+      if (extra) {
+        if (!extra.public) authenticate(req, tokenDigest);
+        await extra.handler(req, res, url);
+        return;
+      }
       if (!handler) {
         const known = Object.keys(routes).some((k) => k.endsWith(` ${url.pathname}`));
         throw known
@@ -165,6 +215,7 @@ export function createRequestHandler({
         const error = isCaxtonError(err)
           ? err
           : new CaxtonError("E_INTERNAL", "internal server error", { cause: err });
+        failure = error;
         if (!isCaxtonError(err))
           log(`error: ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
         if (res.headersSent) {
@@ -178,8 +229,27 @@ export function createRequestHandler({
         sendJson(res, error.httpStatus, { error: error.toJSON() });
       })
       .finally(() => {
-        log(`${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+        const durationMs = performance.now() - started;
+        onFinished({ req, res, requestId, path: url.pathname, route, durationMs, error: failure });
       });
+  };
+}
+
+function deploymentNoteOf(
+  kind: "deploy" | "rollback",
+  r: DeployResult,
+  deployedBy: string | null,
+): DeploymentNote {
+  return {
+    kind,
+    outcome: r.dry_run ? "dry_run" : r.up_to_date ? "up_to_date" : "applied",
+    deployment_id: r.deployment_id,
+    root: r.deployed_checksum,
+    added: r.added.length,
+    modified: r.modified.length,
+    deleted: r.deleted.length,
+    deployed_by: deployedBy,
+    apply_ms: r.apply_ms,
   };
 }
 

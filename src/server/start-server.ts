@@ -10,6 +10,11 @@ import type { DurabilityPort } from "../store/durable-fs.js";
 import { isLoopback, tokenDigest } from "./authenticate.js";
 import { DEFAULT_LIMITS, DeployService, type ServerLimits } from "./deploy-service.js";
 import { createRequestHandler } from "./http-server.js";
+import { openFileStore } from "../store/file-store.js";
+import { loadDashboard } from "./dashboard-assets.js";
+import { createMetrics } from "./metrics.js";
+import { operatorRoutes } from "./operator-routes.js";
+import { logRequest, type Logger } from "./request-log.js";
 
 export interface StartOptions {
   dataDir: string;
@@ -17,7 +22,8 @@ export interface StartOptions {
   port: number;
   limits?: Partial<ServerLimits>;
   durability?: DurabilityPort;
-  log?: (line: string) => void;
+  /** the request log and the server's notices; none: silent */
+  logger?: Logger;
   /** bearer token required on every call but /health */
   token?: string | null;
   tls?: { cert: Buffer; key: Buffer } | null;
@@ -37,16 +43,23 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       hint: "anyone who can reach the port could deploy: create one with `caxton token create FILE` and pass --token-file FILE",
     });
   }
-  const service = new DeployService(
-    options.dataDir,
-    { ...DEFAULT_LIMITS, ...options.limits },
-    options.durability,
-  );
-  if (options.log) service.log = options.log;
+  const service = new DeployService(openFileStore(options.dataDir, options.durability), {
+    ...DEFAULT_LIMITS,
+    ...options.limits,
+  });
+  const { logger } = options;
+  if (logger) service.log = (line) => logger.log("warn", line);
+  const metrics = createMetrics(service);
   const handler = createRequestHandler({
     service,
     tokenDigest: options.token ? tokenDigest(options.token) : null,
-    ...(options.log ? { log: options.log } : {}),
+    // unexpected exceptions, with their stack
+    log: (line) => logger?.log("error", line.replace(/^error: /, "")),
+    extraRoutes: operatorRoutes(service, loadDashboard(), metrics),
+    onFinished: (done) => {
+      metrics.observe(done);
+      if (logger) logRequest(logger, done);
+    },
   });
   const server: Server = options.tls
     ? createHttps({ cert: options.tls.cert, key: options.tls.key }, handler)
@@ -102,10 +115,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     close: () =>
       new Promise<void>((resolve) => {
         service.events.closeAll();
-        server.close(() => {
-          service.close();
-          resolve();
-        });
+        server.close(() => void service.close().then(resolve));
         server.closeIdleConnections();
       }),
   };

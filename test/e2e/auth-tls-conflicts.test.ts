@@ -5,7 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
@@ -175,6 +175,46 @@ describe("several deployers", () => {
       const forced = await deploy(bob, "--force");
       assert.equal(forced.code, 0, forced.stderr);
       assert.match(readFileSync(join(root, "data", "current", agent), "utf8"), /3\.0\.0/);
+    } finally {
+      await server.stop();
+      cleanup(root);
+    }
+  });
+
+  test("a client whose base was pruned and collected deploys without false conflicts", async () => {
+    const root = tempDir();
+    // keep one deployment, no grace: the base's tree objects are gone by the time bob deploys
+    const server = await startServerProcess(join(root, "data"), {}, ["--keep", "1", "--gc-grace", "0"]);
+    const alice = { ws: join(root, "alice"), env: { CAXTON_STATE_DIR: join(root, "state-a") } };
+    const bob = { ws: join(root, "bob"), env: { CAXTON_STATE_DIR: join(root, "state-b") } };
+    const deploy = (who: typeof alice, ...extra: string[]) =>
+      runCli(
+        ["deploy", who.ws, "--server", server.url, "--as", who === alice ? "alice" : "bob", ...extra],
+        who.env,
+      );
+    try {
+      await runCli(["init", alice.ws]);
+      assert.equal((await deploy(alice)).code, 0);
+      cpSync(alice.ws, bob.ws, { recursive: true });
+      assert.equal((await deploy(bob)).code, 0, "bob's first deploy: up to date, learns the base");
+      const baseRoot = readlinkSync(join(root, "data", "current"));
+      // enough deployments that the server's few cached manifests no longer hold the base's
+      for (let i = 1; i <= 5; i++) {
+        writeFileSync(join(alice.ws, "alice.txt"), `hers, version ${i}\n`);
+        assert.equal((await deploy(alice)).code, 0);
+      }
+      assert.equal(existsSync(join(root, "data", baseRoot)), false, "the base deployment was pruned");
+      // a file alice never touched: no conflict, whether or not the base can be compared
+      const agent = join(bob.ws, "agents/coordinator.toml");
+      writeFileSync(agent, readFileSync(agent, "utf8").replace('version = "1.0.0"', 'version = "1.0.1"'));
+      writeFileSync(join(bob.ws, "bob.txt"), "mine\n");
+      const res = await deploy(bob, "--json");
+      assert.equal(res.code, 0, res.stdout + res.stderr);
+      assert.doesNotMatch(res.stdout, /E_CONFLICT/);
+      // the base cannot be compared, so the client's tree wins, as without a base
+      assert.equal(readFileSync(join(root, "data", "current", "bob.txt"), "utf8"), "mine\n");
+      assert.match(readFileSync(join(root, "data", "current", "agents/coordinator.toml"), "utf8"), /1\.0\.1/);
+      assert.equal(existsSync(join(root, "data", "current", "alice.txt")), false);
     } finally {
       await server.stop();
       cleanup(root);

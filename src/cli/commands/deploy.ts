@@ -7,12 +7,16 @@ import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
 import { progressRenderer } from "../progress.js";
+import { canAsk, confirm } from "../confirm.js";
+import { deletionLines } from "../deletion-summary.js";
+import { ReportedFailure } from "../reported-failure.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE] [--watch]
+const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE] [--yes]
+                     [--watch [--poll] [--poll-interval MS]]
 
-Deploys the workspace DIR (default: the current folder): sends only what the server lacks, and the server
+Deploys the workspace DIR (default: the workspace the current folder is in): sends only what the server lacks, and the server
 validates everything and applies it atomically, or nothing at all.
   --server URL   server to deploy to (default: $CAXTON_SERVER, [deploy] server in caxton.toml,
                  else http://127.0.0.1:8080)
@@ -21,6 +25,8 @@ validates everything and applies it atomically, or nothing at all.
   --as NAME      who deploys, for the server's history (default: user@host)
   -m, --message  a note for the server's history (\`caxton log\`)
   --force        deploy even over files someone else changed on the server since your last deploy
+  -y, --yes      deploy even when it deletes every agent or over half of the live files (otherwise
+                 asked on a terminal, refused off one)
   --watch        deploy, then deploy again on every save until Ctrl-C (one line per deploy)
   --poll         with --watch: look for changes every --poll-interval ms instead of watching file events
                  (network mounts, some containers, WSL)
@@ -39,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
       as: { type: "string" },
       message: { type: "string", short: "m" },
       force: { type: "boolean" },
+      yes: { type: "boolean", short: "y" },
       watch: { type: "boolean" },
       poll: { type: "boolean" },
       "poll-interval": { type: "string" },
@@ -51,18 +58,40 @@ export async function run(argv: string[]): Promise<number> {
   if (values.watch || values.poll) return watch(values, workspace, server, state);
   const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
   try {
-    const outcome = await deployWorkspace({
+    const request = {
       workspace,
       server,
       state,
       dryRun: values["dry-run"] ?? false,
       force: values.force ?? false,
+      guardDeletions: !values.yes,
       connection: connectionFrom(values),
       ...(values.as ? { deployedBy: values.as } : {}),
       ...(values.message ? { message: values.message } : {}),
       ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-    });
+    };
+    let attempt = await deployWorkspace(request);
+    // a deletion the guard stopped: a person at a terminal may confirm it; a script needs --yes
+    if (!attempt.ok && attempt.error.code === "E_MASS_DELETION" && canAsk()) {
+      progress.done();
+      for (const line of deletionLines(attempt.error.detail)) process.stderr.write(`${line}\n`);
+      if (await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))
+        attempt = await deployWorkspace({ ...request, guardDeletions: false });
+    }
     progress.done();
+    if (!attempt.ok) {
+      throw new ReportedFailure(attempt.error, {
+        ...(attempt.wire
+          ? {
+              round_trips: attempt.wire.roundTrips,
+              bytes_sent: attempt.wire.bytesSent,
+              bytes_received: attempt.wire.bytesReceived,
+            }
+          : {}),
+        ...(attempt.wire ? { duration_ms: attempt.duration_ms } : {}),
+      });
+    }
+    const outcome = attempt.outcome;
     if (values.json)
       process.stdout.write(
         `${JSON.stringify(toJson(outcome), null, process.stdout.isTTY ? 2 : undefined)}\n`,
@@ -81,6 +110,7 @@ async function watch(
     json?: boolean;
     "dry-run"?: boolean;
     force?: boolean;
+    yes?: boolean;
     as?: string;
     message?: string;
     poll?: boolean;
@@ -106,6 +136,7 @@ async function watch(
       state,
       connection: connectionFrom(values),
       force: values.force ?? false,
+      guardDeletions: !values.yes,
       pollMs: values.poll ? pollInterval(values["poll-interval"]) : null,
       signal: stop.signal,
       onEvent: (event) => renderWatchEvent(event, workspace),
@@ -156,6 +187,7 @@ export function toJson(o: DeployOutcome) {
     phases: o.phases,
     scan: o.scan,
     timestamp: r.timestamp,
+    ...(o.confirmedAfterDrop ? { confirmed_after_drop: true } : {}),
   };
 }
 
@@ -164,6 +196,11 @@ function printHuman(o: DeployOutcome, workspace: string, server: string): void {
   const r = o.result;
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   for (const w of r.warnings) process.stderr.write(`${formatDiagnostic(w)}\n`);
+  if (o.confirmedAfterDrop) {
+    process.stderr.write(
+      `the connection dropped before the server answered; asked again, it runs this workspace (deployment #${r.deployment_id})\n`,
+    );
+  }
   const trips = `${o.wire.roundTrips} round trip${o.wire.roundTrips === 1 ? "" : "s"}`;
   if (r.up_to_date) {
     out(

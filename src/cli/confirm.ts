@@ -1,0 +1,17 @@
+/** Asks a yes/no question on the terminal (stderr), reading one line of stdin; anything but y/yes is no. */
+import { createInterface } from "node:readline/promises";
+
+/** Can we ask? Only when a person is at both ends: stdin and stderr are terminals. */
+export function canAsk(): boolean {
+  return process.stdin.isTTY === true && process.stderr.isTTY === true;
+}
+
+export async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^\s*y(es)?\s*$/i.test(answer);
+  } finally {
+    rl.close();
+  }
+}

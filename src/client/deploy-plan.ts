@@ -1,0 +1,128 @@
+/**
+ * What a deploy knows before it talks to the server: the scanned workspace and its Merkle tree, this
+ * client's last deployment here (the base) and its file map, the local validation, and the pack header.
+ * The base's file map, tree and object set are computed on first use only: a no-change deploy never
+ * loads them.
+ */
+import { hostname, userInfo } from "node:os";
+import { buildTree, type MerkleTree } from "../merkle/build-tree.js";
+import type { DeployHeader } from "../protocol/messages.js";
+import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
+import { VERSION } from "../version.js";
+import { compactHeap, LARGE_WORKSPACE_FILES, limitYoungGeneration } from "./compact-heap.js";
+import { gitInfo } from "./git-info.js";
+import type { LocalDeployment, LocalState } from "./local-state.js";
+import type { PhaseClock } from "./phase-clock.js";
+import { validateLocally } from "./validate-locally.js";
+import { objectSet } from "./deploy-objects.js";
+
+export interface PlanRequest {
+  workspace: string;
+  server: string;
+  state: LocalState;
+  deployedBy?: string;
+  message?: string;
+  onProgress?: (p: ScanProgress | { phase: "validate" }) => void;
+  /** the workspace as scanned already: no walk */
+  scan?: ScanResult;
+}
+
+export class DeployPlan {
+  private baseFiles: Map<string, string> | undefined;
+  private baseTreeMemo: MerkleTree | undefined;
+  private baseObjectsMemo: Set<string> | undefined;
+  private treeObjectsMemo: Set<string> | undefined;
+
+  constructor(
+    readonly workspace: string,
+    readonly server: string,
+    private readonly state: LocalState,
+    readonly scan: ScanResult,
+    readonly tree: MerkleTree,
+    /** this client's last deployment of this workspace to this server */
+    readonly last: LocalDeployment | undefined,
+    readonly header: DeployHeader,
+  ) {}
+
+  /** 20,000 files or more: the heap is compacted at phase boundaries (compact-heap.ts) */
+  get large(): boolean {
+    return this.scan.files.size >= LARGE_WORKSPACE_FILES;
+  }
+
+  /** The workspace is what this client last deployed here. */
+  get unchanged(): boolean {
+    return this.tree.root === this.last?.deployed_checksum;
+  }
+
+  /** The base's file map (path → hash); empty without a base. */
+  baseManifest(): Map<string, string> {
+    return (this.baseFiles ??= this.last
+      ? this.state.deployedFiles(this.workspace, this.server)
+      : new Map<string, string>());
+  }
+
+  /** The base's file map if something loaded it already (the local state then updates by diff). */
+  loadedBaseManifest(): Map<string, string> | undefined {
+    return this.baseFiles;
+  }
+
+  baseTree(): MerkleTree {
+    return (this.baseTreeMemo ??= buildTree(this.baseManifest()));
+  }
+
+  /** Every object the base reaches: a server that runs the base holds all of them. */
+  baseObjects(): Set<string> {
+    return (this.baseObjectsMemo ??= objectSet(this.baseTree(), this.baseManifest()));
+  }
+
+  /** The base's objects if the fast path computed them (those are on record in the local state already). */
+  computedBaseObjects(): Set<string> | undefined {
+    return this.baseObjectsMemo;
+  }
+
+  /** Every object the workspace's tree reaches. */
+  treeObjects(): Set<string> {
+    return (this.treeObjectsMemo ??= objectSet(this.tree, this.scan.manifest));
+  }
+}
+
+/** Scans, hashes and validates the workspace, and reads the base: everything before the first request. */
+export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<DeployPlan> {
+  limitYoungGeneration(); // before the scan, whose garbage is most of a large deploy's
+  const scan =
+    req.scan ??
+    scanWorkspace(req.workspace, {
+      cache: req.state.statCache(req.workspace),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
+  const tree = buildTree(scan.manifest);
+  const last = req.state.lastDeployment(req.workspace, req.server);
+  const changed = tree.root !== last?.deployed_checksum;
+  const git = changed ? gitInfo(req.workspace) : undefined;
+  const header: DeployHeader = {
+    root: tree.root,
+    base: last?.deployed_checksum ?? null,
+    deployed_by: req.deployedBy ?? defaultDeployer(),
+    client_version: VERSION,
+    ...(git ? { git } : {}),
+    ...(req.message ? { message: req.message } : {}),
+  };
+  const plan = new DeployPlan(req.workspace, req.server, req.state, scan, tree, last, header);
+  if (plan.large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload
+  if (changed) {
+    req.onProgress?.({ phase: "validate" });
+    await clock.validation(() => validateLocally(scan, last ? plan.baseManifest() : null));
+  }
+  clock.endDiscovery();
+  return plan;
+}
+
+export function defaultDeployer(): string {
+  let user = process.env.USER ?? "unknown";
+  try {
+    user = userInfo().username;
+  } catch {
+    // no passwd entry (containers): keep $USER
+  }
+  return `${user}@${hostname()}`;
+}
