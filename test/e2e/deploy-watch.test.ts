@@ -114,8 +114,8 @@ describe("deploy --watch", () => {
       return (live(ctx, "agents/coordinator.toml") ?? "").endsWith("# burst\n");
     });
     await w.waitForLine(/burst/, LONG, from);
-    // six writes within a few ms: one deploy, two at most if the machine stalled mid-burst
-    assert.ok(deployLines(w).length - before <= 2, w.stdout());
+    // six writes within a few ms: one deploy, or a few if a loaded machine stalled the writer mid-burst
+    assert.ok(deployLines(w).length - before <= 3, w.stdout());
   });
 
   test("a broken edit is reported with file:line:col and not applied; the fix deploys", async () => {
