@@ -4,6 +4,7 @@ import { formatDiagnostic } from "../errors/format-diagnostic.js";
 import { deletionLines } from "./deletion-summary.js";
 import type { FailureFigures } from "./reported-failure.js";
 import { style } from "./style.js";
+import { writeJson } from "./write-json.js";
 
 export function printError(error: CaxtonError, json: boolean, figures: FailureFigures = {}): void {
   const errors = (error.detail?.errors as Diagnostic[] | undefined) ?? [];
@@ -26,7 +27,7 @@ export function printError(error: CaxtonError, json: boolean, figures: FailureFi
       ...(error.code === "E_MASS_DELETION" ? { deletion: error.detail } : {}),
       ...figures,
     };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    writeJson(out);
     return;
   }
   const s = style(process.stderr);

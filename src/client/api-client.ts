@@ -71,6 +71,8 @@ const MAX_RESPONSE_BYTES = 1024 ** 3;
 export interface ConnectionOptions {
   token?: string | null;
   ca?: Buffer | null;
+  /** give up on a request that sees no activity for this long (unreachable); default: no limit */
+  timeoutMs?: number;
 }
 
 const TLS_ERRORS = new Set([
@@ -83,12 +85,24 @@ const TLS_ERRORS = new Set([
   "CERT_NOT_YET_VALID",
 ]);
 
+/** The live deployment, as `GET /api/v1/deployment` reports it (kind and who are unknown after a 304). */
+export interface LiveDeployment {
+  deployment_id: number;
+  checksum: string;
+  time: string;
+  kind: string | null;
+  deployed_by: string | null;
+}
+
 export class ApiClient {
   readonly stats: WireStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
+  /** the server's identity (`Caxton-Server-Id`), once any answer carried it */
+  serverId: string | null = null;
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly base: URL;
   private readonly authorization: string | null;
+  private readonly timeoutMs: number | undefined;
 
   constructor(
     readonly serverUrl: string,
@@ -117,6 +131,7 @@ export class ApiClient {
       );
     }
     this.authorization = connection.token ? `Bearer ${connection.token}` : null;
+    this.timeoutMs = connection.timeoutMs;
   }
 
   async health(): Promise<unknown> {
@@ -140,6 +155,29 @@ export class ApiClient {
     if (res.status === 200 || res.status === 404) return null;
     await this.json(res); // an error: thrown
     return null;
+  }
+
+  /**
+   * The live deployment, in one request: bodiless (304) when it is `known`, the root the caller expects;
+   * null when nothing is deployed.
+   */
+  async current(known: string | null): Promise<LiveDeployment | null> {
+    const res = await this.request(
+      "GET",
+      `${API_PREFIX}/deployment`,
+      null,
+      known ? { "If-None-Match": `"${known}"` } : {},
+    );
+    if (res.status === 304 && known) {
+      const id = Number(res.headers["caxton-deployment-id"]);
+      const time = res.headers["caxton-deployment-time"];
+      if (!Number.isSafeInteger(id) || typeof time !== "string") {
+        throw new CaxtonError("E_PROTOCOL", "the server's 304 answer lacks the deployment's id and time");
+      }
+      return { deployment_id: id, checksum: known, time, kind: null, deployed_by: null };
+    }
+    if (res.status === 404) return null;
+    return parseOrProtocolError((await messages()).LiveDeploymentSchema, await this.json(res));
   }
 
   async getJson(path: string): Promise<unknown> {
@@ -194,6 +232,13 @@ export class ApiClient {
     const res = await this.request("GET", `${API_PREFIX}/deployment/manifest`, null, {});
     if (res.status === 404) return null;
     return parseOrProtocolError((await messages()).ManifestResponseSchema, await this.json(res));
+  }
+
+  /** The file map of a stored deployment, by its root checksum (`caxton show`). */
+  async manifestOf(root: string): Promise<Map<string, string>> {
+    const res = await this.request("GET", `${API_PREFIX}/manifests/${root}`, null, {});
+    const body = parseOrProtocolError((await messages()).ManifestByRootSchema, await this.json(res));
+    return new Map(Object.entries(body.files));
   }
 
   /** An object's bytes, verified against its hash: the server is not trusted either. */
@@ -279,11 +324,19 @@ export class ApiClient {
             account();
             // answered before the whole body went out: this connection cannot carry another request
             if (!req.writableEnded) req.destroy();
+            const id = res.headers["caxton-server-id"];
+            if (typeof id === "string" && /^[0-9a-f-]{36}$/.test(id)) this.serverId = id;
             resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts), headers: res.headers });
           });
           res.on("error", reject);
         },
       );
+      if (this.timeoutMs !== undefined) {
+        const ms = this.timeoutMs;
+        req.setTimeout(ms, () =>
+          req.destroy(Object.assign(new Error(`no answer in ${ms} ms`), { code: "ETIMEDOUT" })),
+        );
+      }
       req.on("socket", (s) => {
         socket = s;
         sentAtStart = s.bytesWritten;

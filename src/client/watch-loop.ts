@@ -178,7 +178,7 @@ function staleConnection(err: CaxtonError): boolean {
 }
 
 function deployedRoot(req: WatchLoopRequest): string | null {
-  return req.state.lastDeployment(req.workspace, req.server)?.deployed_checksum ?? null;
+  return req.state.lastDeployment(req.workspace, req.state.serverKey(req.server))?.deployed_checksum ?? null;
 }
 
 /** The error that stops the loop when the live deployment is no longer the one it made. */

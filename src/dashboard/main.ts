@@ -84,7 +84,7 @@ function notify(text: string): void {
   el.textContent = text;
   el.hidden = false;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => (el.hidden = true), 8000);
+  noticeTimer = setTimeout(() => (el.hidden = true), 15_000);
 }
 
 function describe(type: string, e: DeploymentEvent): string {

@@ -98,10 +98,25 @@ export const HistoryEntrySchema = z.object({
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 export const HistoryResponseSchema = z.object({ deployments: z.array(HistoryEntrySchema) });
 
+/** `GET /api/v1/deployment` (the fields clients read; the server sends a few more) */
+export const LiveDeploymentSchema = z.object({
+  deployment_id: z.number().int(),
+  checksum: sha256,
+  time: z.string(),
+  kind: z.string().nullable(),
+  deployed_by: z.string().nullable(),
+});
+
 export const ManifestResponseSchema = z.object({
   deployment_id: z.number().int(),
   checksum: sha256,
   files: z.record(z.string(), sha256),
 });
 
-export const HealthSchema = z.object({ status: z.literal("ok"), version: z.string() });
+export const ManifestByRootSchema = z.object({ checksum: sha256, files: z.record(z.string(), sha256) });
+
+export const HealthSchema = z.object({
+  status: z.literal("ok"),
+  version: z.string(),
+  server_id: z.string().optional(),
+});

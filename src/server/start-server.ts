@@ -13,6 +13,7 @@ import { createRequestHandler } from "./http-server.js";
 import { openFileStore } from "../store/file-store.js";
 import { loadDashboard } from "./dashboard-assets.js";
 import { createMetrics } from "./metrics.js";
+import { loadServerIdentity } from "./server-identity.js";
 import { operatorRoutes } from "./operator-routes.js";
 import { logRequest, type Logger } from "./request-log.js";
 
@@ -52,6 +53,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const metrics = createMetrics(service);
   const handler = createRequestHandler({
     service,
+    serverId: loadServerIdentity(options.dataDir),
     tokenDigest: options.token ? tokenDigest(options.token) : null,
     // unexpected exceptions, with their stack
     log: (line) => logger?.log("error", line.replace(/^error: /, "")),

@@ -24,11 +24,11 @@ describe("tokens", () => {
     try {
       await runCli(["init", ws]);
       const denied = await runCli(["deploy", ws, "--server", server.url], env);
-      assert.equal(denied.code, 3);
+      assert.equal(denied.code, 4, "not authorized has its own exit code");
       assert.match(denied.stderr, /requires a token/);
       assert.match(denied.stderr, /--token/);
       const wrong = await runCli(["deploy", ws, "--server", server.url, "--token", "x".repeat(43)], env);
-      assert.equal(wrong.code, 3);
+      assert.equal(wrong.code, 4);
       assert.match(wrong.stderr, /not accepted/);
       assert.doesNotMatch(wrong.stderr, /xxxxxxxx/, "the token is never echoed");
       const byFlag = await runCli(["deploy", ws, "--server", server.url, "--token", token, "--json"], env);
