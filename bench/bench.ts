@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- options]`: issue 7's benchmark. Generates deterministic workspaces, runs every scenario
+ * `npm run bench [-- options]`: the deploy benchmark. Generates deterministic workspaces, runs every scenario
  * against the real `caxton` processes (and git / rsync side by side where installed), prints a markdown
  * table and writes bench/results/<timestamp>.json. See bench/README.md.
  */
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
         spawnSync("sync", { stdio: "ignore" }); // let the deletes settle before the next size is written
       }
     }
-    // issue 4 and issue 3 figures: bytes on the wire beside xdelta3/zstd, and validation cost vs workspace size
+    // further figures: bytes on the wire beside xdelta3/zstd, and validation cost vs workspace size
     const wire = opts.only ? [] : await runWireBench({ quick: opts.quick, log });
     const validation = opts.only ? [] : await runValidationScaling({ runs: opts.quick ? 1 : 5, log });
     const watchLatency = await runWatchLatency({

@@ -5,7 +5,7 @@
  * The PRNG is mulberry32, written out here rather than taken from a package: it is eight lines, has no
  * dependency, and its output can never change under us with a package update (Math.random cannot be seeded).
  *
- * Every agent is valid per ../shared/spec/workspace-format.md (the server rejects a deployment with any
+ * Every agent is valid per docs/workspace-format.md (the server rejects a deployment with any
  * error): unique names, MAJOR.MINOR.PATCH versions, capabilities and tool names of `[A-Za-z0-9_]+`, and
  * `mcp__<server>__<tool>` only for the servers that tools/mcp_servers.toml defines.
  */

@@ -3,6 +3,7 @@ import type { CaxtonError, Diagnostic } from "../errors/caxton-error.js";
 import { formatDiagnostic } from "../errors/format-diagnostic.js";
 import { deletionLines } from "./deletion-summary.js";
 import type { FailureFigures } from "./reported-failure.js";
+import type { DeployConflict } from "../protocol/messages.js";
 import { style } from "./style.js";
 import { writeJson } from "./write-json.js";
 
@@ -33,9 +34,7 @@ export function printError(error: CaxtonError, json: boolean, figures: FailureFi
   const s = style(process.stderr);
   for (const d of [...errors, ...warnings])
     process.stderr.write(`${colorDiagnostic(formatDiagnostic(d), s)}\n`);
-  const conflicts =
-    (error.detail?.conflicts as
-      { path: string; changed_by: string | null; time: string; deployment_id: number }[] | undefined) ?? [];
+  const conflicts = (error.detail?.conflicts as DeployConflict[] | undefined) ?? [];
   for (const c of conflicts) {
     process.stderr.write(
       `${c.path}: changed on the server by ${c.changed_by ?? "another deploy"} at ${c.time} (deployment #${c.deployment_id})\n`,

@@ -13,6 +13,7 @@ import https from "node:https";
 import type { Socket } from "node:net";
 import { pipeline, Readable } from "node:stream";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import { parseMessage } from "../protocol/parse-message.js";
 import { isErrorCode } from "../errors/error-codes.js";
 import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
@@ -177,7 +178,7 @@ export class ApiClient {
       return { deployment_id: id, checksum: known, time, kind: null, deployed_by: null };
     }
     if (res.status === 404) return null;
-    return parseOrProtocolError((await messages()).LiveDeploymentSchema, await this.json(res));
+    return parseAnswer((await messages()).LiveDeploymentSchema, await this.json(res));
   }
 
   async getJson(path: string): Promise<unknown> {
@@ -189,7 +190,7 @@ export class ApiClient {
     const res = await this.request("POST", `${API_PREFIX}/negotiate`, body, {
       "Content-Type": NEGOTIATE_CONTENT_TYPE,
     });
-    return parseOrProtocolError((await messages()).NegotiateResponseSchema, await this.json(res));
+    return parseAnswer((await messages()).NegotiateResponseSchema, await this.json(res));
   }
 
   async deploy(
@@ -208,12 +209,12 @@ export class ApiClient {
       .join("&");
     const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;
     const res = await this.request("POST", path, pack, headers);
-    return parseOrProtocolError((await messages()).DeployResultSchema, await this.json(res));
+    return parseAnswer((await messages()).DeployResultSchema, await this.json(res));
   }
 
   async history(limit: number): Promise<HistoryEntry[]> {
     const res = await this.request("GET", `${API_PREFIX}/deployments?limit=${limit}`, null, {});
-    return parseOrProtocolError((await messages()).HistoryResponseSchema, await this.json(res)).deployments;
+    return parseAnswer((await messages()).HistoryResponseSchema, await this.json(res)).deployments;
   }
 
   async rollback(target: string | null, deployedBy: string): Promise<DeployResult> {
@@ -221,7 +222,7 @@ export class ApiClient {
     const res = await this.request("POST", `${API_PREFIX}/rollback`, body, {
       "Content-Type": "application/json",
     });
-    return parseOrProtocolError((await messages()).DeployResultSchema, await this.json(res));
+    return parseAnswer((await messages()).DeployResultSchema, await this.json(res));
   }
 
   async manifest(): Promise<{
@@ -231,13 +232,13 @@ export class ApiClient {
   } | null> {
     const res = await this.request("GET", `${API_PREFIX}/deployment/manifest`, null, {});
     if (res.status === 404) return null;
-    return parseOrProtocolError((await messages()).ManifestResponseSchema, await this.json(res));
+    return parseAnswer((await messages()).ManifestResponseSchema, await this.json(res));
   }
 
   /** The file map of a stored deployment, by its root checksum (`caxton show`). */
   async manifestOf(root: string): Promise<Map<string, string>> {
     const res = await this.request("GET", `${API_PREFIX}/manifests/${root}`, null, {});
-    const body = parseOrProtocolError((await messages()).ManifestByRootSchema, await this.json(res));
+    const body = parseAnswer((await messages()).ManifestByRootSchema, await this.json(res));
     return new Map(Object.entries(body.files));
   }
 
@@ -463,14 +464,6 @@ async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): P
   if (!req.destroyed && !answered) req.end();
 }
 
-function parseOrProtocolError<T>(
-  schema: {
-    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } };
-  },
-  value: unknown,
-): T {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new CaxtonError("E_PROTOCOL", `unexpected answer from the server: ${r.error.message}`);
-  return r.data;
+function parseAnswer<T>(schema: Parameters<typeof parseMessage<T>>[0], value: unknown): T {
+  return parseMessage(schema, value, "unexpected answer from the server", "E_PROTOCOL");
 }

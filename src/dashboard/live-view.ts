@@ -1,5 +1,5 @@
 /** The live deployment and its agents: a searchable table, and each agent's full configuration on click. */
-import type { HistoryEntry } from "../server/deploy-service.js";
+import type { HistoryEntry } from "../protocol/messages.js";
 import { getJson } from "./api.js";
 import { matchesAgent, type AgentSummary } from "./agent-search.js";
 import { byId, countsEl, h, replaceChildren, timeEl } from "./dom.js";

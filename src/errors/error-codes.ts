@@ -62,11 +62,6 @@ export const ERROR_CODES = {
   // protocol and integrity
   E_BAD_REQUEST: { http: 400, exit: 3, hint: undefined },
   E_CHECKSUM_MISMATCH: { http: 422, exit: 3, hint: "the content changed while it was sent; deploy again" },
-  E_ROOT_MISMATCH: {
-    http: 422,
-    exit: 3,
-    hint: "the tree the server rebuilt differs from the client's; deploy again",
-  },
   E_MISSING_OBJECTS: { http: 409, exit: 3, hint: undefined },
   E_BASE_MISMATCH: { http: 412, exit: 3, hint: "the server moved on since your last deploy; deploy again" },
   E_NOT_FOUND: { http: 404, exit: 5, hint: undefined },
@@ -80,7 +75,6 @@ export const ERROR_CODES = {
     exit: 3,
     hint: "client and server disagree on the protocol; upgrade the older one",
   },
-  E_TIMEOUT: { http: 408, exit: 3, hint: undefined },
   E_INTERNAL: { http: 500, exit: 3, hint: "see the server's log" },
   E_STORAGE: {
     http: 507,

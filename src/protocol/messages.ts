@@ -77,6 +77,15 @@ export const ErrorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
+/** A file changed by this deploy and, differently, by someone else since its base (E_CONFLICT's detail). */
+export const DeployConflictSchema = z.object({
+  path: z.string(),
+  changed_by: z.string().nullable(),
+  time: z.string(),
+  deployment_id: z.number().int(),
+});
+export type DeployConflict = z.infer<typeof DeployConflictSchema>;
+
 export const RollbackRequestSchema = z.object({
   target: z.string().max(64).nullable(),
   deployed_by: z.string().max(200).optional(),

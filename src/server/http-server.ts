@@ -10,6 +10,7 @@ import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { API_PREFIX, RollbackRequestSchema, type DeployResult } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
+import { parseMessage } from "../protocol/parse-message.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
@@ -119,11 +120,9 @@ export function createRequestHandler({
     [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
       expectContentType(req, "application/json");
       const body = parseJson(await readRequestBody(req, 64 * 1024, "max_rollback_request_bytes"));
-      const parsed = RollbackRequestSchema.safeParse(body);
-      if (!parsed.success)
-        throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${parsed.error.message}`);
-      const result = await service.rollback(parsed.data.target, parsed.data.deployed_by ?? null);
-      noteDeployment(res, deploymentNoteOf("rollback", result, parsed.data.deployed_by ?? null));
+      const request = parseMessage(RollbackRequestSchema, body, "invalid rollback request");
+      const result = await service.rollback(request.target, request.deployed_by ?? null);
+      noteDeployment(res, deploymentNoteOf("rollback", result, request.deployed_by ?? null));
       sendJson(res, 201, result);
     },
     [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {

@@ -1,5 +1,5 @@
 /**
- * Walks a workspace and hashes it per ../shared/spec/workspace-hash.md, trusting the stat cache for files
+ * Walks a workspace and hashes it per docs/workspace-hash.md, trusting the stat cache for files
  * that did not change. Synchronous on purpose: for many small files, readFileSync runs at ~85k files/s here
  * against ~4k/s with sequential awaits, and a CLI has nothing else to do meanwhile.
  */

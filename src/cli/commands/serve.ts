@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { startServer } from "../../server/start-server.js";
 import { faultInjectionFromEnv } from "../../server/fault-injection.js";
-import type { ServerLimits } from "../../server/deploy-service.js";
+import type { ServerLimits } from "../../server/server-limits.js";
 import { parseCommand } from "../parse-args.js";
 import { COMMANDS } from "../command-table.js";
 import { readTokenFile } from "../read-token.js";
