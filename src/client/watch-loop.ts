@@ -55,7 +55,6 @@ const RECOVERABLE: ReadonlySet<ErrorCode> = new Set([
   "E_UNSAFE_PATH",
   "E_UNREACHABLE",
   "E_BUSY",
-  "E_TIMEOUT",
   "E_CHECKSUM_MISMATCH",
 ]);
 /** Failures after which the kept scan is not trusted: the next batch walks the workspace again. */
