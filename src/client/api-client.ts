@@ -258,6 +258,11 @@ export class ApiClient {
     return res.body;
   }
 
+  /** Starts counting afresh, for a client kept across deploys (`deploy --watch`). */
+  resetStats(): void {
+    Object.assign(this.stats, { roundTrips: 0, bytesSent: 0, bytesReceived: 0 });
+  }
+
   close(): void {
     this.agent.destroy();
   }

@@ -26,6 +26,8 @@ export interface PlanRequest {
   deployedBy?: string;
   message?: string;
   onProgress?: (p: ScanProgress | { phase: "validate" }) => void;
+  /** the workspace as scanned already: no walk */
+  scan?: ScanResult;
 }
 
 export class DeployPlan {
@@ -133,10 +135,12 @@ export class DeployPlan {
 /** Scans, hashes and validates the workspace, and reads the base: everything before the first request. */
 export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<DeployPlan> {
   limitYoungGeneration(); // before the scan, whose garbage is most of a large deploy's
-  const scan = scanWorkspace(req.workspace, {
-    cache: req.state.statCache(req.workspace),
-    ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-  });
+  const scan =
+    req.scan ??
+    scanWorkspace(req.workspace, {
+      cache: req.state.statCache(req.workspace),
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    });
   const tree = scan.tree;
   // keyed by the server's id once this URL reported it, so every spelling of its URL shares one record
   const serverKey = req.state.serverKey(req.server);

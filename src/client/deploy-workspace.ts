@@ -9,10 +9,10 @@
  * A failure the user or a peer can cause is returned as a typed DeployFailure, with what crossed the wire
  * until then; only bugs throw.
  */
-import { isCaxtonError, type CaxtonError } from "../errors/caxton-error.js";
+import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
 import type { DeployResult } from "../protocol/messages.js";
-import type { ScanProgress } from "../workspace/scan-workspace.js";
+import type { ScanProgress, ScanResult } from "../workspace/scan-workspace.js";
 import { ApiClient, type ConnectionOptions, type WireStats } from "./api-client.js";
 import { BlobCache } from "./blob-cache.js";
 import { DeltaPlanner, type SentAs } from "./choose-delta.js";
@@ -44,6 +44,12 @@ export interface DeployRequest {
   onProgress?: (p: DeployProgress) => void;
   /** the local cache of delta bases (default: $CAXTON_STATE_DIR/blobs); null sends everything whole */
   blobCache?: BlobCache | null;
+  /** the workspace as scanned already (`deploy --watch` keeps it up to date from file events) */
+  scan?: ScanResult;
+  /** a client kept open across deploys (one keep-alive connection); the caller closes it */
+  api?: ApiClient;
+  /** when the live deployment is no longer this client's last one, fail (E_BASE_MISMATCH), do not negotiate */
+  strictBase?: boolean;
 }
 
 export interface FilePlan {
@@ -89,7 +95,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployAttempt
   }
   let api: ApiClient;
   try {
-    api = new ApiClient(req.server, req.connection ?? {});
+    api = req.api ?? new ApiClient(req.server, req.connection ?? {});
   } catch (err) {
     if (!isCaxtonError(err)) throw err;
     return { ok: false, error: err, wire: null, duration_ms: clock.elapsedMs() };
@@ -100,7 +106,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployAttempt
     if (!isCaxtonError(err)) throw err;
     return { ok: false, error: err, wire: { ...api.stats }, duration_ms: clock.elapsedMs() };
   } finally {
-    api.close();
+    if (!req.api) api.close();
     rememberLimits(req, api);
   }
 }
@@ -127,7 +133,7 @@ async function deployPlanned(
   let confirmedAfterDrop = false;
   let result: DeployResult;
   try {
-    result = await run(ctx, req.onProgress);
+    result = await run(ctx, req);
   } catch (err) {
     if (dryRun || !isLostConnection(err)) throw err;
     const after = await confirmLive(api, plan.tree.root);
@@ -188,11 +194,17 @@ function rememberLimits(req: DeployRequest, api: ApiClient): void {
  * fast path: the negotiation asks for the current limits (the server may have raised them) and refuses
  * before anything is sent if they still do not fit.
  */
-async function run(ctx: PathContext, onProgress: DeployRequest["onProgress"]): Promise<DeployResult> {
+async function run(ctx: PathContext, req: DeployRequest): Promise<DeployResult> {
   const fits = withinLimits(ctx.plan.scan, ctx.state.serverLimits(ctx.api.serverUrl));
   const fast = fits ? await fastPath(ctx) : null;
   if (fast) return fast;
-  onProgress?.({ phase: "negotiate" });
+  if (req.strictBase && ctx.plan.last) {
+    throw new CaxtonError(
+      "E_BASE_MISMATCH",
+      `the live deployment on ${req.server} is not this client's last`,
+    );
+  }
+  req.onProgress?.({ phase: "negotiate" });
   return negotiatedPath(ctx);
 }
 

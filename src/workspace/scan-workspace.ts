@@ -16,7 +16,7 @@ import {
   type Dirent,
 } from "node:fs";
 import { join } from "node:path";
-import ignore, { type Ignore } from "ignore";
+import type { Ignore } from "ignore";
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { MerkleTree, TreeNode } from "../merkle/build-tree.js";
 import { sha256Hex } from "../merkle/sha256.js";
@@ -31,6 +31,7 @@ import {
   type StatCachePort,
   type StatEntry,
 } from "./stat-cache.js";
+import { ALWAYS_SKIPPED, loadWorkspaceIgnore } from "./workspace-ignore.js";
 
 export interface ScannedFile {
   path: string;
@@ -72,7 +73,6 @@ export interface ScanOptions {
   allowLinksTo?: readonly string[];
 }
 
-const ALWAYS_SKIPPED = new Set([".git", ".caxton"]);
 /** Files above this are hashed in 1 MiB reads instead of one readFileSync, so memory stays flat. */
 const STREAM_HASH_ABOVE = 8 * 1024 * 1024;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -87,7 +87,7 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
     });
   }
   if (!rootStat.isDirectory()) throw new CaxtonError("E_WORKSPACE", `workspace ${root} is not a folder`);
-  const ig = loadIgnore(root);
+  const ig = loadWorkspaceIgnore(root);
   const boundary = LinkBoundary.of(root, options.allowLinksTo ?? []);
   const cached = options.cache?.load() ?? new Map<string, StatEntry>();
   const cachedFolders = options.cache?.loadFolders?.() ?? new Map<string, CachedFolder>();
@@ -229,16 +229,6 @@ export function hashFile(abs: string, size: bigint | number): string {
     closeSync(fd);
   }
   return digest.digest("hex");
-}
-
-function loadIgnore(root: string): Ignore | null {
-  let text: string;
-  try {
-    text = readFileSync(join(root, ".caxtonignore"), "utf8");
-  } catch {
-    return null;
-  }
-  return ignore().add(text);
 }
 
 function checkUtf8Names(absDir: string, relDir: string, ig: Ignore | null): void {

@@ -152,3 +152,66 @@ export function startServerProcess(
 export function cleanup(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
+
+export interface CliProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** resolves with the first stdout line from `from` on (an index into stdout()) that matches */
+  waitForLine(pattern: RegExp, timeoutMs?: number, from?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** A long-running CLI command (`deploy --watch`), its output collected as it comes. */
+export function startCliProcess(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, [CAXTON, ...args], {
+    cwd: REPO,
+    env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const listeners = new Set<() => void>();
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+    for (const l of listeners) l();
+  });
+  child.stderr?.on("data", (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForLine(pattern, timeoutMs = 60_000, from = 0) {
+      return new Promise((resolvePromise, reject) => {
+        const check = (): void => {
+          const line = out
+            .slice(from)
+            .split("\n")
+            .find((l, i, all) => i < all.length - 1 && pattern.test(l));
+          if (line === undefined) return;
+          done();
+          resolvePromise(line);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms:\n${out}\n${err}`));
+        }, timeoutMs);
+        const onExit = (): void => {
+          check();
+          done();
+          reject(new Error(`exited before a line matching ${pattern}:\n${out}\n${err}`));
+        };
+        const done = (): void => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off("exit", onExit);
+        };
+        listeners.add(check);
+        child.on("exit", onExit);
+        check();
+      });
+    },
+  };
+}

@@ -3,6 +3,8 @@ import { deployWorkspace, type DeployFailure, type DeployOutcome } from "../../c
 import { withLocalState } from "../../client/open-local-state.js";
 import { stateProblem } from "../../client/state-file-error.js";
 import { printNotice } from "../print-error.js";
+import type { LocalState } from "../../client/local-state.js";
+import { CaxtonError } from "../../errors/caxton-error.js";
 import { formatDiagnostic } from "../../errors/format-diagnostic.js";
 import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommand } from "../parse-args.js";
@@ -20,6 +22,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("deploy", COMMANDS.deploy, argv);
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
+  if (values.watch || values.poll)
+    return withLocalState((state) => watch(values, workspace, server, state), printNotice);
   const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
   try {
     const attempt = await withLocalState(async (state) => {
@@ -66,6 +70,58 @@ function failureFigures(f: DeployFailure): FailureFigures {
     bytes_received: f.wire.bytesReceived,
     duration_ms: f.duration_ms,
   };
+}
+
+/** `--watch`: the loop lives in client/watch-loop.ts; this wires it to signals and the output. */
+async function watch(
+  values: Parameters<typeof connectionFrom>[0] & {
+    json?: boolean;
+    "dry-run"?: boolean;
+    force?: boolean;
+    yes?: boolean;
+    as?: string;
+    message?: string;
+    poll?: boolean;
+    "poll-interval"?: string;
+  },
+  workspace: string,
+  server: string,
+  state: LocalState,
+): Promise<number> {
+  if (values.json || values["dry-run"]) {
+    throw new CaxtonError("E_USAGE", `--watch does not combine with --${values.json ? "json" : "dry-run"}`);
+  }
+  const { runWatchLoop } = await import("../../client/watch-loop.js");
+  const { renderWatchEvent } = await import("../render-watch-event.js");
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort(); // the deploy in flight finishes first
+  process.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  try {
+    await runWatchLoop({
+      workspace,
+      server,
+      state,
+      connection: connectionFrom(values),
+      force: values.force ?? false,
+      guardDeletions: !values.yes,
+      pollMs: values.poll ? pollInterval(values["poll-interval"]) : null,
+      signal: stop.signal,
+      onEvent: (event) => renderWatchEvent(event, workspace),
+      ...(values.as ? { deployedBy: values.as } : {}),
+      ...(values.message ? { message: values.message } : {}),
+    });
+    return 0;
+  } finally {
+    process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+  }
+}
+
+function pollInterval(raw: string | undefined): number {
+  const ms = raw === undefined ? 1000 : Number(raw);
+  if (!Number.isInteger(ms) || ms < 50 || ms > 3_600_000) {
+    throw new CaxtonError("E_USAGE", `--poll-interval must be a whole number of ms from 50 to 3600000`);
+  }
+  return ms;
 }
 
 export function toJson(o: DeployOutcome) {
