@@ -7,6 +7,7 @@
  */
 import { statSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
+import { buildTree } from "../merkle/build-tree.js";
 import { hashFile, type ScanResult } from "./scan-workspace.js";
 import { cacheEntry, nowNs, statFingerprint, type StatCachePort, type StatEntry } from "./stat-cache.js";
 import { ALWAYS_SKIPPED, loadWorkspaceIgnore } from "./workspace-ignore.js";
@@ -101,6 +102,8 @@ export function rescanPaths(
     changed.push(rel);
   }
   if (cache && (saved.size > 0 || removed.length > 0)) cache.save(saved, removed);
+  // the scan's tree must describe its manifest again (the deploy reads its root and objects from it)
+  if (changed.length > 0) scan.tree = buildTree(scan.manifest);
   return { kind: "rescanned", changed, unsettled };
 }
 
