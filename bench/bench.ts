@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- options]`: issue 7's benchmark. Generates deterministic workspaces, runs every scenario
+ * `npm run bench [-- options]`: the deploy benchmark. Generates deterministic workspaces, runs every scenario
  * against the real `caxton` processes (and git / rsync side by side where installed), prints a markdown
  * table and writes bench/results/<timestamp>.json. See bench/README.md.
  */
@@ -21,14 +21,16 @@ import { snapshotBuild } from "./snapshot-build.js";
 import { runScenarios, SCENARIOS, type ScenarioId, type ScenarioResult } from "./run-scenarios.js";
 import { formatWireTable, runWireBench } from "./wire-bytes.js";
 import { formatValidationTable, runValidationScaling } from "./validation-scaling.js";
+import { formatWatchTable, runWatchLatency } from "./watch-latency.js";
 
 const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
 
-const USAGE = `usage: npm run bench -- [--quick] [--sizes S,M,L,XL] [--only SCENARIO,...] [--runs N] [--xl-runs N]
+const USAGE = `usage: npm run bench -- [--quick] [--sizes S,M,L,LA,XL] [--only SCENARIO,...] [--runs N] [--xl-runs N]
                        [--warmups N] [--no-compare] [--seed N] [--results DIR] [--profile]
+                       [--watch-sizes M,XL|none] [--watch-edits N]
 
   --quick       S and M, 3 runs after 1 warm-up (under a minute)
-  --sizes       which workspace sizes (default: all four)
+  --sizes       which workspace sizes (default: all five; LA is L's file count, agent-heavy)
   --only        scenarios: ${SCENARIOS.map((s) => s.id).join(", ")} (the first deploy always runs)
   --runs N      measured runs per scenario (default 5; --quick 3)
   --xl-runs N   measured runs per scenario for XL (default 3, first deploy 2, no warm-up: to keep the
@@ -38,6 +40,9 @@ const USAGE = `usage: npm run bench -- [--quick] [--sizes S,M,L,XL] [--only SCEN
   --profile     instead of the table: run the CLI scenarios (sizes M, L, XL unless --sizes) under node
                 --cpu-prof and summarise the top self-time functions, client and server
                 (profiles kept in bench/results/profile-<timestamp>/)
+  --watch-sizes edit-to-live latency of \`deploy --watch\` at these sizes (default M,XL; --quick M;
+                none to skip; runs with --only only when given)
+  --watch-edits N  edits measured per size (default 50, --quick 20; XL at most 15)
 `;
 
 function parse() {
@@ -53,6 +58,8 @@ function parse() {
       seed: { type: "string" },
       results: { type: "string" },
       profile: { type: "boolean" },
+      "watch-sizes": { type: "string" },
+      "watch-edits": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     strict: true,
@@ -64,16 +71,21 @@ function parse() {
     return n;
   };
   const quick = values.quick ?? false;
-  const sizes = (values.sizes ?? (values.profile ? "M,L,XL" : quick ? "S,M" : "S,M,L,XL"))
+  const sizes = (values.sizes ?? (values.profile ? "M,L,XL" : quick ? "S,M" : "S,M,L,LA,XL"))
     .split(",")
     .map((s) => s.trim().toUpperCase());
-  for (const s of sizes) if (!(s in SIZES)) throw new Error(`bench: unknown size ${s} (S, M, L, XL)`);
+  for (const s of sizes) if (!(s in SIZES)) throw new Error(`bench: unknown size ${s} (S, M, L, LA, XL)`);
   const only = values.only?.split(",").map((s) => s.trim()) as ScenarioId[] | undefined;
   for (const id of only ?? []) {
     if (!SCENARIOS.some((s) => s.id === id)) throw new Error(`bench: unknown scenario ${id}`);
   }
   const runs = int(values.runs, quick ? 3 : 5, 1);
+  const watchRaw = values["watch-sizes"] ?? (values.only ? "none" : quick ? "M" : "M,XL");
+  const watchSizes = watchRaw === "none" ? [] : watchRaw.split(",").map((s) => s.trim().toUpperCase());
+  for (const s of watchSizes) if (!(s in SIZES)) throw new Error(`bench: unknown size ${s} (S, M, L, XL)`);
   return {
+    watchSizes: watchSizes as SizeName[],
+    watchEdits: int(values["watch-edits"], quick ? 20 : 50, 1),
     help: values.help ?? false,
     quick,
     custom: values.sizes !== undefined || values.only !== undefined || values.runs !== undefined,
@@ -235,10 +247,18 @@ async function main(): Promise<void> {
         spawnSync("sync", { stdio: "ignore" }); // let the deletes settle before the next size is written
       }
     }
-    // issue 4 and issue 3 figures: bytes on the wire beside xdelta3/zstd, and validation cost vs workspace size
+    // further figures: bytes on the wire beside xdelta3/zstd, and validation cost vs workspace size
     const wire = opts.only ? [] : await runWireBench({ quick: opts.quick, log });
     const validation = opts.only ? [] : await runValidationScaling({ runs: opts.quick ? 1 : 5, log });
-    Object.assign(results, { wire, validationScaling: validation });
+    const watchLatency = await runWatchLatency({
+      caxton: CAXTON,
+      root,
+      sizes: opts.watchSizes,
+      edits: (size) => (size === "XL" ? Math.min(opts.watchEdits, 15) : opts.watchEdits),
+      seed: opts.seed,
+      log,
+    });
+    Object.assign(results, { wire, validationScaling: validation, watchLatency });
     results.finishedAt = new Date().toISOString();
     results.machine.loadAverage.end = loadavg()[0] ?? 0;
     results.targets = evaluateTargets(results.sizes);
@@ -247,6 +267,9 @@ async function main(): Promise<void> {
     if (wire.length > 0) process.stdout.write(`\n## Bytes on the wire\n\n${formatWireTable(wire)}\n`);
     if (validation.length > 0) {
       process.stdout.write(`\n## Validation of a one-agent change\n\n${formatValidationTable(validation)}\n`);
+    }
+    if (watchLatency.length > 0) {
+      process.stdout.write(`\n## Edit-to-live with deploy --watch\n\n${formatWatchTable(watchLatency)}\n`);
     }
     const file = writeResults(opts.resultsDir, results);
     log(`results: ${file}`);

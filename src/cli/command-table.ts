@@ -99,6 +99,15 @@ export const COMMANDS = {
       },
       verbose: { type: "boolean", short: "v", help: "list every changed file (default: the first 20)" },
       quiet: { type: "boolean", short: "q", help: "list no changed files, only the summary line" },
+      watch: {
+        type: "boolean",
+        help: "deploy, then deploy again after every save until Ctrl-C (one line per deploy)",
+      },
+      poll: {
+        type: "boolean",
+        help: "with --watch: look for changes every --poll-interval ms instead of watching file events (network mounts, some containers, WSL)",
+      },
+      "poll-interval": { type: "string", value: "MS", help: "how often --poll looks (default 1000)" },
     },
   },
   status: {

@@ -9,10 +9,10 @@
  * A failure the user or a peer can cause is returned as a typed DeployFailure, with what crossed the wire
  * until then; only bugs throw.
  */
-import { isCaxtonError, type CaxtonError } from "../errors/caxton-error.js";
+import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
 import type { DeployResult } from "../protocol/messages.js";
-import type { ScanProgress } from "../workspace/scan-workspace.js";
+import type { ScanProgress, ScanResult } from "../workspace/scan-workspace.js";
 import { ApiClient, type ConnectionOptions, type WireStats } from "./api-client.js";
 import { BlobCache } from "./blob-cache.js";
 import { DeltaPlanner, type SentAs } from "./choose-delta.js";
@@ -22,6 +22,7 @@ import { fastPath, negotiatedPath, type PathContext } from "./deploy-paths.js";
 import { planDeploy, type DeployPlan } from "./deploy-plan.js";
 import type { LocalState } from "./local-state.js";
 import { PhaseClock, type DeployPhases } from "./phase-clock.js";
+import { withinLimits } from "./server-limits.js";
 import { Uploader, type UploadProgress } from "./upload.js";
 
 export { defaultDeployer } from "./deploy-plan.js";
@@ -43,6 +44,12 @@ export interface DeployRequest {
   onProgress?: (p: DeployProgress) => void;
   /** the local cache of delta bases (default: $CAXTON_STATE_DIR/blobs); null sends everything whole */
   blobCache?: BlobCache | null;
+  /** the workspace as scanned already (`deploy --watch` keeps it up to date from file events) */
+  scan?: ScanResult;
+  /** a client kept open across deploys (one keep-alive connection); the caller closes it */
+  api?: ApiClient;
+  /** when the live deployment is no longer this client's last one, fail (E_BASE_MISMATCH), do not negotiate */
+  strictBase?: boolean;
 }
 
 export interface FilePlan {
@@ -88,7 +95,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployAttempt
   }
   let api: ApiClient;
   try {
-    api = new ApiClient(req.server, req.connection ?? {});
+    api = req.api ?? new ApiClient(req.server, req.connection ?? {});
   } catch (err) {
     if (!isCaxtonError(err)) throw err;
     return { ok: false, error: err, wire: null, duration_ms: clock.elapsedMs() };
@@ -99,7 +106,8 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployAttempt
     if (!isCaxtonError(err)) throw err;
     return { ok: false, error: err, wire: { ...api.stats }, duration_ms: clock.elapsedMs() };
   } finally {
-    api.close();
+    if (!req.api) api.close();
+    rememberLimits(req, api);
   }
 }
 
@@ -112,7 +120,7 @@ async function deployPlanned(
   const dryRun = req.dryRun ?? false;
   const deltas = new DeltaPlanner(
     req.blobCache === undefined ? new BlobCache() : req.blobCache,
-    () => plan.baseManifest(),
+    () => plan.changedBaseHashes(),
     plan.scan,
   );
   const uploader = new Uploader(api, plan, deltas, clock, {
@@ -125,7 +133,7 @@ async function deployPlanned(
   let confirmedAfterDrop = false;
   let result: DeployResult;
   try {
-    result = await run(ctx, req.onProgress);
+    result = await run(ctx, req);
   } catch (err) {
     if (dryRun || !isLostConnection(err)) throw err;
     const after = await confirmLive(api, plan.tree.root);
@@ -137,6 +145,10 @@ async function deployPlanned(
   if (!dryRun && result.deployment_id !== null && !plan.unchanged) {
     // the answers carried the server's id: record under it (an older record under the URL moves to it)
     const key = api.serverId ? req.state.learnServerId(req.server, api.serverId) : plan.serverKey;
+    // the diff and the loaded file map describe the record under plan.serverKey only
+    const sameKey = key === plan.serverKey;
+    const diff = sameKey ? plan.treeDiff() : null;
+    const stored = sameKey ? plan.loadedBaseManifest() : undefined;
     req.state.recordDeployment(
       {
         workspace_path: plan.workspace,
@@ -146,10 +158,11 @@ async function deployPlanned(
         deployment_time: result.timestamp,
         changes_count: result.changes_applied,
       },
-      plan.scan.manifest,
+      // by the tree diff when there is one: only the changed paths' rows are written
+      diff ? { changes: diff.changes } : { files: plan.scan.manifest, ...(stored ? { stored } : {}) },
       // the server holds everything this tree reaches; what the base reached is on record already
-      [...plan.treeObjects()].filter((h) => !plan.computedBaseObjects()?.has(h)),
-      key === plan.serverKey ? plan.loadedBaseManifest() : undefined,
+      diff ? diff.objects : [...plan.treeObjects()].filter((h) => !plan.computedBaseObjects()?.has(h)),
+      plan.tree.trees.values(),
     );
     deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
   }
@@ -166,11 +179,32 @@ async function deployPlanned(
   };
 }
 
-/** The fast path, else negotiation. */
-async function run(ctx: PathContext, onProgress: DeployRequest["onProgress"]): Promise<DeployResult> {
-  const fast = await fastPath(ctx);
+/** Keeps the limits the server announced for the next deploy; a state that cannot take them is no failure. */
+function rememberLimits(req: DeployRequest, api: ApiClient): void {
+  if (!api.limits) return;
+  try {
+    req.state.rememberLimits(req.server, api.limits);
+  } catch (err) {
+    if (!isCaxtonError(err)) throw err;
+  }
+}
+
+/**
+ * The fast path, else negotiation. A workspace over the limits this server announced last time skips the
+ * fast path: the negotiation asks for the current limits (the server may have raised them) and refuses
+ * before anything is sent if they still do not fit.
+ */
+async function run(ctx: PathContext, req: DeployRequest): Promise<DeployResult> {
+  const fits = withinLimits(ctx.plan.scan, ctx.state.serverLimits(ctx.api.serverUrl));
+  const fast = fits ? await fastPath(ctx) : null;
   if (fast) return fast;
-  onProgress?.({ phase: "negotiate" });
+  if (req.strictBase && ctx.plan.last) {
+    throw new CaxtonError(
+      "E_BASE_MISMATCH",
+      `the live deployment on ${req.server} is not this client's last`,
+    );
+  }
+  req.onProgress?.({ phase: "negotiate" });
   return negotiatedPath(ctx);
 }
 

@@ -38,8 +38,39 @@ function defaultStateDir(): string {
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = REPO): Promise<CliResult> {
+  return runCommand(process.execPath, [CAXTON, ...args], env, cwd);
+}
+
+/** The uid and gid `runCliUnprivileged` runs as (nobody), for chown in tests. */
+export const UNPRIVILEGED = { uid: 65534, gid: 65534 };
+
+/**
+ * Runs the CLI as an ordinary user, so file permissions apply (root reads a mode-000 file): as `nobody`
+ * through setpriv when the tests run as root, else as the current user.
+ */
+export function runCliUnprivileged(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = REPO,
+): Promise<CliResult> {
+  if (process.getuid?.() !== 0) return runCli(args, env, cwd);
+  const drop = [`--reuid=${UNPRIVILEGED.uid}`, `--regid=${UNPRIVILEGED.gid}`, "--clear-groups"];
+  return runCommand(
+    "setpriv",
+    [...drop, process.execPath, CAXTON, ...args],
+    { HOME: "/nonexistent", ...env },
+    cwd,
+  );
+}
+
+function runCommand(
+  command: string,
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CAXTON, ...args], {
+    const child = spawn(command, argv, {
       cwd,
       env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", CAXTON_STATE_DIR: defaultStateDir(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -120,4 +151,67 @@ export function startServerProcess(
 
 export function cleanup(...dirs: string[]): void {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
+
+export interface CliProcess {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** resolves with the first stdout line from `from` on (an index into stdout()) that matches */
+  waitForLine(pattern: RegExp, timeoutMs?: number, from?: number): Promise<string>;
+  exited: Promise<number | null>;
+}
+
+/** A long-running CLI command (`deploy --watch`), its output collected as it comes. */
+export function startCliProcess(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, [CAXTON, ...args], {
+    cwd: REPO,
+    env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  const listeners = new Set<() => void>();
+  child.stdout?.on("data", (c: Buffer) => {
+    out += c.toString();
+    for (const l of listeners) l();
+  });
+  child.stderr?.on("data", (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForLine(pattern, timeoutMs = 60_000, from = 0) {
+      return new Promise((resolvePromise, reject) => {
+        const check = (): void => {
+          const line = out
+            .slice(from)
+            .split("\n")
+            .find((l, i, all) => i < all.length - 1 && pattern.test(l));
+          if (line === undefined) return;
+          done();
+          resolvePromise(line);
+        };
+        const timer = setTimeout(() => {
+          done();
+          reject(new Error(`no line matching ${pattern} in ${timeoutMs} ms:\n${out}\n${err}`));
+        }, timeoutMs);
+        const onExit = (): void => {
+          check();
+          done();
+          reject(new Error(`exited before a line matching ${pattern}:\n${out}\n${err}`));
+        };
+        const done = (): void => {
+          clearTimeout(timer);
+          listeners.delete(check);
+          child.off("exit", onExit);
+        };
+        listeners.add(check);
+        child.on("exit", onExit);
+        check();
+      });
+    },
+  };
 }
