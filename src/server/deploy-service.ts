@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
+import { refuseMassDeletion } from "../config/deletion-guard.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
 import { isConfigPath } from "../config/validate-workspace.js";
 import { ConfigCache, type AgentRecord, type CacheEntry } from "../config/config-cache.js";
@@ -66,6 +67,8 @@ export interface DeployOptions {
   dryRun: boolean;
   /** deploy even when files this client changes were changed on the server by someone else meanwhile */
   force?: boolean;
+  /** refuse a deployment that deletes every agent or over half of the live files (config/deletion-guard.ts) */
+  guardDeletions?: boolean;
 }
 
 /** What the deploy logic reads and writes: the live deployment's or the lock holder's view. */
@@ -92,7 +95,9 @@ export class DeployService {
     this.events = new EventHub(this.workspace);
     // a head moved by another writer: the live view is recomputed on its next read
     store.onHeadChange((change) => {
-      if (change.workspace === this.workspace.id) this.live = undefined;
+      if (change.workspace !== this.workspace.id) return;
+      this.live = undefined;
+      void this.events.relay(change.deploymentId);
     });
   }
 
@@ -216,6 +221,7 @@ export class DeployService {
       }
     }
     const diff = diffManifests(before, manifest);
+    if (options.guardDeletions && !options.dryRun) refuseMassDeletion(before, manifest, diff.deleted);
     const result: DeployResult = {
       ...emptyResult(header.root, current?.checksum ?? null, timestamp, options.dryRun),
       changes_applied: diff.added.length + diff.modified.length + diff.deleted.length,

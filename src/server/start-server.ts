@@ -11,6 +11,7 @@ import { isLoopback, tokenDigest } from "./authenticate.js";
 import { DEFAULT_LIMITS, DeployService, type ServerLimits } from "./deploy-service.js";
 import { createRequestHandler } from "./http-server.js";
 import { openFileStore } from "../store/file-store.js";
+import { openPgStore } from "../store/postgres/pg-store.js";
 
 export interface StartOptions {
   dataDir: string;
@@ -24,6 +25,11 @@ export interface StartOptions {
   tls?: { cert: Buffer; key: Buffer } | null;
   /** a client that sends nothing for this long is disconnected (its upload is discarded) */
   idleTimeoutMs?: number;
+  /**
+   * PostgreSQL connection URL: the deployment state lives in that database, shared with other replicas, and
+   * `dataDir` holds only this replica's materialized `current` and caches (docs/scale-out.md)
+   */
+  database?: string | null;
 }
 
 export interface RunningServer {
@@ -38,11 +44,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       hint: "anyone who can reach the port could deploy: create one with `caxton token create FILE` and pass --token-file FILE",
     });
   }
-  const service = new DeployService(openFileStore(options.dataDir, options.durability), {
+  const store = options.database
+    ? await openPgStore({
+        url: options.database,
+        dataDir: options.dataDir,
+        ...(options.durability ? { durability: options.durability } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      })
+    : openFileStore(options.dataDir, options.durability);
+  const service = new DeployService(store, {
     ...DEFAULT_LIMITS,
     ...options.limits,
   });
   if (options.log) service.log = options.log;
+  await service.events.start();
   const handler = createRequestHandler({
     service,
     tokenDigest: options.token ? tokenDigest(options.token) : null,

@@ -23,6 +23,9 @@ the live configuration as plain files. The first line printed is \`listening on 
   --max-files N           most files in a deployment (default 1,000,000)
   --max-body-bytes N      largest request body after decompression (default 8 GiB)
   --idle-timeout SECONDS  disconnect a client that sends nothing for this long (default 60)
+  --database URL          keep the deployment state in PostgreSQL (postgres://USER@HOST:PORT/DB, also
+                          $CAXTON_DATABASE_URL), shared by every replica started with it; DIR then holds
+                          only this replica's materialized current and caches (docs/scale-out.md)
   --quiet                 no request log on stderr
 `;
 
@@ -42,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
       "max-files": { type: "string" },
       "max-body-bytes": { type: "string" },
       "idle-timeout": { type: "string" },
+      database: { type: "string" },
     },
     USAGE,
   );
@@ -90,6 +94,7 @@ export async function run(argv: string[]): Promise<number> {
     limits,
     token,
     tls,
+    database: values.database || process.env.CAXTON_DATABASE_URL || null,
     ...(idle !== undefined ? { idleTimeoutMs: idle * 1000 } : {}),
   });
   // handlers first: a supervisor may send SIGTERM as soon as it reads the "listening on" line
