@@ -33,10 +33,11 @@ export class LocalReplica {
     for (const d of [this.dir.root, this.dir.objects, this.dir.deployments, this.dir.tmp]) {
       mkdirSync(d, { recursive: true });
     }
-    // leftovers of an interrupted transaction or materialization: only trees `current` may reach are kept
+    // leftovers of an interrupted transaction or materialization, and trees replaced before a restart:
+    // only `current`'s tree is kept
     const live = this.currentId();
     for (const name of readdirSync(this.dir.deployments)) {
-      if (live !== null && Number.parseInt(name, 10) <= live) continue;
+      if (live !== null && name === deploymentDirName(live)) continue;
       rmSync(join(this.dir.deployments, name), { recursive: true, force: true });
       this.removedLeftovers.push(`deployments/${name}`);
     }
@@ -100,14 +101,20 @@ export class LocalReplica {
   stage(id: number, manifest: ReadonlyMap<string, string>): { staged: string; discard(): void } {
     const staged = join(this.dir.tmp, `tree-${deploymentDirName(id)}-${process.pid}`);
     rmSync(staged, { recursive: true, force: true });
-    const dirs = materializeTree(staged, manifest, this.objects);
-    if (dirs.length <= FSYNC_BATCH_THRESHOLD) {
-      for (const d of dirs.reverse()) this.durability.fsyncDir(join(staged, d));
-    } else {
-      this.durability.syncFilesystem(this.dir.root);
+    const discard = (): void => rmSync(staged, { recursive: true, force: true });
+    try {
+      const dirs = materializeTree(staged, manifest, this.objects);
+      if (dirs.length <= FSYNC_BATCH_THRESHOLD) {
+        for (const d of dirs.reverse()) this.durability.fsyncDir(join(staged, d));
+      } else {
+        this.durability.syncFilesystem(this.dir.root);
+      }
+      this.durability.step("tree-staged");
+    } catch (err) {
+      discard();
+      throw err;
     }
-    this.durability.step("tree-staged");
-    return { staged, discard: () => rmSync(staged, { recursive: true, force: true }) };
+    return { staged, discard };
   }
 
   /** Moves a staged tree into place and swaps `current` to it (the one atomic step); drops older trees. */
@@ -122,6 +129,15 @@ export class LocalReplica {
     const keep = new Set([deploymentDirName(id), previous === null ? "" : deploymentDirName(previous)]);
     for (const name of readdirSync(this.dir.deployments)) {
       if (!keep.has(name)) rmSync(join(this.dir.deployments, name), { recursive: true, force: true });
+    }
+  }
+
+  /** Removes the local trees of deployments that were pruned (never `current`'s). */
+  dropTrees(ids: Iterable<number>): void {
+    const live = this.currentId();
+    for (const id of ids) {
+      if (id !== live)
+        rmSync(join(this.dir.deployments, deploymentDirName(id)), { recursive: true, force: true });
     }
   }
 

@@ -158,9 +158,17 @@ export class PgStore implements DeploymentStore {
 
   async collectGarbage(policy: RetentionPolicy): Promise<GcReport> {
     const report = await guard(() =>
-      collectGarbageInDatabase(this.pool, policy, (hashes, db) => this.treesOf(hashes, db)),
+      collectGarbageInDatabase(
+        this.pool,
+        policy,
+        (hashes, db) => this.treesOf(hashes, db),
+        (name) => this.durability.step(name),
+      ),
     );
     this.local.forget(report.removed);
+    this.local.dropTrees(
+      report.prunedDeployments.filter((d) => d.workspace === DEFAULT_WORKSPACE).map((d) => d.id),
+    );
     return {
       prunedDeployments: report.prunedDeployments,
       removedObjects: report.removed.length,
