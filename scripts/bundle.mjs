@@ -1,7 +1,7 @@
 // Bundles the CLI into dist/cli/ (ESM, code-split at the dynamic imports), so that starting `caxton` reads
 // a handful of files instead of resolving ~80 modules: `caxton --version` 60 -> ~45 ms, a no-change deploy
 // ~130 -> ~90 ms on the 2-core machine (measured; see docs/performance.md). Native addons stay external.
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 // chunk names carry content hashes: start empty so stale chunks never pile up
@@ -23,3 +23,34 @@ await build({
   sourcemap: true,
   logLevel: "warning",
 });
+
+// The dashboard (src/dashboard/): one script and one style sheet with content hashes in their names, so the
+// server can mark them immutable; index.html (served no-cache) is the template with those names filled in.
+rmSync("dist/dashboard", { recursive: true, force: true });
+const dashboard = await build({
+  entryPoints: { app: "src/dashboard/main.ts", style: "src/dashboard/style.css" },
+  bundle: true,
+  format: "esm",
+  platform: "browser",
+  target: ["chrome111", "firefox115", "safari16"],
+  outdir: "dist/dashboard/assets",
+  entryNames: "[name]-[hash]",
+  minify: true,
+  sourcemap: "linked",
+  metafile: true,
+  logLevel: "warning",
+});
+const names = {};
+for (const [file, output] of Object.entries(dashboard.metafile.outputs)) {
+  if (!output.entryPoint || file.endsWith(".map")) continue;
+  const key = output.entryPoint.endsWith(".css") ? "style.css" : "app.js";
+  names[key] = `/assets/${file.split("/").pop()}`;
+}
+const html = readFileSync("src/dashboard/index.html", "utf8").replace(
+  /\{\{(app\.js|style\.css)\}\}/g,
+  (_, key) => {
+    if (!names[key]) throw new Error(`dashboard bundle: no output for ${key}`);
+    return names[key];
+  },
+);
+writeFileSync("dist/dashboard/index.html", html);

@@ -8,15 +8,24 @@
  */
 import { z } from "zod";
 import { addCheckIssue, OPEN, table, type KeyTree } from "./schema-diagnostics.js";
-import { isTable, jsonSafe } from "./toml-values.js";
+import {
+  auditShape,
+  contextPreparationShape,
+  developmentShape,
+  duration,
+  monitoringShape,
+  permissionsShape,
+  scheduleShape,
+} from "./agent-guide-tables.js";
+import { float, u32, U32_MAX } from "./number-schemas.js";
+import { scanTemplate } from "./template-variables.js";
+import { isTable, jsonSafe, tomlTypeName } from "./toml-values.js";
 
 export const AGENT_DEFAULTS = {
   temperature: 0.7,
   memory: { enabled: true, context_window: 4000, scope: "agent" },
   conversation: { max_turns: 50, timeout_seconds: 300 },
 } as const;
-
-const U32_MAX = 4294967295;
 
 // ---- rules shared with other modules (cross-check, mcp-servers schema) ----
 
@@ -42,25 +51,6 @@ export function parseMcpToolName(tool: string): { server: string; tool: string }
 const WORD = /^[A-Za-z0-9_]+$/;
 
 // ---- field schemas ----
-
-/** TOML integer in 0..=u32::MAX, served as a number. */
-const u32 = z
-  .bigint()
-  .superRefine((v, ctx) => {
-    if (v < 0n || v > BigInt(U32_MAX))
-      addCheckIssue(ctx, "E_AGENT_BAD_VALUE", `{key} must be an integer from 0 to ${U32_MAX}, found ${v}`);
-  })
-  .transform(Number);
-
-/** TOML float (an integer is accepted too, as serde does), optionally within [min, max]. */
-function float(min?: number, max?: number) {
-  return z
-    .preprocess((v) => (typeof v === "bigint" ? Number(v) : v), z.number())
-    .superRefine((v, ctx) => {
-      if ((min !== undefined && v < min) || (max !== undefined && v > max))
-        addCheckIssue(ctx, "E_AGENT_BAD_VALUE", `{key} must be between ${min} and ${max}, found ${v}`);
-    });
-}
 
 const name = z.string().superRefine((v, ctx) => {
   if (isValidAgentName(v)) return;
@@ -163,8 +153,9 @@ export const memoryShape = {
   enabled: z.boolean().default(AGENT_DEFAULTS.memory.enabled),
   context_window: u32.default(AGENT_DEFAULTS.memory.context_window),
   scope: z.enum(["agent", "conversation", "global"]).default(AGENT_DEFAULTS.memory.scope),
-  retention_period: z.string().optional(),
+  retention_period: duration.optional(),
   max_entries: u32.optional(),
+  context_preparation: table(contextPreparationShape).optional(),
 };
 
 export const conversationShape = {
@@ -176,15 +167,53 @@ export const toolsShape = {
   available: z.array(toolName),
 };
 
+const toolList = z.array(toolName);
+const toolsTable = table(toolsShape);
+
+/**
+ * `tools = ["csv_reader"]` (Caxton's agent-format guide) or `[tools] available = [...]` (its domain schema),
+ * served in one form: `{ available: [...] }`. (Writing both is a TOML error; analyze-file.ts words it.)
+ */
+const tools = z.unknown().transform((v, ctx): { available: string[] } => {
+  if (v === undefined) {
+    ctx.addIssue({ code: "invalid_type", expected: "object", input: v });
+    return z.NEVER;
+  }
+  if (!Array.isArray(v) && !isTable(v)) {
+    addCheckIssue(
+      ctx,
+      "E_AGENT_BAD_TYPE",
+      `{key} must be an array of tool names or a [tools] table, found ${tomlTypeName(v)}`,
+      'e.g. `tools = ["read_file"]` at the top of the file',
+    );
+    return z.NEVER;
+  }
+  const r = Array.isArray(v) ? toolList.safeParse(v) : toolsTable.safeParse(v);
+  if (!r.success) {
+    for (const issue of r.error.issues) ctx.addIssue({ ...issue });
+    return z.NEVER;
+  }
+  return Array.isArray(r.data) ? { available: r.data } : r.data;
+});
+
+/** A prompt: any string whose `{{variable}}` placeholders are well formed (template-variables.ts). */
+const template = z.string().superRefine((v, ctx) => {
+  for (const p of scanTemplate(v).problems)
+    addCheckIssue(ctx, "E_AGENT_BAD_TEMPLATE", p.message, p.suggestion, p.offset);
+});
+
+/** The strings whose placeholders the read API lists. */
+export const TEMPLATE_KEYS = ["system_prompt", "user_prompt_template"] as const;
+
 export const agentShape = {
   name,
   version,
   capabilities: z.array(capability),
-  system_prompt: z.string(),
-  user_prompt_template: z.string(),
+  system_prompt: template,
+  user_prompt_template: template,
   description: z.string().optional(),
   documentation: z.string().optional(),
-  tools: table(toolsShape),
+  tools,
   // Free-form; not z.record, whose output is built by assignment and so would drop a `"__proto__"` key.
   parameters: z
     .unknown()
@@ -197,6 +226,11 @@ export const agentShape = {
   // An absent [memory] / [conversation] table is the table with every default (prefault runs the schema on {}).
   memory: table(memoryShape).prefault({}),
   conversation: table(conversationShape).prefault({}),
+  permissions: table(permissionsShape).optional(),
+  schedule: table(scheduleShape).optional(),
+  audit: table(auditShape).optional(),
+  monitoring: table(monitoringShape).optional(),
+  development: table(developmentShape).optional(),
 };
 
 export const agentSchema = z.object(agentShape);
@@ -208,11 +242,19 @@ export type AgentConfig = z.output<typeof agentSchema>;
 export const AGENT_KEY_TREE: KeyTree = {
   keys: {
     ...leaves(agentShape),
+    // `tools` is a list or a table: the walk checks the table form's keys and skips a list.
     tools: { keys: leaves(toolsShape) },
     parameters: OPEN,
     llm: { keys: leaves(llmShape) },
-    memory: { keys: leaves(memoryShape) },
+    memory: {
+      keys: { ...leaves(memoryShape), context_preparation: { keys: leaves(contextPreparationShape) } },
+    },
     conversation: { keys: leaves(conversationShape) },
+    permissions: { keys: leaves(permissionsShape) },
+    schedule: { keys: leaves(scheduleShape) },
+    audit: { keys: leaves(auditShape) },
+    monitoring: { keys: leaves(monitoringShape) },
+    development: { keys: leaves(developmentShape) },
   },
 };
 

@@ -8,7 +8,13 @@
  */
 import { TomlError } from "smol-toml";
 import type { Diagnostic } from "../errors/caxton-error.js";
-import { AGENT_KEY_EXAMPLES, AGENT_KEY_TREE, agentSchema, type AgentConfig } from "./agent-schema.js";
+import {
+  AGENT_KEY_EXAMPLES,
+  AGENT_KEY_TREE,
+  agentSchema,
+  TEMPLATE_KEYS,
+  type AgentConfig,
+} from "./agent-schema.js";
 import { makeDiagnostic } from "./diagnostic-codes.js";
 import { MCP_KEY_TREE, mcpServerDiagnostics, mcpServersSchema } from "./mcp-servers-schema.js";
 import { buildPositionIndex, type PathSegment, type Position, type PositionIndex } from "./position-index.js";
@@ -19,6 +25,7 @@ import {
   type SchemaCodes,
 } from "./schema-diagnostics.js";
 import { SETTINGS_KEY_TREE, settingsSchema } from "./settings-schema.js";
+import { scanTemplate } from "./template-variables.js";
 import { isTable, parseToml, type TomlTable } from "./toml-values.js";
 
 /**
@@ -38,7 +45,7 @@ export function classifyPath(path: string): FileKind {
   return "toml";
 }
 
-/** A tool named in `[tools] available`, with where its string is written (for cross-file errors). */
+/** A tool named in `tools` or `[tools] available`, with where its string is written (for cross-file errors). */
 export interface ToolRef {
   name: string;
   at: Position;
@@ -52,6 +59,8 @@ export interface AgentFacts {
   version: string | null;
   capabilities: string[];
   tools: ToolRef[];
+  /** The `{{variable}}` names each prompt template uses (`system_prompt`, `user_prompt_template`). */
+  templates: Record<string, string[]>;
   /** The normalized config with defaults; null when this file has errors. */
   config: AgentConfig | null;
 }
@@ -110,6 +119,8 @@ export function analyzeFile(path: string, content: Uint8Array): FileAnalysis {
     if (!(err instanceof TomlError)) throw err;
     const firstLine = err.message.split("\n")[0] ?? "syntax error";
     const message = firstLine.replace(/^Invalid TOML document: /, "");
+    const twice = kind === "agent" ? toolsWrittenTwice(path, text, err.line) : null;
+    if (twice) return finish(result, [twice]);
     return finish(result, [
       makeDiagnostic(
         path,
@@ -129,6 +140,7 @@ export function analyzeFile(path: string, content: Uint8Array): FileAnalysis {
         file: path,
         data,
         index,
+        text,
         codes: AGENT_CODES,
         missingHint: (p, explained) => agentMissingHint(p, index, explained),
       });
@@ -190,12 +202,20 @@ function unknown(path: string, data: TomlTable, index: PositionIndex, tree: KeyT
 function agentFacts(data: TomlTable, index: PositionIndex, config: AgentConfig | null): AgentFacts {
   const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
   const tools: ToolRef[] = [];
-  const toolsTable = data["tools"];
-  const available = isTable(toolsTable) ? toolsTable["available"] : undefined;
+  const written = data["tools"];
+  // The guide's `tools = [...]` or the domain schema's `[tools] available = [...]`.
+  const [available, at] = Array.isArray(written)
+    ? [written, ["tools"]]
+    : [isTable(written) ? written["available"] : undefined, ["tools", "available"]];
   if (Array.isArray(available)) {
     available.forEach((t: unknown, i) => {
-      if (typeof t === "string") tools.push({ name: t, at: index.nearest(["tools", "available", i]) });
+      if (typeof t === "string") tools.push({ name: t, at: index.nearest([...at, i]) });
     });
+  }
+  const templates: Record<string, string[]> = {};
+  for (const key of TEMPLATE_KEYS) {
+    const v = data[key];
+    if (typeof v === "string") templates[key] = scanTemplate(v).variables;
   }
   const capabilities = data["capabilities"];
   const name = str(data["name"]);
@@ -207,8 +227,28 @@ function agentFacts(data: TomlTable, index: PositionIndex, config: AgentConfig |
       ? capabilities.filter((c: unknown): c is string => typeof c === "string")
       : [],
     tools,
+    templates,
     config,
   };
+}
+
+/**
+ * `tools = [...]` and a `[tools]` table (or `tools.` dotted keys) in one file: TOML says only "trying to
+ * redefine an already defined table or value"; say which two lines and what to keep.
+ */
+function toolsWrittenTwice(path: string, text: string, errLine: number): Diagnostic | null {
+  const lines = text.split("\n");
+  const second = lines[errLine - 1] ?? "";
+  if (!/^\s*(\[\s*tools\s*[\].]|tools\s*\.)/.test(second)) return null;
+  const first = lines.findIndex((l, i) => i < errLine - 1 && /^\s*tools\s*=/.test(l));
+  if (first < 0) return null;
+  return makeDiagnostic(
+    path,
+    { line: errLine, column: second.search(/\S/) + 1 },
+    "E_AGENT_TOOLS_TWICE",
+    `\`tools\` is written twice: as a list on line ${first + 1} and as a [tools] table here`,
+    "keep one form: `tools = [...]` at the top of the file, or a [tools] table with `available = [...]`",
+  );
 }
 
 /** What to add when a required agent key is missing and not written anywhere else in the file. */
@@ -229,6 +269,8 @@ function agentMissingHint(path: PathSegment[], index: PositionIndex, explained: 
   if (first === "llm" && second === "provider")
     return 'add `provider = "openai"` (or "anthropic", "local") under the [llm] header';
   if (first === "llm" && second === "model") return 'add `model = "..."` under the [llm] header';
+  if (first === "schedule" && second === "cron")
+    return 'add `cron = "0 8 * * MON"` (minute hour day-of-month month day-of-week) under the [schedule] header';
   return null;
 }
 

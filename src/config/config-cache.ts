@@ -29,6 +29,8 @@ export interface AgentRecord {
   checksum: string;
   capabilities: string[];
   tools: string[];
+  /** The `{{variable}}` names of each prompt template, in order of first use. */
+  template_variables: Record<string, string[]>;
   /** Normalized, with defaults filled in. Shared with the cache: treat as read-only. */
   config: AgentConfig;
 }
@@ -44,6 +46,7 @@ export function agentRecord(a: FileAnalysis, checksum: string): AgentRecord | nu
     checksum,
     capabilities: config.capabilities,
     tools: config.tools.available,
+    template_variables: a.agent?.templates ?? {},
     config,
   };
 }

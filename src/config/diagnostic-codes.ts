@@ -19,6 +19,14 @@ export const DIAGNOSTIC_CODES = {
   E_AGENT_BAD_CAPABILITY: "a capability is empty or has characters other than [A-Za-z0-9_]",
   E_AGENT_BAD_TOOL:
     "a tool name has characters other than [A-Za-z0-9_] or is a malformed mcp__<server>__<tool>",
+  E_AGENT_TOOLS_TWICE: "`tools` is written both as a list and as a [tools] table",
+  E_AGENT_BAD_TEMPLATE:
+    "a prompt has an unclosed `{{`, a `}}` that closes nothing, or a malformed placeholder",
+  E_AGENT_BAD_DURATION: 'a duration is not a positive integer and a unit (ms, s, m, h, d, w, y), e.g. "5m"',
+  E_AGENT_BAD_SIZE:
+    'a size is not a positive integer and a unit (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB), e.g. "100MB"',
+  E_AGENT_BAD_CRON: "`[schedule] cron` is not a five-field cron expression (the message names the field)",
+  E_AGENT_BAD_TIMEZONE: "`[schedule] timezone` is not an IANA time zone known to ICU",
   // tools/mcp_servers.toml
   E_MCP_BAD_TYPE: "a value has the wrong TOML type",
   E_MCP_BAD_VALUE: "a value is empty or not allowed",

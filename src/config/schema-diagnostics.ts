@@ -8,6 +8,7 @@ import type { Diagnostic } from "../errors/caxton-error.js";
 import { closestMatch } from "./did-you-mean.js";
 import { makeDiagnostic, type DiagnosticCode } from "./diagnostic-codes.js";
 import type { PathSegment, Position, PositionIndex } from "./position-index.js";
+import { positionInString } from "./string-position.js";
 import { displayPath, isTable, tomlTypeName, showValue, valueAt } from "./toml-values.js";
 
 /** The codes one file kind uses for the generic problems. */
@@ -24,6 +25,8 @@ export interface SchemaCodes {
 export interface CheckParams {
   code: DiagnosticCode;
   suggestion?: string | null;
+  /** For a problem inside a string value: the UTF-16 offset in the decoded string where it starts. */
+  offset?: number;
 }
 
 export function addCheckIssue(
@@ -31,8 +34,10 @@ export function addCheckIssue(
   code: DiagnosticCode,
   message: string,
   suggestion: string | null = null,
+  offset?: number,
 ): void {
-  ctx.addIssue({ code: "custom", message, params: { code, suggestion } satisfies CheckParams });
+  const params: CheckParams = offset === undefined ? { code, suggestion } : { code, suggestion, offset };
+  ctx.addIssue({ code: "custom", message, params });
 }
 
 const NOT_A_TABLE = Symbol("not a table");
@@ -53,6 +58,8 @@ export interface MapIssuesOptions {
   data: unknown;
   index: PositionIndex;
   codes: SchemaCodes;
+  /** The source text, to place problems inside string values (`CheckParams.offset`). */
+  text?: string;
   /**
    * Suggestion for a required key that is absent and not written elsewhere in the file. It may add the
    * paths its suggestion explains to `explained` (so they are not also reported as unknown keys).
@@ -125,10 +132,14 @@ export function issuesToDiagnostics(issues: readonly z.core.$ZodIssue[], o: MapI
       }
       case "custom": {
         const params = (issue.params ?? {}) as Partial<CheckParams>;
+        const inside =
+          params.offset !== undefined && o.text !== undefined && typeof raw === "string"
+            ? positionInString(o.text, at, params.offset)
+            : at;
         out.diagnostics.push(
           makeDiagnostic(
             o.file,
-            at,
+            inside,
             params.code ?? o.codes.value,
             issue.message.replaceAll("{key}", key),
             params.suggestion ?? null,

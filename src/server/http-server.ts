@@ -3,29 +3,54 @@
  * error table in errors/. Request bodies are streamed (packs) or read with a hard size limit (negotiation),
  * decoded from zstd when so encoded; responses are zstd when the client accepts it (request-body.ts).
  */
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import { authenticate } from "./authenticate.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
-import { API_PREFIX, RollbackRequestSchema } from "../protocol/messages.js";
+import { API_PREFIX, RollbackRequestSchema, type DeployResult } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
+import { noteDeployment, type DeploymentNote } from "./request-notes.js";
 
-type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+
+/** A route served beside the API's own table (operator-routes.ts); public ones need no token. */
+export interface ExtraRoute {
+  route: string;
+  handler: Handler;
+  public: boolean;
+}
+
+/** What the request log and the metrics learn of each request once it is answered. */
+export interface FinishedRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  requestId: string;
+  path: string;
+  /** the route's pattern ("GET /api/v1/agents/:name"), or "unmatched": bounded, for metric labels */
+  route: string;
+  durationMs: number;
+  error: CaxtonError | null;
+}
 
 export interface HttpServerOptions {
   service: DeployService;
   /** SHA-256 of the bearer token every call but /health needs; null: no authentication (loopback only) */
   tokenDigest?: Buffer | null;
   log?: (line: string) => void;
+  extraRoutes?: (method: string, pathname: string) => ExtraRoute | undefined;
+  onFinished?: (done: FinishedRequest) => void;
 }
 
 export function createRequestHandler({
   service,
   log = () => {},
   tokenDigest = null,
+  extraRoutes = () => undefined,
+  onFinished = () => {},
 }: HttpServerOptions): RequestListener {
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
@@ -66,14 +91,17 @@ export function createRequestHandler({
       sendJson(res, 200, {
         deployment_id: live?.deployment_id ?? null,
         checksum: live?.checksum ?? null,
-        agents: (live?.agents ?? []).map(({ name, version, path, checksum, capabilities, tools }) => ({
-          name,
-          version,
-          path,
-          checksum,
-          capabilities,
-          tools,
-        })),
+        agents: (live?.agents ?? []).map(
+          ({ name, version, path, checksum, capabilities, tools, config }) => ({
+            name,
+            version,
+            path,
+            checksum,
+            capabilities,
+            tools,
+            model: config.llm?.model ?? null,
+          }),
+        ),
       });
     },
     [`GET ${API_PREFIX}/events`]: async (req, res) => {
@@ -88,7 +116,9 @@ export function createRequestHandler({
       const parsed = RollbackRequestSchema.safeParse(body);
       if (!parsed.success)
         throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${parsed.error.message}`);
-      sendJson(res, 201, await service.rollback(parsed.data.target, parsed.data.deployed_by ?? null));
+      const result = await service.rollback(parsed.data.target, parsed.data.deployed_by ?? null);
+      noteDeployment(res, deploymentNoteOf("rollback", result, parsed.data.deployed_by ?? null));
+      sendJson(res, 201, result);
     },
     [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
       expectContentType(req, NEGOTIATE_CONTENT_TYPE);
@@ -108,6 +138,10 @@ export function createRequestHandler({
         force: url.searchParams.get("force") === "1",
         guardDeletions: url.searchParams.get("guard") === "deletions",
       });
+      const who = result.deployment_id
+        ? ((await service.workspace.get(result.deployment_id))?.deployed_by ?? null)
+        : null;
+      noteDeployment(res, deploymentNoteOf("deploy", result, who));
       sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
     },
   };
@@ -129,11 +163,14 @@ export function createRequestHandler({
       path: agent.path,
       file_checksum: agent.checksum,
       config: agent.config,
+      template_variables: agent.template_variables,
     });
   };
 
   return (req, res) => {
     const started = performance.now();
+    const requestId = randomUUID();
+    res.setHeader("X-Request-Id", requestId);
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://localhost");
@@ -151,7 +188,19 @@ export function createRequestHandler({
       (req.method === "GET" && agentMatch?.[1]
         ? (_q, r) => sendAgent(r, agentMatch[1] as string)
         : undefined);
+    const extra = handler ? undefined : extraRoutes(req.method ?? "", url.pathname);
+    const route = routes[key]
+      ? key
+      : handler
+        ? `GET ${API_PREFIX}/${objectMatch ? "objects/:hash" : "agents/:name"}`
+        : (extra?.route ?? "unmatched");
+    let failure: CaxtonError | null = null;
     const run = async (): Promise<void> => {
+      if (extra) {
+        if (!extra.public) authenticate(req, tokenDigest);
+        await extra.handler(req, res, url);
+        return;
+      }
       if (!handler) {
         const known = Object.keys(routes).some((k) => k.endsWith(` ${url.pathname}`));
         throw known
@@ -166,6 +215,7 @@ export function createRequestHandler({
         const error = isCaxtonError(err)
           ? err
           : new CaxtonError("E_INTERNAL", "internal server error", { cause: err });
+        failure = error;
         if (!isCaxtonError(err))
           log(`error: ${req.method} ${url.pathname}: ${(err as Error)?.stack ?? String(err)}`);
         if (res.headersSent) {
@@ -179,8 +229,27 @@ export function createRequestHandler({
         sendJson(res, error.httpStatus, { error: error.toJSON() });
       })
       .finally(() => {
-        log(`${req.method} ${url.pathname} ${res.statusCode} ${(performance.now() - started).toFixed(1)}ms`);
+        const durationMs = performance.now() - started;
+        onFinished({ req, res, requestId, path: url.pathname, route, durationMs, error: failure });
       });
+  };
+}
+
+function deploymentNoteOf(
+  kind: "deploy" | "rollback",
+  r: DeployResult,
+  deployedBy: string | null,
+): DeploymentNote {
+  return {
+    kind,
+    outcome: r.dry_run ? "dry_run" : r.up_to_date ? "up_to_date" : "applied",
+    deployment_id: r.deployment_id,
+    root: r.deployed_checksum,
+    added: r.added.length,
+    modified: r.modified.length,
+    deleted: r.deleted.length,
+    deployed_by: deployedBy,
+    apply_ms: r.apply_ms,
   };
 }
 

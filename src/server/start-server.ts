@@ -12,6 +12,10 @@ import { DEFAULT_LIMITS, DeployService, type ServerLimits } from "./deploy-servi
 import { createRequestHandler } from "./http-server.js";
 import { openFileStore } from "../store/file-store.js";
 import { openPgStore } from "../store/postgres/pg-store.js";
+import { loadDashboard } from "./dashboard-assets.js";
+import { createMetrics } from "./metrics.js";
+import { operatorRoutes } from "./operator-routes.js";
+import { logRequest, type Logger } from "./request-log.js";
 
 export interface StartOptions {
   dataDir: string;
@@ -19,7 +23,8 @@ export interface StartOptions {
   port: number;
   limits?: Partial<ServerLimits>;
   durability?: DurabilityPort;
-  log?: (line: string) => void;
+  /** the request log and the server's notices; none: silent */
+  logger?: Logger;
   /** bearer token required on every call but /health */
   token?: string | null;
   tls?: { cert: Buffer; key: Buffer } | null;
@@ -49,19 +54,27 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         url: options.database,
         dataDir: options.dataDir,
         ...(options.durability ? { durability: options.durability } : {}),
-        ...(options.log ? { log: options.log } : {}),
+        ...(options.logger ? { log: (line: string) => options.logger?.log("warn", line) } : {}),
       })
     : openFileStore(options.dataDir, options.durability);
   const service = new DeployService(store, {
     ...DEFAULT_LIMITS,
     ...options.limits,
   });
-  if (options.log) service.log = options.log;
+  const { logger } = options;
+  if (logger) service.log = (line) => logger.log("warn", line);
   await service.events.start();
+  const metrics = createMetrics(service);
   const handler = createRequestHandler({
     service,
     tokenDigest: options.token ? tokenDigest(options.token) : null,
-    ...(options.log ? { log: options.log } : {}),
+    // unexpected exceptions, with their stack
+    log: (line) => logger?.log("error", line.replace(/^error: /, "")),
+    extraRoutes: operatorRoutes(service, loadDashboard(), metrics),
+    onFinished: (done) => {
+      metrics.observe(done);
+      if (logger) logRequest(logger, done);
+    },
   });
   const server: Server = options.tls
     ? createHttps({ cert: options.tls.cert, key: options.tls.key }, handler)

@@ -5,6 +5,8 @@
  * It holds one workspace, `default`, laid out at the data dir's top level.
  */
 import { mkdirSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { readCurrentId } from "./current-link.js";
 import { collectGarbage } from "./collect-garbage.js";
@@ -63,6 +65,14 @@ class FileBlobStore implements BlobStore {
     const found = new Map<string, Buffer>();
     for (const h of hashes) if (this.store.has(h)) found.set(h, this.store.read(h));
     return found;
+  }
+
+  async count(): Promise<number> {
+    return this.store.size;
+  }
+
+  totalBytes(): Promise<number> {
+    return sumFileSizes(this.store.dir);
   }
 
   async adopt(files: ReadonlyMap<string, string>): Promise<void> {
@@ -160,4 +170,15 @@ export class FileStore implements DeploymentStore {
   async close(): Promise<void> {
     this.ctx.history.close();
   }
+}
+
+/** The objects' bytes: a walk of the fan-out folders, off the event loop's critical path (fs/promises). */
+async function sumFileSizes(dir: string): Promise<number> {
+  let total = 0;
+  for (const prefix of await readdir(dir).catch(() => [] as string[])) {
+    const sub = join(dir, prefix);
+    const names = await readdir(sub).catch(() => [] as string[]);
+    for (const name of names) total += (await stat(join(sub, name)).catch(() => ({ size: 0 }))).size;
+  }
+  return total;
 }

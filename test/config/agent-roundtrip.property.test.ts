@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { stringify } from "smol-toml";
 import { analyzeFile } from "../../src/config/analyze-file.js";
 import { buildPositionIndex, type PathSegment } from "../../src/config/position-index.js";
+import { scanTemplate } from "../../src/config/template-variables.js";
 import { validateWorkspace } from "../../src/config/validate-workspace.js";
 import { enc } from "./helpers.js";
 
@@ -25,6 +26,9 @@ const tricky = fc.constantFrom(
   'name = "x"',
   "# not a comment",
   "{key}",
+  "{{request}}",
+  "{{ memory_context }}",
+  '{"a": {"b": 1}}',
   "é",
   "\u{1F600}",
   "\u200b",
@@ -32,6 +36,27 @@ const tricky = fc.constantFrom(
 const text = fc
   .array(fc.oneof(fc.string({ unit: "binary", maxLength: 8 }), tricky), { maxLength: 6 })
   .map((parts) => parts.join(""));
+
+/** A prompt: any text whose `{{...}}` placeholders are well formed. */
+const prompt = text.filter((s) => scanTemplate(s).problems.length === 0);
+const durationText = fc
+  .tuple(fc.integer({ min: 1, max: 4294967295 }), fc.constantFrom("ms", "s", "m", "h", "d", "w", "y"))
+  .map(([n, u]) => `${n}${u}`);
+const sizeText = fc
+  .tuple(
+    fc.integer({ min: 1, max: 4294967295 }),
+    fc.constantFrom("B", "KB", "MB", "GB", "TB", "KiB", "MiB", "GiB", "TiB"),
+  )
+  .map(([n, u]) => `${n}${u}`);
+const cronText = fc
+  .tuple(
+    fc.constantFrom("*", "0", "*/15", "0,30", "5-10"),
+    fc.constantFrom("*", "8", "0-23/2"),
+    fc.constantFrom("*", "1", "1-15"),
+    fc.constantFrom("*", "JAN", "1-6", "jun-aug"),
+    fc.constantFrom("*", "MON", "1-5", "sun,sat", "7"),
+  )
+  .map((f) => f.join(" "));
 
 const agentName = fc.stringMatching(/^[a-z][a-z0-9-]{0,20}[a-z0-9]$/).filter((n) => !n.includes("--"));
 const u32 = fc.integer({ min: 0, max: 4294967295 });
@@ -58,11 +83,15 @@ const arbitraryWorkspace = fc.uniqueArray(serverName, { minLength: 1, maxLength:
       name: agentName,
       version: fc.tuple(u32, u32, u32).map((p) => p.join(".")),
       capabilities: fc.array(word, { maxLength: 4 }),
-      system_prompt: text,
-      user_prompt_template: text,
+      system_prompt: prompt,
+      user_prompt_template: prompt,
       description: text,
       documentation: text,
-      tools: fc.record({ available: fc.array(tool, { maxLength: 4 }) }),
+      // both forms; the guide's list is normalized to the table form (see withDefaults)
+      tools: fc.oneof(
+        fc.record({ available: fc.array(tool, { maxLength: 4 }) }),
+        fc.array(tool, { maxLength: 4 }),
+      ),
       parameters: fc.dictionary(
         fc.stringMatching(/^[a-z_][a-z0-9_ .-]{0,8}$/).filter((k) => k !== "__proto__"),
         parameterValue,
@@ -85,9 +114,46 @@ const arbitraryWorkspace = fc.uniqueArray(serverName, { minLength: 1, maxLength:
           enabled: fc.boolean(),
           context_window: u32,
           scope: fc.constantFrom("agent", "conversation", "global"),
-          retention_period: text,
+          retention_period: durationText,
           max_entries: u32,
+          context_preparation: fc.record(
+            { enabled: fc.boolean(), max_context_length: u32, relevance_threshold: float(0, 1) },
+            { requiredKeys: [] },
+          ),
         },
+        { requiredKeys: [] },
+      ),
+      permissions: fc.record(
+        {
+          file_access: fc.constantFrom("readonly", "readwrite", "none"),
+          network_access: fc.constantFrom("restricted", "full", "none"),
+          memory_limit: sizeText,
+          cpu_limit: durationText,
+        },
+        { requiredKeys: [] },
+      ),
+      schedule: fc.record(
+        {
+          cron: cronText,
+          timezone: fc.constantFrom("UTC", "America/New_York", "Europe/Paris", "Asia/Kolkata", "Etc/GMT+5"),
+          enabled: fc.boolean(),
+        },
+        { requiredKeys: ["cron"] },
+      ),
+      audit: fc.record(
+        { log_operations: fc.boolean(), log_sensitive_data: fc.boolean(), retention_period: durationText },
+        { requiredKeys: [] },
+      ),
+      monitoring: fc.record(
+        {
+          health_check_interval: durationText,
+          performance_tracking: fc.boolean(),
+          error_reporting: fc.boolean(),
+        },
+        { requiredKeys: [] },
+      ),
+      development: fc.record(
+        { hot_reload: fc.boolean(), debug_mode: fc.boolean(), test_mode: fc.boolean() },
         { requiredKeys: [] },
       ),
       conversation: fc.record({ max_turns: u32, timeout_seconds: u32 }, { requiredKeys: [] }),
@@ -110,6 +176,24 @@ function withDefaults(input: Record<string, unknown>): Record<string, unknown> {
     conversation: { max_turns: 50, timeout_seconds: 300, ...(input["conversation"] as object | undefined) },
   };
   if (input["llm"]) out["llm"] = { temperature: 0.7, ...(input["llm"] as object) };
+  if (Array.isArray(input["tools"])) out["tools"] = { available: input["tools"] };
+  const memory = input["memory"] as Record<string, unknown> | undefined;
+  if (memory?.["context_preparation"])
+    (out["memory"] as Record<string, unknown>)["context_preparation"] = {
+      enabled: true,
+      max_context_length: 8000,
+      relevance_threshold: 0.8,
+      ...(memory["context_preparation"] as object),
+    };
+  const tables: Record<string, object> = {
+    permissions: { file_access: "readonly", network_access: "restricted" },
+    schedule: { timezone: "UTC", enabled: false },
+    audit: { log_operations: true, log_sensitive_data: false },
+    monitoring: { performance_tracking: true, error_reporting: true },
+    development: { hot_reload: true, debug_mode: false, test_mode: false },
+  };
+  for (const [t, defaults] of Object.entries(tables))
+    if (input[t]) out[t] = { ...defaults, ...(input[t] as object) };
   return out;
 }
 

@@ -220,10 +220,24 @@ const cases: Case[] = [
     [["E_AGENT_BAD_TYPE", 4, 17, "`system_prompt` must be a string, found boolean", null]],
   ],
   [
-    "tools not a table",
+    "tools a list: the agent-format guide's form is valid",
     P,
     agent({ 7: null, 8: 'tools = ["read_file"]' }),
-    [["E_AGENT_BAD_TYPE", 7, 9, "`tools` must be a table, found array", null]],
+    [],
+  ],
+  [
+    "tools neither a list nor a table",
+    P,
+    agent({ 7: null, 8: 'tools = "read_file"' }),
+    [
+      [
+        "E_AGENT_BAD_TYPE",
+        7,
+        9,
+        "`tools` must be an array of tool names or a [tools] table, found string",
+        'e.g. `tools = ["read_file"]` at the top of the file',
+      ],
+    ],
   ],
   [
     "memory not a table",

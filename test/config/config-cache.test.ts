@@ -138,6 +138,7 @@ test("cache: agents are listed with their normalized config", () => {
       checksum: z.checksum,
       capabilities: ["code_analysis"],
       tools: ["mcp__git__git_diff"],
+      template_variables: { system_prompt: [], user_prompt_template: [] },
       config: {
         name: "zed",
         version: "1.0.0",

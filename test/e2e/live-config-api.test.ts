@@ -119,4 +119,42 @@ describe("live configuration API", () => {
     assert.equal(ok.code, 0);
     assert.match(ok.stdout, /configuration files valid/);
   });
+
+  test("the agent-format guide's forms are served normalized: one tools form, defaults, template variables", async () => {
+    const v = await runCli(["validate", ws, "--json"]);
+    assert.deepEqual((v.json() as { warnings: unknown[] }).warnings, [], "caxton init writes no warning");
+    assert.equal((await deploy()).code, 0);
+    const get = async (name: string) =>
+      (await (await fetch(`${server.url}/api/v1/agents/${name}`)).json()) as {
+        config: Record<string, unknown> & { tools: unknown };
+        template_variables: Record<string, string[]>;
+      };
+    const coordinator = await get("coordinator");
+    assert.deepEqual(coordinator.config.tools, { available: ["mcp__search__web_search", "delegate_task"] });
+    assert.deepEqual(coordinator.config["permissions"], {
+      file_access: "none",
+      network_access: "restricted",
+      memory_limit: "100MB",
+      cpu_limit: "5m",
+    });
+    assert.deepEqual(coordinator.config["monitoring"], {
+      health_check_interval: "5m",
+      performance_tracking: true,
+      error_reporting: true,
+    });
+    assert.deepEqual(coordinator.template_variables, {
+      system_prompt: [],
+      user_prompt_template: ["request", "context"],
+    });
+    const researcher = await get("researcher");
+    assert.deepEqual(researcher.config["schedule"], {
+      cron: "0 8 * * MON",
+      timezone: "Europe/London",
+      enabled: false,
+    });
+    assert.deepEqual(researcher.template_variables.user_prompt_template, ["question", "memory_context"]);
+    const reviewer = await get("code-reviewer");
+    assert.deepEqual(reviewer.config.tools, { available: ["mcp__git__git_diff", "read_file"] });
+    assert.equal(reviewer.config["permissions"], undefined, "an absent table stays absent");
+  });
 });

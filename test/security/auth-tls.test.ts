@@ -116,7 +116,7 @@ describe("bearer tokens (--token-file)", () => {
     assert.equal(created.code, 0, created.stderr);
     token = readFileSync(tokenFile, "utf8").trim();
     // the server logs every request to stderr (no --quiet), so the log check below means something
-    server = await startServe(join(dir, "data"), ["--token-file", tokenFile]);
+    server = await startServe(join(dir, "data"), ["--token-file", tokenFile, "--log-format", "text"]);
   });
   after(async () => {
     await server?.stop();

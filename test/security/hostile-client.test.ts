@@ -736,7 +736,7 @@ describe("malformed HTTP and clients that go away", () => {
   let state: ServerState;
   before(async () => {
     // not --quiet: the log is under test
-    ({ dir, server, state } = await serverWithBaseline([], false));
+    ({ dir, server, state } = await serverWithBaseline(["--log-format", "text"], false));
   });
   after(async () => {
     await server?.stop();

@@ -6,16 +6,21 @@ import { faultInjectionFromEnv } from "../../server/fault-injection.js";
 import type { ServerLimits } from "../../server/deploy-service.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { readTokenFile } from "../read-token.js";
+import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from "../../server/request-log.js";
+
+const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly string[]).includes(v);
 
 const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [options]
 
 Runs the deployment server. DIR holds the object store, the history, the transaction log and DIR/current,
-the live configuration as plain files. The first line printed is \`listening on URL\`.
+the live configuration as plain files. The first line printed is \`listening on URL\`. The dashboard is at
+URL/, Prometheus metrics at URL/metrics, readiness at URL/ready (docs/operations.md).
 
   --listen HOST:PORT      default 127.0.0.1:8080; port 0 picks a free port. A non-loopback address
                           needs --token-file.
-  --token-file FILE       require \`Authorization: Bearer <token>\` on every call but /health
-                          (create one with \`caxton token create FILE\`)
+  --token-file FILE       require \`Authorization: Bearer <token>\` on every call but /health, /ready
+                          and the dashboard's page (which asks for it); create one with
+                          \`caxton token create FILE\`
   --tls-cert FILE --tls-key FILE   serve HTTPS
   --keep N                deployments kept for rollback (default 50); older ones are garbage-collected
   --gc-grace SECONDS      unreferenced content younger than this survives collection (default 3600)
@@ -23,9 +28,14 @@ the live configuration as plain files. The first line printed is \`listening on 
   --max-files N           most files in a deployment (default 1,000,000)
   --max-body-bytes N      largest request body after decompression (default 8 GiB)
   --idle-timeout SECONDS  disconnect a client that sends nothing for this long (default 60)
+<<<<<<< HEAD
   --database URL          keep the deployment state in PostgreSQL (postgres://USER@HOST:PORT/DB, also
                           $CAXTON_DATABASE_URL), shared by every replica started with it; DIR then holds
                           only this replica's materialized current and caches (docs/scale-out.md)
+=======
+  --log-format json|text  the log on stderr: one JSON object per line (the default when stdout is not a
+                          terminal) or text lines (the default on a terminal)
+>>>>>>> main
   --quiet                 no request log on stderr
 `;
 
@@ -36,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       "data-dir": { type: "string" },
       listen: { type: "string" },
       quiet: { type: "boolean", short: "q" },
+      "log-format": { type: "string" },
       keep: { type: "string" },
       "gc-grace": { type: "string" },
       "token-file": { type: "string" },
@@ -82,14 +93,16 @@ export async function run(argv: string[]): Promise<number> {
         }
       : null;
   const token = values["token-file"] ? readTokenFile(values["token-file"]) : null;
-  const log = values.quiet
-    ? undefined
-    : (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+  const format = values["log-format"] ?? defaultLogFormat(process.stdout.isTTY === true);
+  if (!isLogFormat(format))
+    throw new CaxtonError("E_USAGE", `--log-format takes ${LOG_FORMATS.join(" or ")}, got ${format}`);
+  const logger = values.quiet ? undefined : createLogger(format, (line) => process.stderr.write(line));
+  const log = logger ? (line: string) => logger.log("info", line) : undefined;
   const server = await startServer({
     dataDir,
     host,
     port,
-    ...(log ? { log } : {}),
+    ...(logger ? { logger } : {}),
     durability: faultInjectionFromEnv(process.env),
     limits,
     token,
@@ -108,8 +121,13 @@ export async function run(argv: string[]): Promise<number> {
   });
   process.stdout.write(`listening on ${server.url}\n`);
   const { recovery } = server.service.store;
-  if (log && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
-    log(`recovered: ${JSON.stringify(recovery)}`);
+  if (logger && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
+    logger.log("info", "recovered the data dir", {
+      live_deployment_id: recovery.currentId,
+      committed: recovery.committed.join(",") || null,
+      aborted: recovery.aborted.join(",") || null,
+      removed_temp: recovery.removedTemp.length,
+    });
   }
   await stopped;
   return 0;

@@ -60,6 +60,14 @@ class ReplicaObjects implements BlobStore {
     return guard(() => this.shared.size(hash));
   }
 
+  count(): Promise<number> {
+    return guard(() => this.shared.count());
+  }
+
+  totalBytes(): Promise<number> {
+    return guard(() => this.shared.totalBytes());
+  }
+
   async read(hash: string): Promise<Buffer | undefined> {
     return (await this.readMany([hash])).get(hash);
   }
@@ -215,7 +223,6 @@ export class PgStore implements DeploymentStore {
       await this.local.fill(manifest.values(), this.shared);
       const { staged } = this.local.stage(head.deploymentId, manifest);
       this.local.goLive(head.deploymentId, staged);
-      this.log(`following: deployment ${head.deploymentId} is live here`);
       for (const listener of this.listeners)
         listener({ workspace: DEFAULT_WORKSPACE, deploymentId: head.deploymentId });
     });

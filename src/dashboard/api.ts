@@ -1,0 +1,150 @@
+/**
+ * The dashboard's view of the server: JSON calls with the bearer token in the Authorization header (never in
+ * a URL), and the event stream read with fetch, because EventSource cannot send headers. The token lives in
+ * memory and in sessionStorage (this tab only), never in localStorage or a cookie.
+ */
+import type { DeploymentEvent } from "../server/event-hub.js";
+
+const TOKEN_KEY = "caxton.token";
+
+/** An answer the server refused, with its stable error code and message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+let token: string | null = sessionStorage.getItem(TOKEN_KEY);
+
+export function setToken(value: string | null): void {
+  token = value;
+  if (value) sessionStorage.setItem(TOKEN_KEY, value);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export function hasToken(): boolean {
+  return token !== null;
+}
+
+function headers(extra: Record<string, string> = {}): Record<string, string> {
+  return token ? { ...extra, Authorization: `Bearer ${token}` } : extra;
+}
+
+async function request(path: string, init: RequestInit = {}): Promise<Response> {
+  const res = await fetch(path, {
+    ...init,
+    headers: headers((init.headers as Record<string, string> | undefined) ?? {}),
+    cache: "no-store",
+    credentials: "omit",
+  });
+  if (res.ok) return res;
+  let code = "E_HTTP";
+  let message = `the server answered ${res.status}`;
+  try {
+    const body = (await res.json()) as { error?: { code?: string; message?: string } };
+    code = body.error?.code ?? code;
+    message = body.error?.message ?? message;
+  } catch {
+    // not our JSON error body (a proxy's page): keep the status
+  }
+  throw new ApiError(res.status, code, message);
+}
+
+export async function getJson<T>(path: string): Promise<T> {
+  return (await (await request(path)).json()) as T;
+}
+
+export async function postJson<T>(path: string, body: unknown): Promise<T> {
+  const res = await request(path, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return (await res.json()) as T;
+}
+
+export async function getBytes(path: string): Promise<ArrayBuffer> {
+  return (await request(path)).arrayBuffer();
+}
+
+export type StreamState = "connecting" | "live" | "reconnecting";
+
+export interface StreamHandlers {
+  /** the stream is open: anything missed before is now safe to reload */
+  onOpen(): void;
+  onEvent(type: string, event: DeploymentEvent): void;
+  onState(state: StreamState): void;
+  /** the server refused the token: the stream stops until restarted */
+  onUnauthorized(error: ApiError): void;
+}
+
+/** Reads `/api/v1/events` until stopped, reconnecting with Last-Event-ID after a drop. */
+export function streamEvents(handlers: StreamHandlers): { stop(): void } {
+  const controller = new AbortController();
+  let lastId: string | null = null;
+  let retryMs = 2000;
+  const run = async (): Promise<void> => {
+    while (!controller.signal.aborted) {
+      handlers.onState(lastId === null ? "connecting" : "reconnecting");
+      try {
+        const res = await request("/api/v1/events", {
+          headers: { Accept: "text/event-stream", ...(lastId ? { "Last-Event-ID": lastId } : {}) },
+          signal: controller.signal,
+        });
+        if (!res.body) throw new Error("no body");
+        handlers.onState("live");
+        handlers.onOpen();
+        lastId ??= "";
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value.replace(/\r\n?/g, "\n");
+          let end: number;
+          while ((end = buffer.indexOf("\n\n")) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const frame = parseFrame(block);
+            if (frame.retry) retryMs = frame.retry;
+            if (frame.id !== null) lastId = frame.id;
+            if (frame.data !== null) handlers.onEvent(frame.event, JSON.parse(frame.data) as DeploymentEvent);
+          }
+        }
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        if (err instanceof ApiError && err.status === 401) {
+          handlers.onUnauthorized(err);
+          return;
+        }
+      }
+      handlers.onState("reconnecting");
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
+  };
+  void run();
+  return { stop: () => controller.abort() };
+}
+
+/** One Server-Sent Events block: `id:`, `event:`, `data:` (joined by newlines), `retry:`; comments skipped. */
+function parseFrame(block: string): { id: string | null; event: string; data: string | null; retry: number } {
+  let id: string | null = null;
+  let event = "message";
+  const data: string[] = [];
+  let retry = 0;
+  for (const line of block.split("\n")) {
+    if (line.startsWith(":")) continue;
+    const colon = line.indexOf(":");
+    const field = colon < 0 ? line : line.slice(0, colon);
+    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "id") id = value;
+    else if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+    else if (field === "retry" && /^\d+$/.test(value)) retry = Number(value);
+  }
+  return { id, event, data: data.length ? data.join("\n") : null, retry };
+}
