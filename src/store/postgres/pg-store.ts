@@ -5,6 +5,7 @@
  * follows the head (head-follower.ts) and materializes every new head with the same atomic swap; at start it
  * migrates the schema and catches up. This replica materializes the `default` workspace.
  */
+import { statSync } from "node:fs";
 import type pg from "pg";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { flattenTree } from "../../merkle/flatten-tree.js";
@@ -56,7 +57,9 @@ class ReplicaObjects implements BlobStore {
     return guard(() => this.shared.has(hash));
   }
 
-  size(hash: string): Promise<number | undefined> {
+  async size(hash: string): Promise<number | undefined> {
+    // delta bases are usually the live deployment's objects, which this replica holds
+    if (this.local.objects.has(hash)) return statSync(this.local.objects.pathOf(hash)).size;
     return guard(() => this.shared.size(hash));
   }
 
