@@ -37,7 +37,7 @@ export async function fastPath(ctx: PathContext): Promise<DeployResult | null> {
   }
   const held = plan.baseObjects();
   const candidates = [...plan.treeObjects()].filter((h) => !held.has(h));
-  const known = ctx.state.knownOnServer(plan.server, candidates);
+  const known = ctx.state.knownOnServer(plan.serverKey, candidates);
   const needed = candidates.filter((h) => !known.has(h));
   clock.endDiscovery();
   const objects = objectsFor(needed, plan.tree, plan.scan, plan.baseTree());

@@ -33,7 +33,8 @@ export class DeployPlan {
 
   constructor(
     readonly workspace: string,
-    readonly server: string,
+    /** what the local state keys this server by: its id once its URL reported one, else the URL */
+    readonly serverKey: string,
     private readonly state: LocalState,
     readonly scan: ScanResult,
     readonly tree: MerkleTree,
@@ -55,7 +56,7 @@ export class DeployPlan {
   /** The base's file map (path → hash); empty without a base. */
   baseManifest(): Map<string, string> {
     return (this.baseFiles ??= this.last
-      ? this.state.deployedFiles(this.workspace, this.server)
+      ? this.state.deployedFiles(this.workspace, this.serverKey)
       : new Map<string, string>());
   }
 
@@ -92,7 +93,9 @@ export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<D
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });
   const tree = buildTree(scan.manifest);
-  const last = req.state.lastDeployment(req.workspace, req.server);
+  // keyed by the server's id once this URL reported it, so every spelling of its URL shares one record
+  const serverKey = req.state.serverKey(req.server);
+  const last = req.state.lastDeployment(req.workspace, serverKey);
   const changed = tree.root !== last?.deployed_checksum;
   const git = changed ? gitInfo(req.workspace) : undefined;
   const header: DeployHeader = {
@@ -103,7 +106,7 @@ export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<D
     ...(git ? { git } : {}),
     ...(req.message ? { message: req.message } : {}),
   };
-  const plan = new DeployPlan(req.workspace, req.server, req.state, scan, tree, last, header);
+  const plan = new DeployPlan(req.workspace, serverKey, req.state, scan, tree, last, header);
   if (plan.large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload
   if (changed) {
     req.onProgress?.({ phase: "validate" });

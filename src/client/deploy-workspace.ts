@@ -26,8 +26,7 @@ import { Uploader, type UploadProgress } from "./upload.js";
 
 export { defaultDeployer } from "./deploy-plan.js";
 
-export type DeployProgress =
-  ScanProgress | { phase: "validate" } | { phase: "negotiate" } | UploadProgress | { phase: "apply" };
+export type DeployProgress = ScanProgress | { phase: "validate" } | { phase: "negotiate" } | UploadProgress;
 
 export interface DeployRequest {
   workspace: string;
@@ -136,10 +135,12 @@ async function deployPlanned(
   }
   if (plan.large) compactHeap(); // the pack's garbage goes before the result is recorded and reported
   if (!dryRun && result.deployment_id !== null && !plan.unchanged) {
+    // the answers carried the server's id: record under it (an older record under the URL moves to it)
+    const key = api.serverId ? req.state.learnServerId(req.server, api.serverId) : plan.serverKey;
     req.state.recordDeployment(
       {
         workspace_path: plan.workspace,
-        server_url: plan.server,
+        server_url: key,
         server_deployment_id: result.deployment_id,
         deployed_checksum: plan.tree.root,
         deployment_time: result.timestamp,
@@ -148,7 +149,7 @@ async function deployPlanned(
       plan.scan.manifest,
       // the server holds everything this tree reaches; what the base reached is on record already
       [...plan.treeObjects()].filter((h) => !plan.computedBaseObjects()?.has(h)),
-      plan.loadedBaseManifest(),
+      key === plan.serverKey ? plan.loadedBaseManifest() : undefined,
     );
     deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
   }

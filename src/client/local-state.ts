@@ -1,6 +1,6 @@
 /**
  * The client's local state, one SQLite file per user. Three things, all keyed by the workspace's absolute
- * path (and the server URL where it matters):
+ * path (and the server where it matters: its id, `serverKey`, else its URL):
  *  - the stat cache (file_checksums): path → size, mtime, ctime, inode, hash, when hashed;
  *  - the deployments this client made (ADR-0044's `deployments`) with the file map of the latest one per
  *    workspace and server (deployed_files), which makes `status` work offline and gives deploy its base;
@@ -51,6 +51,12 @@ CREATE TABLE IF NOT EXISTS deployed_files (
   path TEXT NOT NULL,
   checksum TEXT NOT NULL,
   PRIMARY KEY (workspace_path, server_url, path)
+) WITHOUT ROWID;
+-- which server a URL reaches (its Caxton-Server-Id): the tables above and below are keyed by that id when
+-- known (their server_url column then holds it), so every spelling and port of one server shares one record
+CREATE TABLE IF NOT EXISTS server_ids (
+  url TEXT PRIMARY KEY,
+  server_id TEXT NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS server_objects (
   server_url TEXT NOT NULL,
@@ -110,6 +116,28 @@ export class LocalState {
         for (const path of removed) remove.run(workspace, path);
       }),
     };
+  }
+
+  /** What this state keys a server by: its id, once an answer from this URL reported it; else the URL. */
+  serverKey(url: string): string {
+    const id = this.db.prepare(`SELECT server_id FROM server_ids WHERE url = ?`).pluck().get(url);
+    return typeof id === "string" ? id : url;
+  }
+
+  /**
+   * Records that `url` reaches the server `id`, and returns the key to use for it (the id). Rows an older
+   * state kept under the URL itself move to the id; rows the id has already win.
+   */
+  learnServerId(url: string, id: string): string {
+    if (this.serverKey(url) === id) return id;
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT OR REPLACE INTO server_ids (url, server_id) VALUES (?, ?)`).run(url, id);
+      for (const table of ["deployments", "deployed_files", "server_objects"]) {
+        this.db.prepare(`UPDATE OR IGNORE ${table} SET server_url = ? WHERE server_url = ?`).run(id, url);
+        this.db.prepare(`DELETE FROM ${table} WHERE server_url = ?`).run(url);
+      }
+    })();
+    return id;
   }
 
   lastDeployment(workspace: string, server: string): LocalDeployment | undefined {

@@ -22,7 +22,7 @@ export interface DatabaseGcReport {
 export function collectGarbageInDatabase(
   pool: pg.Pool,
   policy: RetentionPolicy,
-  treesOf: (roots: readonly string[], db: Queryable) => Promise<Map<string, Buffer>>,
+  treesOf: (roots: readonly string[], db: Queryable) => Promise<Map<string, Uint8Array>>,
   step: (name: DurabilityStep) => void,
 ): Promise<DatabaseGcReport> {
   const report = inTransaction(pool, async (db) => {

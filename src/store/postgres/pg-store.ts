@@ -8,8 +8,7 @@
 import { statSync } from "node:fs";
 import type pg from "pg";
 import { CaxtonError } from "../../errors/caxton-error.js";
-import { flattenTree } from "../../merkle/flatten-tree.js";
-import { decodeTree } from "../../merkle/tree-object.js";
+import { flattenTree, gatherTrees } from "../../merkle/walk-tree.js";
 import {
   DEFAULT_WORKSPACE,
   type BlobStore,
@@ -31,6 +30,9 @@ import { migrate } from "./migrations.js";
 import { PgBlobStore } from "./pg-blob-store.js";
 import { collectGarbageInDatabase } from "./pg-gc.js";
 import { PgWorkspace, type LocalSide } from "./pg-workspace.js";
+
+/** Trees deeper than this were refused when they were deployed; the walk stops there too. */
+const MAX_DEPTH = 256;
 
 export interface PgStoreOptions {
   url: string;
@@ -231,25 +233,27 @@ export class PgStore implements DeploymentStore {
     });
   }
 
-  /** Every tree object below the given roots, read level by level (the cache first, then the database). */
-  private async treesOf(roots: readonly string[], db: Queryable): Promise<Map<string, Buffer>> {
-    const trees = new Map<string, Buffer>();
+  /**
+   * Every tree object below the given roots, read level by level with the one tree walker's reader (the
+   * cache first, then the database; subtrees shared between roots are read once).
+   */
+  private async treesOf(roots: readonly string[], db: Queryable): Promise<Map<string, Uint8Array>> {
+    const trees = new Map<string, Uint8Array>();
     const shared = new PgBlobStore(db);
-    let frontier = [...new Set(roots)];
-    while (frontier.length > 0) {
+    const read = async (hashes: string[]): Promise<Map<string, Uint8Array>> => {
+      const found = new Map<string, Uint8Array>();
       const fromDb: string[] = [];
-      for (const h of frontier) {
-        if (this.local.objects.has(h)) trees.set(h, this.local.objects.read(h));
+      for (const h of hashes) {
+        const known = trees.get(h);
+        if (known) found.set(h, known);
+        else if (this.local.objects.has(h)) found.set(h, this.local.objects.read(h));
         else fromDb.push(h);
       }
-      if (fromDb.length > 0) for (const [h, b] of await shared.readMany(fromDb)) trees.set(h, b);
-      const next = new Set<string>();
-      for (const h of frontier) {
-        const bytes = trees.get(h);
-        if (!bytes) continue; // a missing tree: flattenTree names it
-        for (const e of decodeTree(bytes)) if (e.kind === "tree" && !trees.has(e.hash)) next.add(e.hash);
-      }
-      frontier = [...next];
+      if (fromDb.length > 0) for (const [h, b] of await shared.readMany(fromDb)) found.set(h, b);
+      return found;
+    };
+    for (const root of new Set(roots)) {
+      for (const [h, b] of (await gatherTrees(root, read, MAX_DEPTH)).trees) trees.set(h, b);
     }
     return trees;
   }
