@@ -51,14 +51,15 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       hint: "anyone who can reach the port could deploy: create one with `caxton token create FILE` and pass --token-file FILE",
     });
   }
-  const store = options.database
+  const pgStore = options.database
     ? await openPgStore({
         url: options.database,
         dataDir: options.dataDir,
         ...(options.durability ? { durability: options.durability } : {}),
         ...(options.logger ? { log: (line: string) => options.logger?.log("warn", line) } : {}),
       })
-    : openFileStore(options.dataDir, options.durability);
+    : null;
+  const store = pgStore ?? openFileStore(options.dataDir, options.durability);
   const service = new DeployService(store, {
     ...DEFAULT_LIMITS,
     ...options.limits,
@@ -69,7 +70,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const metrics = createMetrics(service);
   const handler = createRequestHandler({
     service,
-    serverId: loadServerIdentity(options.dataDir),
+    // replicas on one database are one server to clients: the id is the replica set's
+    serverId: pgStore ? pgStore.serverId : loadServerIdentity(options.dataDir),
     tokenDigest: options.token ? tokenDigest(options.token) : null,
     // unexpected exceptions, with their stack
     log: (line) => logger?.log("error", line.replace(/^error: /, "")),

@@ -98,6 +98,12 @@ describe("replicas on PostgreSQL", () => {
       const agents = await runCli(["agents", "--server", r.b.url, "--json"]);
       assert.equal(agents.code, 0, agents.stderr);
       assert.match(agents.stdout, /coordinator/);
+      const ids = await Promise.all(
+        [r.a, r.b].map(
+          async (s) => ((await (await fetch(`${s.url}/health`)).json()) as { server_id: string }).server_id,
+        ),
+      );
+      assert.equal(ids[0], ids[1], "replicas of one database are one server to clients");
       c = await startServerProcess(join(r.root, "c"), r.env);
       assert.equal(live(c), view(r.ws), "an empty data dir is caught up before `listening on`");
       const log = await runCli(["log", "--server", c.url, "--json"]);

@@ -5,6 +5,7 @@
  * follows the head (head-follower.ts) and materializes every new head with the same atomic swap; at start it
  * migrates the schema and catches up. This replica materializes the `default` workspace.
  */
+import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
 import type pg from "pg";
 import { CaxtonError } from "../../errors/caxton-error.js";
@@ -98,7 +99,11 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   const pool = openPool({ url: options.url, ...(options.poolSize ? { max: options.poolSize } : {}) });
   try {
     await migrate(pool);
-    const store = new PgStore(pool, options);
+    await pool.query("INSERT INTO replica_set (server_id) VALUES ($1) ON CONFLICT DO NOTHING", [
+      randomUUID(),
+    ]);
+    const { rows } = await pool.query<{ server_id: string }>("SELECT server_id FROM replica_set");
+    const store = new PgStore(pool, options, rows[0]?.server_id ?? randomUUID());
     await store.start();
     return store;
   } catch (err) {
@@ -123,6 +128,8 @@ export class PgStore implements DeploymentStore {
   constructor(
     private readonly pool: pg.Pool,
     options: PgStoreOptions,
+    /** the replica set's identity, the same on every replica (reported as the server id) */
+    readonly serverId: string,
   ) {
     this.durability = options.durability ?? realDurability;
     this.log = options.log ?? (() => {});
