@@ -1,5 +1,5 @@
 /**
- * Issue 3's claim, measured: validating a one-agent change costs the same on a 10-agent and a 10,000-agent
+ * Validation proportional to the change, measured: validating a one-agent change costs the same on a 10-agent and a 10,000-agent
  * workspace, because the server caches each file's analysis by checksum and the client checks only the
  * changed files. Real processes (`caxton serve`, `caxton deploy --json`), temp dirs, bounded runs.
  */

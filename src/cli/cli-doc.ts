@@ -48,6 +48,18 @@ export function generatedSections(): Map<string, string> {
   for (const [name, spec] of Object.entries(COMMANDS))
     sections.set(`command ${name}`, commandSection(name, spec));
   sections.set(
+    "flags-summary",
+    table(
+      ["command", "flags (all commands take -h, --help)"],
+      Object.entries(COMMANDS).map(([name, c]) => [
+        `\`caxton ${name}${c.args ? ` ${c.args}` : ""}\``,
+        (Object.entries(c.flags) as [string, FlagSpec][])
+          .map(([f, spec]) => `\`${flagSynopsis(f, spec)}\``)
+          .join(", ") || "—",
+      ]),
+    ),
+  );
+  sections.set(
     "environment",
     table(
       ["variable", "meaning"],
@@ -64,15 +76,22 @@ export function generatedSections(): Map<string, string> {
   return sections;
 }
 
-/** The document with every generated section rewritten; a section without its markers is an error. */
+/** The keys of the generated sections a document holds (between its markers). */
+export function sectionKeys(markdown: string): string[] {
+  return [...markdown.matchAll(/<!-- generated:([^>]+?) -->/g)].map((m) => m[1] ?? "");
+}
+
+/** The document with each generated section it holds rewritten; an unknown or unclosed one is an error. */
 export function fillGeneratedSections(markdown: string): string {
+  const sections = generatedSections();
   let out = markdown;
-  for (const [key, body] of generatedSections()) {
+  for (const key of sectionKeys(markdown)) {
+    const body = sections.get(key);
     const open = `<!-- generated:${key} -->`;
     const close = `<!-- /generated:${key} -->`;
     const start = out.indexOf(open);
     const end = out.indexOf(close);
-    if (start < 0 || end < start) throw new Error(`docs/cli.md lacks the markers ${open} … ${close}`);
+    if (body === undefined || start < 0 || end < start) throw new Error(`bad generated section ${open}`);
     out = `${out.slice(0, start + open.length)}\n\n${body}\n\n${out.slice(end)}`;
   }
   return out;

@@ -11,14 +11,17 @@ import { HelpShown } from "./parse-args.js";
 import { COMMAND_NAMES, COMMANDS, isCommandName, type CommandName } from "./command-table.js";
 import { commandHelp, overallHelp } from "./command-help.js";
 import { ReportedFailure } from "./reported-failure.js";
+// deploy and status in the entry chunk itself: their code is what a no-change or one-file deploy runs
+import { run as deploy } from "./commands/deploy.js";
+import { run as status } from "./commands/status.js";
 
 type Command = (argv: string[]) => Promise<number>;
 
-/** Each command module is imported only when that command runs, to keep start-up lean. */
+/** Each other command module is imported only when that command runs, to keep start-up lean. */
 const LOADERS: Record<Exclude<CommandName, "help">, () => Promise<Command>> = {
   init: async () => (await import("./commands/init.js")).run,
-  deploy: async () => (await import("./commands/deploy.js")).run,
-  status: async () => (await import("./commands/status.js")).run,
+  deploy: () => Promise.resolve(deploy),
+  status: () => Promise.resolve(status),
   validate: async () => (await import("./commands/validate.js")).run,
   diff: async () => (await import("./commands/diff.js")).run,
   pull: async () => (await import("./commands/pull.js")).run,

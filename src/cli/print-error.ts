@@ -52,3 +52,8 @@ function colorDiagnostic(text: string, s: ReturnType<typeof style>): string {
     .replace(": error: ", `: ${s.red("error")}: `)
     .replace(": warning: ", `: ${s.yellow("warning")}: `);
 }
+
+/** One line of note on stderr (something was repaired on the way; the command goes on). */
+export function printNotice(line: string): void {
+  process.stderr.write(`${style(process.stderr).yellow("note")}: ${line}\n`);
+}

@@ -9,9 +9,13 @@
  * http://127.0.0.1:8080.
  */
 import { readFileSync, realpathSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { parse } from "smol-toml";
+import type * as SmolToml from "smol-toml";
 import { CaxtonError } from "../errors/caxton-error.js";
+
+/** The TOML parser, loaded only for a caxton.toml that names a server (most deploys pass none). */
+const loadToml = (): typeof SmolToml => createRequire(import.meta.url)("smol-toml") as typeof SmolToml;
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
 
@@ -96,8 +100,9 @@ function fromWorkspace(workspace: string): string | undefined {
   } catch {
     return undefined;
   }
+  if (!text.includes("server")) return undefined;
   try {
-    const doc = parse(text) as { deploy?: { server?: unknown } };
+    const doc = loadToml().parse(text) as { deploy?: { server?: unknown } };
     return typeof doc.deploy?.server === "string" ? doc.deploy.server : undefined;
   } catch {
     return undefined; // validation reports the syntax error with its position

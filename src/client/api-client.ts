@@ -9,7 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
-import https from "node:https";
+import type * as HttpsModule from "node:https";
+import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import { pipeline, Readable } from "node:stream";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
@@ -18,11 +19,12 @@ import { isErrorCode } from "../errors/error-codes.js";
 import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
 import type * as Messages from "../protocol/messages.js";
-import type * as CompressStream from "../compression/zstd-compress-stream.js";
-import type * as CompressSync from "../compression/zstd-compress-sync.js";
-import type * as DecompressSync from "../compression/zstd-decompress-sync.js";
+import type * as CompressStream from "../compression/zstd-compress.js";
+import type * as CompressSync from "../compression/zstd-compress.js";
+import type * as DecompressSync from "../compression/zstd-decompress.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
+import { parseLimits, type ServerLimits } from "./server-limits.js";
 
 export interface WireStats {
   roundTrips: number;
@@ -51,9 +53,9 @@ interface Codec {
 let codecLoad: Promise<Codec> | undefined;
 const loadCodec = (): Promise<Codec> =>
   (codecLoad ??= Promise.all([
-    import("../compression/zstd-compress-stream.js"),
-    import("../compression/zstd-compress-sync.js"),
-    import("../compression/zstd-decompress-sync.js"),
+    import("../compression/zstd-compress.js"),
+    import("../compression/zstd-compress.js"),
+    import("../compression/zstd-decompress.js"),
   ]).then(([a, b, c]) => ({
     createZstdCompressStream: a.createZstdCompressStream,
     zstdCompressSync: b.zstdCompressSync,
@@ -97,10 +99,12 @@ export interface LiveDeployment {
 
 export class ApiClient {
   readonly stats: WireStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
+  /** the limits the server announced in its last answer (Caxton-Limits), null before any */
+  limits: ServerLimits | null = null;
   /** the server's identity (`Caxton-Server-Id`), once any answer carried it */
   serverId: string | null = null;
   private readonly agent: http.Agent;
-  private readonly transport: typeof http | typeof https;
+  private readonly transport: typeof http | typeof HttpsModule;
   private readonly base: URL;
   private readonly authorization: string | null;
   private readonly timeoutMs: number | undefined;
@@ -115,6 +119,8 @@ export class ApiClient {
       throw new CaxtonError("E_USAGE", `invalid server URL: ${serverUrl}`);
     }
     if (this.base.protocol === "https:") {
+      // TLS loads only for an https server (node:https brings in tls and the X.509 code)
+      const https = createRequire(import.meta.url)("node:https") as typeof HttpsModule;
       this.transport = https;
       // certificates are always verified; --ca adds a private CA to the trusted set
       this.agent = new https.Agent({
@@ -268,8 +274,8 @@ export class ApiClient {
     if (!parsed.success)
       throw new CaxtonError("E_PROTOCOL", `the server answered ${res.status} without an error body`);
     const { code, message, hint, detail } = parsed.data.error;
-    throw new CaxtonError(isErrorCode(code) ? code : "E_PROTOCOL", message, {
-      ...(hint ? { hint } : {}),
+    throw new CaxtonError(isErrorCode(code) ? code : "E_PROTOCOL", oneLine(message), {
+      ...(hint ? { hint: oneLine(hint) } : {}),
       ...(detail ? { detail } : {}),
     });
   }
@@ -303,6 +309,7 @@ export class ApiClient {
       }
       // an error of the body's own (a file changed while it was read) is the deploy's error, not the socket's
       let bodyError: unknown;
+      let answered = false;
       const req = this.transport.request(
         {
           protocol: this.base.protocol,
@@ -314,6 +321,7 @@ export class ApiClient {
           headers: wireHeaders,
         },
         (res) => {
+          answered = true;
           const parts: Buffer[] = [];
           res.on("data", (c: Buffer) => parts.push(c));
           res.on("end", () => {
@@ -353,9 +361,7 @@ export class ApiClient {
                   hint: "for a private CA, pass --ca FILE (PEM); certificates are always verified",
                 },
               )
-            : ["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ECONNRESET", "ETIMEDOUT", "EAI_AGAIN"].includes(
-                  err.code ?? "",
-                )
+            : UNREACHABLE_CODES.includes(err.code ?? "")
               ? unreachable(this.serverUrl, err.code ?? "", req.writableFinished)
               : new CaxtonError("E_PROTOCOL", `request to ${this.serverUrl} failed: ${err.message}`, {
                   cause: err,
@@ -365,13 +371,18 @@ export class ApiClient {
       if (wireBody === null) req.end();
       else if (wireBody instanceof Buffer) req.end(wireBody);
       else
-        void pipeBody(zstdStream(wireBody as AsyncIterable<Buffer>, codec as Codec), req).catch(
-          (err: unknown) => {
-            bodyError = err;
-            req.destroy(err as Error);
-          },
-        );
+        void pipeBody(
+          zstdStream(
+            withTurns(wireBody as AsyncIterable<Buffer>, () => answered || req.destroyed),
+            codec as Codec,
+          ),
+          req,
+        ).catch((err: unknown) => {
+          bodyError = err;
+          req.destroy(err as Error);
+        });
     });
+    this.limits = parseLimits(raw.headers["caxton-limits"]) ?? this.limits;
     return { ...raw, body: await decodeResponse(raw) };
   }
 }
@@ -390,7 +401,46 @@ function unreachable(server: string, code: string, requestWritten: boolean): Cax
       },
     );
   }
+  if (code === "ECONNRESET" || code === "EPIPE") {
+    // the server closed while the request was still being written: it cannot have applied it
+    return new CaxtonError(
+      "E_UNREACHABLE",
+      `the connection to ${server} dropped during the request (${code}); nothing was applied`,
+      {
+        hint: "is the server still running? deploy again once it is",
+      },
+    );
+  }
   return new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${server} (${code})`);
+}
+
+const UNREACHABLE_CODES: readonly string[] = [
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+];
+
+/**
+ * The body with a turn of the event loop every 20 ms while it is produced, ending early once `stopped`.
+ * Reading and compressing a body runs in microtasks only (stream internals), so without these turns the
+ * socket is never polled: a server's early answer (413 at a frame head) went unread until the server gave
+ * up on the body (measured: a 2 GiB sparse file, whose zeros compress to almost nothing, ended in EPIPE
+ * after 10 s instead of the 413 the server sent in milliseconds).
+ */
+async function* withTurns(body: AsyncIterable<Buffer>, stopped: () => boolean): AsyncGenerator<Buffer> {
+  let last = performance.now();
+  for await (const chunk of body) {
+    yield chunk;
+    if (performance.now() - last >= 20) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      last = performance.now();
+    }
+    if (stopped()) return;
+  }
 }
 
 /**
@@ -432,18 +482,14 @@ async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): P
   let answered = false;
   req.once("response", () => (answered = true));
   let sinceYield = 0;
-  let lastYield = performance.now();
   for await (const chunk of body) {
     if (req.destroyed || answered) return;
     // While the kernel takes every write at once, 'drain' comes on process.nextTick and the event loop never
     // polls the socket, so an early answer went unread for up to 170 MB (measured); a turn per MiB reads it.
-    // And a turn per 50 ms: a body that compresses to almost nothing (a sparse file's zeros) writes little
-    // but may take minutes to produce, past the server's patience for a refused body.
     sinceYield += chunk.length;
-    if (sinceYield >= 1024 * 1024 || performance.now() - lastYield >= 50) {
+    if (sinceYield >= 1024 * 1024) {
       sinceYield = 0;
       await new Promise<void>((resolve) => setImmediate(resolve));
-      lastYield = performance.now();
       if (req.destroyed || answered) return;
     }
     if (!req.write(chunk)) {
@@ -457,6 +503,16 @@ async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): P
     }
   }
   if (!req.destroyed && !answered) req.end();
+}
+
+/**
+ * A peer's text as one printable line: control characters (a terminal escape a hostile server could send)
+ * and line breaks become spaces, and it is cut at 500 characters.
+ */
+function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
+  return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
 }
 
 function parseAnswer<T>(schema: Parameters<typeof parseMessage<T>>[0], value: unknown): T {

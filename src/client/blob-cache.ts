@@ -34,7 +34,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
-import { DELTA_MAX_BYTES, DELTA_MIN_TARGET_BYTES } from "../delta/delta-limits.js";
+import { DELTA_MAX_BYTES, DELTA_MIN_TARGET_BYTES } from "../delta/delta-policy.js";
 import { stateDir } from "./state-dir.js";
 
 export const BLOB_CACHE_BUDGET_BYTES = 256 * 1024 * 1024;

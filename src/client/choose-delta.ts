@@ -15,7 +15,7 @@
  * happened, for `deploy --json` (`sent: "whole" | "delta" | "none"`).
  */
 import type { CaxtonError } from "../errors/caxton-error.js";
-import { isDeltaEligible } from "../delta/is-delta-eligible.js";
+import { isDeltaEligible } from "../delta/delta-policy.js";
 import type { DeployResult } from "../protocol/messages.js";
 import type { ScanResult } from "../workspace/scan-workspace.js";
 import { BlobCache } from "./blob-cache.js";

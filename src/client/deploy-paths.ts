@@ -13,6 +13,7 @@ import type { DeployPlan } from "./deploy-plan.js";
 import { objectsFor } from "./deploy-objects.js";
 import type { LocalState } from "./local-state.js";
 import type { PhaseClock } from "./phase-clock.js";
+import { checkLimits } from "./server-limits.js";
 import type { Uploader } from "./upload.js";
 
 export interface PathContext {
@@ -35,12 +36,14 @@ export async function fastPath(ctx: PathContext): Promise<DeployResult | null> {
     clock.endDiscovery();
     return live ? upToDate(plan.tree.root, live.deployment_id, live.time, ctx.dryRun) : null;
   }
-  const held = plan.baseObjects();
-  const candidates = [...plan.treeObjects()].filter((h) => !held.has(h));
+  // with the tree diff: the new side of the folders that changed; else every object the base lacks
+  const diff = plan.treeDiff();
+  const held = diff ? undefined : plan.baseObjects();
+  const candidates = diff ? diff.objects : [...plan.treeObjects()].filter((h) => !held?.has(h));
   const known = ctx.state.knownOnServer(plan.serverKey, candidates);
   const needed = candidates.filter((h) => !known.has(h));
   clock.endDiscovery();
-  const objects = objectsFor(needed, plan.tree, plan.scan, plan.baseTree());
+  const objects = objectsFor(needed, plan.tree, plan.scan, diff ? diff.baseFolders : plan.baseTree().trees);
   return ctx.uploader.uploadOnto(objects, plan.last.deployed_checksum); // null: the server moved on
 }
 
@@ -58,6 +61,7 @@ export async function negotiatedPath(ctx: PathContext): Promise<DeployResult> {
   if (answer.up_to_date && answer.current) {
     return upToDate(plan.tree.root, answer.current.deployment_id, answer.current.time, ctx.dryRun);
   }
+  checkLimits(plan.scan, api.limits); // the negotiation's answer announced them: refuse before sending
   const have = decodeBitmap(answer.have, all.length + bases.length);
   const needed = all.filter((_, i) => !have[i]);
   const held = new Set(all.filter((_, i) => have[i]));

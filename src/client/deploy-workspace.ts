@@ -22,6 +22,7 @@ import { fastPath, negotiatedPath, type PathContext } from "./deploy-paths.js";
 import { planDeploy, type DeployPlan } from "./deploy-plan.js";
 import type { LocalState } from "./local-state.js";
 import { PhaseClock, type DeployPhases } from "./phase-clock.js";
+import { withinLimits } from "./server-limits.js";
 import { Uploader, type UploadProgress } from "./upload.js";
 
 export { defaultDeployer } from "./deploy-plan.js";
@@ -100,6 +101,7 @@ export async function deployWorkspace(req: DeployRequest): Promise<DeployAttempt
     return { ok: false, error: err, wire: { ...api.stats }, duration_ms: clock.elapsedMs() };
   } finally {
     api.close();
+    rememberLimits(req, api);
   }
 }
 
@@ -112,7 +114,7 @@ async function deployPlanned(
   const dryRun = req.dryRun ?? false;
   const deltas = new DeltaPlanner(
     req.blobCache === undefined ? new BlobCache() : req.blobCache,
-    () => plan.baseManifest(),
+    () => plan.changedBaseHashes(),
     plan.scan,
   );
   const uploader = new Uploader(api, plan, deltas, clock, {
@@ -137,6 +139,10 @@ async function deployPlanned(
   if (!dryRun && result.deployment_id !== null && !plan.unchanged) {
     // the answers carried the server's id: record under it (an older record under the URL moves to it)
     const key = api.serverId ? req.state.learnServerId(req.server, api.serverId) : plan.serverKey;
+    // the diff and the loaded file map describe the record under plan.serverKey only
+    const sameKey = key === plan.serverKey;
+    const diff = sameKey ? plan.treeDiff() : null;
+    const stored = sameKey ? plan.loadedBaseManifest() : undefined;
     req.state.recordDeployment(
       {
         workspace_path: plan.workspace,
@@ -146,10 +152,11 @@ async function deployPlanned(
         deployment_time: result.timestamp,
         changes_count: result.changes_applied,
       },
-      plan.scan.manifest,
+      // by the tree diff when there is one: only the changed paths' rows are written
+      diff ? { changes: diff.changes } : { files: plan.scan.manifest, ...(stored ? { stored } : {}) },
       // the server holds everything this tree reaches; what the base reached is on record already
-      [...plan.treeObjects()].filter((h) => !plan.computedBaseObjects()?.has(h)),
-      key === plan.serverKey ? plan.loadedBaseManifest() : undefined,
+      diff ? diff.objects : [...plan.treeObjects()].filter((h) => !plan.computedBaseObjects()?.has(h)),
+      plan.tree.trees.values(),
     );
     deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
   }
@@ -166,9 +173,24 @@ async function deployPlanned(
   };
 }
 
-/** The fast path, else negotiation. */
+/** Keeps the limits the server announced for the next deploy; a state that cannot take them is no failure. */
+function rememberLimits(req: DeployRequest, api: ApiClient): void {
+  if (!api.limits) return;
+  try {
+    req.state.rememberLimits(req.server, api.limits);
+  } catch (err) {
+    if (!isCaxtonError(err)) throw err;
+  }
+}
+
+/**
+ * The fast path, else negotiation. A workspace over the limits this server announced last time skips the
+ * fast path: the negotiation asks for the current limits (the server may have raised them) and refuses
+ * before anything is sent if they still do not fit.
+ */
 async function run(ctx: PathContext, onProgress: DeployRequest["onProgress"]): Promise<DeployResult> {
-  const fast = await fastPath(ctx);
+  const fits = withinLimits(ctx.plan.scan, ctx.state.serverLimits(ctx.api.serverUrl));
+  const fast = fits ? await fastPath(ctx) : null;
   if (fast) return fast;
   onProgress?.({ phase: "negotiate" });
   return negotiatedPath(ctx);

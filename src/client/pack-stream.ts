@@ -10,9 +10,8 @@
  */
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readSync } from "node:fs";
-import { createDelta } from "../delta/create-delta.js";
-import { DELTA_MAX_BYTES } from "../delta/delta-limits.js";
-import { shouldSendDelta } from "../delta/should-send-delta.js";
+import { createDelta } from "../delta/delta-codec.js";
+import { DELTA_MAX_BYTES, shouldSendDelta } from "../delta/delta-policy.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 
 /** One byte to probe for growth past the scanned size (reused: this runs once per file). */

@@ -12,6 +12,7 @@ import type { DeployPlan } from "./deploy-plan.js";
 import { objectsFor } from "./deploy-objects.js";
 import type { PackObject } from "./pack-stream.js";
 import type { PhaseClock } from "./phase-clock.js";
+import { explainTooLarge } from "./server-limits.js";
 
 export type UploadProgress =
   | { phase: "upload"; sentBytes: number; totalBytes: number; objects: number }
@@ -96,12 +97,16 @@ export class Uploader {
     const pack = packStream(this.plan.header, stream, onBytes, this.deltas.packOptions);
     // once the last byte is out, the wait is the server's: validation and apply
     const body = onProgress ? thenSignal(pack, () => onProgress({ phase: "server" })) : pack;
-    return this.api.deploy(body, {
-      ifMatch,
-      dryRun: this.options.dryRun,
-      force: this.options.force,
-      guardDeletions: this.options.guardDeletions,
-    });
+    try {
+      return await this.api.deploy(body, {
+        ifMatch,
+        dryRun: this.options.dryRun,
+        force: this.options.force,
+        guardDeletions: this.options.guardDeletions,
+      });
+    } catch (err) {
+      throw explainTooLarge(err, this.plan.scan);
+    }
   }
 }
 

@@ -5,8 +5,8 @@
  * is one small request (`If-None-Match` on the deployed root: a bodiless 304 when nothing drifted).
  */
 import { isCaxtonError } from "../errors/caxton-error.js";
-import { buildTree } from "../merkle/build-tree.js";
-import { diffManifests } from "../merkle/diff-manifests.js";
+import { diffManifests, type ManifestDiff } from "../merkle/diff-manifests.js";
+import { diffTrees } from "../merkle/diff-trees.js";
 import { scanWorkspace } from "../workspace/scan-workspace.js";
 import { ApiClient, type ConnectionOptions, type LiveDeployment } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
@@ -62,9 +62,25 @@ export async function workspaceStatus(req: StatusRequest): Promise<WorkspaceStat
     }
   }
   const scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
-  const root = buildTree(scan.manifest).root;
-  const deployed = last ? state.deployedFiles(workspace, key) : new Map<string, string>();
-  const diff = diffManifests(deployed, scan.manifest);
+  const root = scan.tree.root;
+  const trees = last ? state.deployedTrees(workspace, key, last.deployed_checksum) : undefined;
+  let diff: Omit<ManifestDiff, "renamed">;
+  if (last && trees) {
+    // by the tree diff: only the folders whose hashes differ are read
+    const changes = diffTrees(scan.tree, last.deployed_checksum, (h) => trees.get(h)).changes;
+    const paths = (keep: (c: (typeof changes)[number]) => boolean): string[] =>
+      changes
+        .filter(keep)
+        .map((c) => c.path)
+        .sort();
+    diff = {
+      added: paths((c) => c.before === undefined),
+      modified: paths((c) => c.before !== undefined && c.after !== undefined),
+      deleted: paths((c) => c.after === undefined),
+    };
+  } else {
+    diff = diffManifests(last ? state.deployedFiles(workspace, key) : new Map(), scan.manifest);
+  }
   return {
     workspace,
     server,

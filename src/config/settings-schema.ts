@@ -1,6 +1,7 @@
 /**
- * The shape of `caxton.toml`, the optional workspace settings. Only `[deploy] server` is defined (the spec's
- * own choice); anything else is a warning, since a later version may add settings.
+ * The shape of `caxton.toml`, the optional workspace settings: `[deploy] server` (the spec's own choice)
+ * and `[workspace] allow_links_to` (folders outside the workspace that symbolic links may lead into,
+ * workspace/link-boundary.ts); anything else is a warning, since a later version may add settings.
  */
 import { z } from "zod";
 import { isHttpUrl } from "./mcp-servers-schema.js";
@@ -21,8 +22,13 @@ export const settingsSchema = z.object({
       })
       .optional(),
   }).optional(),
+  workspace: table({
+    allow_links_to: z.array(z.string().min(1).max(4096)).max(64).optional(),
+  }).optional(),
 });
 
 export type WorkspaceSettings = z.output<typeof settingsSchema>;
 
-export const SETTINGS_KEY_TREE: KeyTree = { keys: { deploy: { keys: { server: null } } } };
+export const SETTINGS_KEY_TREE: KeyTree = {
+  keys: { deploy: { keys: { server: null } }, workspace: { keys: { allow_links_to: null } } },
+};

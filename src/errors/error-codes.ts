@@ -34,7 +34,7 @@ export const ERROR_CODES = {
   E_STATE: {
     http: 500,
     exit: 2,
-    hint: "the local state database could not be used; set CAXTON_STATE_DIR to a writable folder",
+    hint: "the local state is a cache of yours; CAXTON_STATE_DIR chooses the folder it lives in",
   },
   // validation (deployment rejected, nothing applied)
   E_VALIDATION: { http: 422, exit: 1, hint: "fix the errors above and deploy again; nothing was applied" },

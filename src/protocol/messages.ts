@@ -87,7 +87,10 @@ export const DeployConflictSchema = z.object({
 export type DeployConflict = z.infer<typeof DeployConflictSchema>;
 
 export const RollbackRequestSchema = z.object({
-  target: z.string().max(64).nullable(),
+  /** a deployment id (number or digits), a checksum prefix, or null for the one before the live one */
+  target: z
+    .union([z.string().max(64), z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).transform(String)])
+    .nullable(),
   deployed_by: z.string().max(200).optional(),
 });
 

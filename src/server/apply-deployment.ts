@@ -23,9 +23,14 @@ import { deployMeta } from "./history-entry.js";
 import { validateIncrementally } from "./incremental-validation.js";
 import type { ReceivedPack } from "./receive-pack.js";
 
+/**
+ * What the client expects to be live: a root (`If-Match: "<root>"`), nothing yet (`If-None-Match: *`), or
+ * no expectation (null: an unconditional deploy).
+ */
+export type IfMatch = { root: string } | "none" | null;
+
 export interface DeployOptions {
-  /** the root the client based its change on (If-Match); "none" when it expects no deployment yet */
-  ifMatch: string | null;
+  ifMatch: IfMatch;
   dryRun: boolean;
   /** deploy even when files this client changes were changed on the server by someone else meanwhile */
   force?: boolean;
@@ -34,17 +39,15 @@ export interface DeployOptions {
 }
 
 /** `If-Match`: the live root must be the one the client expects ("none": nothing deployed yet). */
-export async function checkBase(
-  reader: WorkspaceReader,
-  ifMatch: string | null,
-): Promise<LiveDeployment | null> {
+export async function checkBase(reader: WorkspaceReader, ifMatch: IfMatch): Promise<LiveDeployment | null> {
   const current = await currentDeployment(reader);
   if (ifMatch === null) return current;
   const actual = current?.checksum ?? "none";
-  if (ifMatch !== actual) {
+  const expected = ifMatch === "none" ? "none" : ifMatch.root;
+  if (expected !== actual) {
     throw new CaxtonError(
       "E_BASE_MISMATCH",
-      `the live deployment is ${actual}, not the expected ${ifMatch}`,
+      `the live deployment is ${actual}, not the expected ${expected}`,
       {
         detail: {
           current: current ? { deployment_id: current.deployment_id, checksum: current.checksum } : null,

@@ -12,6 +12,7 @@ import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-form
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { parseMessage } from "../protocol/parse-message.js";
 import { VERSION } from "../version.js";
+import type { IfMatch } from "./apply-deployment.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
 import { SERVER_ID_HEADER } from "./server-identity.js";
@@ -46,18 +47,26 @@ export interface HttpServerOptions {
   /** SHA-256 of the bearer token every call but /health needs; null: no authentication (loopback only) */
   tokenDigest?: Buffer | null;
   log?: (line: string) => void;
+  /** packs being received at once; one more is 503 E_BUSY with Retry-After (each may hold a temp dir) */
+  maxConcurrentUploads?: number;
   extraRoutes?: (method: string, pathname: string) => ExtraRoute | undefined;
   onFinished?: (done: FinishedRequest) => void;
 }
+
+/** The default cap on uploads in flight: generous for deployers, small against a flood of stalled bodies. */
+export const MAX_CONCURRENT_UPLOADS = 32;
 
 export function createRequestHandler({
   service,
   log = () => {},
   tokenDigest = null,
+  maxConcurrentUploads = MAX_CONCURRENT_UPLOADS,
   extraRoutes = () => undefined,
   onFinished = () => {},
   serverId = null,
 }: HttpServerOptions): RequestListener {
+  let uploads = 0;
+  const limitsHeader = `max_object_bytes=${service.limits.maxObjectBytes}, max_files=${service.limits.maxFiles}, max_body_bytes=${service.limits.maxBodyBytes}`;
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) =>
       sendJson(res, 200, { status: "ok", version: VERSION, ...(serverId ? { server_id: serverId } : {}) }),
@@ -137,12 +146,25 @@ export function createRequestHandler({
     },
     [`POST ${API_PREFIX}/deployments`]: async (req, res, url) => {
       expectContentType(req, PACK_CONTENT_TYPE);
-      const result = await service.deploy(decodedRequestBody(req, service.limits.maxBodyBytes), {
-        ifMatch: parseIfMatch(req),
-        dryRun: url.searchParams.get("dry_run") === "1",
-        force: url.searchParams.get("force") === "1",
-        guardDeletions: url.searchParams.get("guard") === "deletions",
-      });
+      if (uploads >= maxConcurrentUploads) {
+        res.setHeader("Retry-After", "2");
+        throw new CaxtonError("E_BUSY", `the server is receiving ${uploads} uploads already, its limit`, {
+          hint: "try again in a few seconds",
+          detail: { limit: "max_concurrent_uploads", value: maxConcurrentUploads },
+        });
+      }
+      uploads++;
+      let result: DeployResult;
+      try {
+        result = await service.deploy(decodedRequestBody(req, service.limits.maxBodyBytes), {
+          ifMatch: parseIfMatch(req),
+          dryRun: url.searchParams.get("dry_run") === "1",
+          force: url.searchParams.get("force") === "1",
+          guardDeletions: url.searchParams.get("guard") === "deletions",
+        });
+      } finally {
+        uploads--;
+      }
       const who = result.deployment_id
         ? ((await service.workspace.get(result.deployment_id))?.deployed_by ?? null)
         : null;
@@ -217,7 +239,11 @@ export function createRequestHandler({
           ? new CaxtonError("E_METHOD", `${req.method} is not allowed on ${url.pathname}`)
           : new CaxtonError("E_NOT_FOUND", `no such endpoint: ${url.pathname}`);
       }
-      if (url.pathname !== "/health") authenticate(req, tokenDigest);
+      if (url.pathname !== "/health") {
+        authenticate(req, tokenDigest);
+        // what this server refuses, so a client can check before it uploads (docs/protocol.md)
+        res.setHeader("Caxton-Limits", limitsHeader);
+      }
       if (serverId) res.setHeader(SERVER_ID_HEADER, serverId);
       await handler(req, res, url);
     };
@@ -288,12 +314,12 @@ function expectContentType(req: IncomingMessage, type: string): void {
   }
 }
 
-function parseIfMatch(req: IncomingMessage): string | null {
+function parseIfMatch(req: IncomingMessage): IfMatch {
   const value = req.headers["if-match"];
   if (value === undefined) return req.headers["if-none-match"] === "*" ? "none" : null;
   const m = /^"([0-9a-f]{64})"$/.exec(value.trim());
   if (!m?.[1]) throw new CaxtonError("E_BAD_REQUEST", 'If-Match must be a quoted SHA-256: "<64 hex digits>"');
-  return m[1];
+  return { root: m[1] };
 }
 
 function clampInt(value: string | null, min: number, max: number, fallback: number): number {

@@ -15,9 +15,8 @@
 import { createHash } from "node:crypto";
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { applyDelta } from "../delta/apply-delta.js";
-import { DELTA_MAX_BYTES } from "../delta/delta-limits.js";
-import { isDeltaEligible } from "../delta/is-delta-eligible.js";
+import { applyDelta } from "../delta/delta-codec.js";
+import { DELTA_MAX_BYTES, isDeltaEligible } from "../delta/delta-policy.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { PackDecoder, type PackLimits } from "../protocol/pack-decoder.js";
 import type { BlobStore } from "../store/deployment-store.js";

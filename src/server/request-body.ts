@@ -5,9 +5,8 @@
  * one byte past the limit, after at most one 128 KiB output chunk plus zstd's window (≤ 8 MiB) in memory.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { zstdCompressSync } from "../compression/zstd-compress-sync.js";
-import { zstdDecompressChunks } from "../compression/zstd-decompress-chunks.js";
-import { zstdDecompressSync } from "../compression/zstd-decompress-sync.js";
+import { zstdCompressSync } from "../compression/zstd-compress.js";
+import { zstdDecompressChunks, zstdDecompressSync } from "../compression/zstd-decompress.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 
 export type BodyEncoding = "identity" | "zstd";
@@ -33,9 +32,18 @@ export function requestEncoding(req: IncomingMessage): BodyEncoding {
 export function decodedRequestBody(req: IncomingMessage, maxBytes: number): AsyncIterable<Buffer> {
   const encoding = requestEncoding(req);
   const declared = Number(req.headers["content-length"] ?? "0");
-  if (encoding === "identity" && declared > maxBytes) throw bodyTooLarge(maxBytes, false);
+  if (declared > wireBound(encoding, maxBytes)) throw bodyTooLarge(maxBytes, false);
   const source = requestChunks(req);
   return encoding === "zstd" ? zstdBody(source, maxBytes) : identityBody(source, maxBytes);
+}
+
+/**
+ * The most bytes a body decoding to at most `maxBytes` can take on the wire: itself, or for zstd the
+ * content plus its framing (a block header per 128 KiB block and the frame's head and checksum; stored
+ * blocks bound incompressible data). A larger Content-Length cannot be honest and is refused at once.
+ */
+function wireBound(encoding: BodyEncoding, maxBytes: number): number {
+  return encoding === "identity" ? maxBytes : maxBytes + Math.ceil(maxBytes / (128 * 1024)) * 3 + 1024;
 }
 
 /**

@@ -10,6 +10,8 @@ export async function findRollbackTarget(
   history: Pick<WorkspaceTransaction, "committed" | "get">,
   target: string | null,
   currentId: number,
+  /** the ids of deployments retention pruned (its "pruned" log entries), read only to name one */
+  prunedIds: () => Promise<number[]> = async () => [],
 ): Promise<DeploymentRow> {
   const rows = await history.committed(Number.MAX_SAFE_INTEGER);
   let row: DeploymentRow | undefined;
@@ -31,7 +33,9 @@ export async function findRollbackTarget(
     throw new CaxtonError("E_USAGE", `not a deployment id or checksum: ${target}`);
   }
   if (!row) {
-    const pruned = /^\d+$/.test(target) && (await history.get(Number(target)))?.status === "pruned";
+    const pruned = /^\d+$/.test(target)
+      ? (await history.get(Number(target)))?.status === "pruned"
+      : await prunedWithPrefix(history, target, await prunedIds());
     throw new CaxtonError(
       "E_NOT_FOUND",
       pruned
@@ -41,4 +45,14 @@ export async function findRollbackTarget(
     );
   }
   return row;
+}
+
+/** Whether one of the pruned deployments has a root starting with `prefix`. */
+async function prunedWithPrefix(
+  history: Pick<WorkspaceTransaction, "get">,
+  prefix: string,
+  ids: readonly number[],
+): Promise<boolean> {
+  for (const id of ids) if ((await history.get(id))?.root.startsWith(prefix)) return true;
+  return false;
 }

@@ -22,7 +22,11 @@ export async function rollbackDeployment(
   const started = performance.now();
   const current = await currentDeployment(tx);
   if (!current) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet: nothing to roll back");
-  const row = await findRollbackTarget(tx, target, current.deployment_id);
+  const row = await findRollbackTarget(tx, target, current.deployment_id, async () =>
+    (await ctx.workspace.entriesAfter("pruned", 0, 100_000)).flatMap((e) =>
+      e.deployment_id === null ? [] : [e.deployment_id],
+    ),
+  );
   const manifest = await retainedManifest(ctx, row);
   const before = await ctx.manifests.manifestOf(current.checksum);
   const diff = diffManifests(before, manifest);

@@ -1,6 +1,6 @@
 /**
  * Retention and garbage collection. Keeps the newest `keep` committed deployments (and always the live one),
- * marks older rows `pruned`, removes their trees, then removes objects that no kept deployment reaches.
+ * marks older rows `pruned`, removes their trees (and the laid-out folders no kept deployment reaches), then removes objects that no kept deployment reaches.
  * Runs under the deploy lock, so no deployment resolves against the store meanwhile; objects younger than
  * the grace period survive, so a client that was just told "missing" and is re-sending is never undercut
  * (git's gc.pruneExpire does the same). Each phase is idempotent: a crash anywhere leaves work that the
@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { decodeTree } from "../merkle/tree-object.js";
 import { deploymentDirName } from "./data-dir.js";
 import { readCurrentId } from "./current-link.js";
+import { sweepTrees } from "./sweep-trees.js";
 import type { ApplyContext } from "./staged-apply.js";
 
 export interface FileGcReport {
@@ -35,6 +36,12 @@ export function collectGarbage(ctx: ApplyContext, keep: number, graceMs: number)
   durability.step("gc-rows-pruned");
   for (const row of pruned)
     rmSync(join(dir.deployments, deploymentDirName(row.id)), { recursive: true, force: true });
+  // the laid-out folders only pruned deployments used (a kept one's are never touched)
+  sweepTrees(
+    dir.trees,
+    dir.tmp,
+    kept.map((row) => row.root),
+  );
   durability.step("gc-trees-removed");
 
   // Mark: walk the trees of kept deployments; shared subtrees are visited once.

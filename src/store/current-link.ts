@@ -1,9 +1,10 @@
 /**
- * `DATA/current` is a relative symlink to `deployments/<id>`. It is replaced by creating `current.tmp` and
+ * `DATA/deployments/<id>` is a relative symlink to the deployment's root tree, `../trees/<root hash>`
+ * (materialize-tree.ts). `DATA/current` is a relative symlink to `deployments/<id>`. It is replaced by creating `current.tmp` and
  * renaming it over `current`: rename(2) is atomic, so a reader resolves either the old tree or the new one.
  */
 import { readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import type { DataDir } from "./data-dir.js";
 import { deploymentDirName } from "./data-dir.js";
 import type { DurabilityPort } from "./durable-fs.js";
@@ -28,4 +29,12 @@ export function swapCurrent(dir: DataDir, id: number, durability: DurabilityPort
   durability.step("swap-current");
   renameSync(dir.currentTmp, dir.current);
   durability.fsyncDir(dir.root);
+}
+
+/** Names a laid-out root tree as deployment `id` (symlink(2) is atomic) and makes the name durable. */
+export function linkDeployment(dir: DataDir, id: number, root: string, durability: DurabilityPort): void {
+  const link = join(dir.deployments, deploymentDirName(id));
+  rmSync(link, { recursive: true, force: true });
+  symlinkSync(`../trees/${root}`, link);
+  durability.fsyncDir(dir.deployments);
 }

@@ -5,6 +5,7 @@ export interface DataDir {
   root: string;
   objects: string;
   deployments: string;
+  trees: string;
   tmp: string;
   current: string;
   currentTmp: string;
@@ -16,6 +17,7 @@ export function dataDir(root: string): DataDir {
     root,
     objects: join(root, "objects"),
     deployments: join(root, "deployments"),
+    trees: join(root, "trees"),
     tmp: join(root, "tmp"),
     current: join(root, "current"),
     currentTmp: join(root, "current.tmp"),

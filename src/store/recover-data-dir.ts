@@ -10,7 +10,8 @@ import type { HistoryDb } from "./history-db.js";
 import { readCurrentId } from "./current-link.js";
 
 export function recoverDataDir(dir: DataDir, history: HistoryDb): RecoveryReport {
-  for (const d of [dir.root, dir.objects, dir.deployments, dir.tmp]) mkdirSync(d, { recursive: true });
+  for (const d of [dir.root, dir.objects, dir.deployments, dir.trees, dir.tmp])
+    mkdirSync(d, { recursive: true });
   const report: RecoveryReport = {
     currentId: readCurrentId(dir),
     committed: [],

@@ -1,10 +1,11 @@
 /**
- * The two-phase commit of a deployment. Prepare: adopt the verified objects, lay the new tree out in
- * `tmp/<txid>/tree`, make it durable, move it to `deployments/<id>`. Commit: swap `current` (the one atomic
+ * The two-phase commit of a deployment. Prepare: adopt the verified objects, lay out the folders no earlier
+ * deployment laid out (built in `tmp/<txid>/trees`, made durable, placed in `trees/`), name the root tree
+ * `deployments/<id>`. Commit: swap `current` (the one atomic
  * step), then mark the history row. A crash before the swap leaves the old deployment live and recovery
  * aborts the row; a crash after it leaves the new one live and recovery marks it committed.
  */
-import { renameSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { deploymentDirName, type DataDir } from "./data-dir.js";
 import { FSYNC_BATCH_THRESHOLD, type DurabilityPort } from "./durable-fs.js";
@@ -12,7 +13,7 @@ import type { CommitInput } from "./deployment-store.js";
 import type { HistoryDb } from "./history-db.js";
 import type { ObjectStore } from "./object-store.js";
 import { materializeTree } from "./materialize-tree.js";
-import { swapCurrent } from "./current-link.js";
+import { linkDeployment, swapCurrent } from "./current-link.js";
 
 export interface ApplyContext {
   dir: DataDir;
@@ -48,21 +49,15 @@ export function stagedApply(
     });
     history.log(input.txid, id, "prepared", { root: input.root, ...input.counts });
     durability.step("prepared");
-    const staged = join(txDir, "tree");
-    const dirs = materializeTree(staged, input.manifest, objects);
-    durability.step("tree-staged");
-    // The objects are durable already (adoptDurably); what the tree adds is metadata: directory entries and
-    // link counts. A few directories are fsynced one by one (a one-agent deploy: ~3 fsyncs, ~2 ms, where a
-    // syncfs took ~55 ms flushing other processes' dirty data too); many get one syncfs.
-    if (dirs.length <= FSYNC_BATCH_THRESHOLD) {
-      for (const d of dirs.reverse()) durability.fsyncDir(join(staged, d));
-    } else {
-      durability.syncFilesystem(dir.root);
-    }
-    durability.step("synced");
-    const final = join(dir.deployments, deploymentDirName(id));
-    renameSync(staged, final);
-    durability.fsyncDir(dir.deployments);
+    materializeTree(
+      { trees: dir.trees, staging: join(txDir, "trees"), root: dir.root },
+      input.root,
+      input.manifest,
+      objects,
+      durability,
+      { step: (name) => durability.step(name) },
+    );
+    linkDeployment(dir, id, input.root, durability);
     durability.step("tree-placed");
     swapCurrent(dir, id, durability);
     swapped = true;

@@ -1,23 +1,36 @@
 /**
- * Walks a workspace and hashes it per ../shared/spec/workspace-hash.md, trusting the stat cache for files
+ * Walks a workspace and hashes it per docs/workspace-hash.md, trusting the stat cache for files
  * that did not change. Synchronous on purpose: for many small files, readFileSync runs at ~85k files/s here
  * against ~4k/s with sequential awaits, and a CLI has nothing else to do meanwhile.
  */
 import { createHash } from "node:crypto";
 import {
   closeSync,
+  lstatSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   statSync,
   type BigIntStats,
+  type Dirent,
 } from "node:fs";
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { CaxtonError } from "../errors/caxton-error.js";
+import type { MerkleTree, TreeNode } from "../merkle/build-tree.js";
 import { sha256Hex } from "../merkle/sha256.js";
-import { cacheEntry, isCacheHit, nowNs, type StatCachePort, type StatEntry } from "./stat-cache.js";
+import { pathProblem } from "../protocol/safe-path.js";
+import { LinkBoundary } from "./link-boundary.js";
+import { encodeTree, type TreeEntry } from "../merkle/tree-object.js";
+import {
+  cacheEntry,
+  isCacheHit,
+  nowNs,
+  type CachedFolder,
+  type StatCachePort,
+  type StatEntry,
+} from "./stat-cache.js";
 
 export interface ScannedFile {
   path: string;
@@ -40,11 +53,23 @@ export interface ScanResult {
   hashedFiles: number;
   hashedBytes: number;
   cachedFiles: number;
+  /**
+   * The Merkle tree, built during the walk: a folder whose entries are unchanged since the last scan reuses
+   * its cached tree object (neither re-encoded nor re-hashed); the same tree `buildTree(manifest)` gives.
+   */
+  tree: MerkleTree;
+  /** folders whose tree object came from the cache */
+  reusedFolders: number;
 }
 
 export interface ScanOptions {
   cache?: StatCachePort;
   onProgress?: (p: ScanProgress) => void;
+  /**
+   * Folders outside the workspace that symbolic links may lead into, besides those `[workspace]
+   * allow_links_to` in caxton.toml names (link-boundary.ts). By default a link must stay inside.
+   */
+  allowLinksTo?: readonly string[];
 }
 
 const ALWAYS_SKIPPED = new Set([".git", ".caxton"]);
@@ -63,27 +88,40 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
   }
   if (!rootStat.isDirectory()) throw new CaxtonError("E_WORKSPACE", `workspace ${root} is not a folder`);
   const ig = loadIgnore(root);
+  const boundary = LinkBoundary.of(root, options.allowLinksTo ?? []);
   const cached = options.cache?.load() ?? new Map<string, StatEntry>();
+  const cachedFolders = options.cache?.loadFolders?.() ?? new Map<string, CachedFolder>();
+  const folders = new Map<string, CachedFolder>();
   const changed = new Map<string, StatEntry>();
-  const result: ScanResult = {
+  const trees = new Map<string, TreeNode>();
+  const result: Omit<ScanResult, "tree"> = {
     manifest: new Map(),
     files: new Map(),
     hashedFiles: 0,
     hashedBytes: 0,
     cachedFiles: 0,
+    reusedFolders: 0,
   };
   const ancestors = new Set<string>([`${rootStat.dev}:${rootStat.ino}`]);
   let lastProgress = 0;
 
-  const walk = (absDir: string, relDir: string): void => {
-    let names: string[];
+  /** Walks one folder; returns its tree node, or undefined when it holds no file (not part of the tree). */
+  const walk = (absDir: string, relDir: string): TreeNode | undefined => {
+    const entries: TreeEntry[] = [];
+    const dirs: string[] = [];
+    let files = 0;
+    let hits = 0;
+    let sameChildren = true;
+    let dirents: Dirent[];
     try {
-      names = readdirSync(absDir);
+      dirents = readdirSync(absDir, { withFileTypes: true });
     } catch (err) {
-      throw new CaxtonError("E_WORKSPACE", `cannot read folder ${relDir || "."}: ${(err as Error).message}`);
+      throw new CaxtonError("E_WORKSPACE", `cannot read folder ${relDir || "."}: ${reasonOf(err)}`);
     }
-    if (names.some((n) => n.includes("\uFFFD"))) checkUtf8Names(absDir, relDir, ig);
-    for (const name of names) {
+    if (dirents.some((e) => e.name.includes("\uFFFD"))) checkUtf8Names(absDir, relDir, ig);
+    const clashes = new NameClashes();
+    for (const dirent of dirents) {
+      const name = dirent.name;
       if (ALWAYS_SKIPPED.has(name)) continue;
       const rel = relDir === "" ? name : `${relDir}/${name}`;
       const abs = join(absDir, name);
@@ -93,35 +131,48 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
       } catch (err) {
         // a dangling or looping link that .caxtonignore lists is simply not part of the workspace
         if (ig?.ignores(rel) || ig?.ignores(`${rel}/`)) continue;
-        throw linkError(rel, abs, err as NodeJS.ErrnoException);
+        throw entryError(rel, abs, err as NodeJS.ErrnoException);
       }
       if (st.isDirectory()) {
         if (ig?.ignores(`${rel}/`)) continue;
+        if (dirent.isSymbolicLink()) boundary.check(rel, abs);
         const id = `${st.dev}:${st.ino}`;
         if (ancestors.has(id)) {
           throw new CaxtonError("E_SYMLINK", `${rel}: symbolic link cycle (the folder contains itself)`);
         }
         ancestors.add(id);
-        walk(abs, rel);
+        const child = walk(abs, rel);
         ancestors.delete(id);
+        if (child) {
+          clashes.add(name, rel);
+          entries.push({ kind: "tree", name, hash: child.hash });
+          dirs.push(name);
+          if (cachedFolders.get(rel)?.hash !== child.hash) sameChildren = false;
+        }
       } else if (st.isFile()) {
         // the spec keeps the root's .caxtonignore in the tree whatever its patterns say
         if (ig?.ignores(rel) && rel !== ".caxtonignore") continue;
+        if (dirent.isSymbolicLink()) boundary.check(rel, abs);
+        checkPath(rel);
+        clashes.add(name, rel);
         const stat = { size: st.size, mtimeNs: st.mtimeNs, ctimeNs: st.ctimeNs, ino: st.ino };
         const entry = cached.get(rel);
         let hash: string;
         if (isCacheHit(entry, stat)) {
           hash = entry.hash;
           result.cachedFiles++;
+          hits++;
         } else {
           const hashedAtNs = nowNs();
-          hash = hashFile(abs, st.size);
+          hash = hashWorkspaceFile(rel, abs, st.size);
           result.hashedFiles++;
           result.hashedBytes += Number(st.size);
           changed.set(rel, cacheEntry(stat, hash, hashedAtNs));
         }
         result.manifest.set(rel, hash);
         result.files.set(rel, { path: rel, absPath: abs, size: Number(st.size), hash });
+        entries.push({ kind: "blob", name, hash });
+        files++;
         if (options.onProgress && result.files.size - lastProgress >= 1000) {
           lastProgress = result.files.size;
           options.onProgress({
@@ -138,13 +189,33 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
         );
       }
     }
+    if (entries.length === 0 && relDir !== "") return undefined;
+    dirs.sort();
+    const folder: Omit<CachedFolder, "hash" | "bytes"> = { files, dirs: dirs.join("/") };
+    const before = cachedFolders.get(relDir);
+    let node: TreeNode;
+    if (before && sameChildren && hits === files && before.files === files && before.dirs === folder.dirs) {
+      node = { path: relDir, hash: before.hash, bytes: before.bytes };
+      result.reusedFolders++;
+    } else {
+      const bytes = encodeTree(entries);
+      node = { path: relDir, hash: sha256Hex(bytes), bytes };
+    }
+    trees.set(relDir, node);
+    folders.set(relDir, { ...folder, hash: node.hash, bytes: node.bytes });
+    return node;
   };
-  walk(root, "");
+  const rootNode = walk(root, "") as TreeNode;
   if (options.cache) {
     const removed = [...cached.keys()].filter((p) => !result.manifest.has(p));
-    if (changed.size > 0 || removed.length > 0) options.cache.save(changed, removed);
+    const foldersChanged =
+      options.cache.loadFolders !== undefined &&
+      (result.reusedFolders !== folders.size || cachedFolders.size !== folders.size);
+    if (changed.size > 0 || removed.length > 0 || foldersChanged) {
+      options.cache.save(changed, removed, folders);
+    }
   }
-  return result;
+  return { ...result, tree: { root: rootNode.hash, trees } };
 }
 
 export function hashFile(abs: string, size: bigint | number): string {
@@ -186,10 +257,81 @@ function checkUtf8Names(absDir: string, relDir: string, ig: Ignore | null): void
   }
 }
 
-function linkError(rel: string, abs: string, err: NodeJS.ErrnoException): CaxtonError {
+/**
+ * Why an entry the folder listing named cannot be stat'ed: a link to nothing, a link cycle, or the entry
+ * itself gone since the listing (removed while the workspace was scanned).
+ */
+function entryError(rel: string, abs: string, err: NodeJS.ErrnoException): CaxtonError {
   if (err.code === "ENOENT") {
+    if (!exists(abs)) return vanished(rel);
     return new CaxtonError("E_SYMLINK", `${rel}: dangling symbolic link (its target does not exist)`);
   }
   if (err.code === "ELOOP") return new CaxtonError("E_SYMLINK", `${rel}: symbolic link cycle`);
-  return new CaxtonError("E_WORKSPACE", `${rel}: cannot read ${abs}: ${err.message}`);
+  return new CaxtonError("E_WORKSPACE", `${rel}: cannot read it: ${reasonOf(err)}`);
+}
+
+/** Hashes a file of the workspace; an unreadable or vanished file is a workspace error naming it. */
+function hashWorkspaceFile(rel: string, abs: string, size: bigint): string {
+  try {
+    return hashFile(abs, size);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw vanished(rel);
+    throw new CaxtonError("E_WORKSPACE", `${rel}: cannot read it: ${reasonOf(err)}`, {
+      hint: "make it readable (chmod), or list it in .caxtonignore",
+    });
+  }
+}
+
+function vanished(rel: string): CaxtonError {
+  return new CaxtonError("E_WORKSPACE", `${rel}: removed while the workspace was being scanned`, {
+    hint: "deploy again once your editor or build has finished writing",
+  });
+}
+
+function exists(abs: string): boolean {
+  try {
+    lstatSync(abs);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The server's rule for every path (protocol/safe-path.ts), applied before any request. */
+function checkPath(rel: string): void {
+  const problem = pathProblem(rel);
+  if (problem) {
+    throw new CaxtonError(
+      "E_UNSAFE_PATH",
+      `${JSON.stringify(rel)}: the server refuses this name (${problem})`,
+      {
+        hint: "rename it, or list it in .caxtonignore",
+      },
+    );
+  }
+}
+
+/** Names in one folder that are equal after NFC and lower-casing: the server refuses them, so do we. */
+class NameClashes {
+  private readonly folded = new Map<string, string>();
+
+  add(name: string, rel: string): void {
+    const key = name.normalize("NFC").toLowerCase();
+    const clash = this.folded.get(key);
+    if (clash !== undefined) {
+      throw new CaxtonError(
+        "E_UNSAFE_PATH",
+        `${JSON.stringify(clash)} and ${JSON.stringify(rel)} differ only in case or Unicode normalisation`,
+        { hint: "rename one of them: they would overwrite each other on macOS and Windows" },
+      );
+    }
+    this.folded.set(key, rel);
+  }
+}
+
+/** An errno message without Node's "EACCES: " prefix and syscall suffix: "permission denied". */
+function reasonOf(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  const m = /^[A-Z]+: (.*?), \w+ '.*'$/.exec(e?.message ?? "");
+  return m?.[1] ?? e?.message ?? String(err);
 }

@@ -5,12 +5,26 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { renderCliDoc } from "../../scripts/cli-docs.js";
+import { GENERATED_DOCS, renderCliDoc } from "../../scripts/cli-docs.js";
+import { generatedSections, sectionKeys } from "../../src/cli/cli-doc.js";
 import { COMMANDS } from "../../src/cli/command-table.js";
 
-test("docs/cli.md is current with the command table (npm run docs)", async () => {
-  const { current, wanted } = await renderCliDoc();
-  assert.equal(current, wanted, "docs/cli.md is stale: run `npm run docs`");
+test("docs/cli.md and README.md are current with the command table (npm run docs)", async () => {
+  for (const file of GENERATED_DOCS) {
+    const { current, wanted } = await renderCliDoc(file);
+    assert.equal(current, wanted, `${file} is stale: run \`npm run docs\``);
+  }
+  const { current } = await renderCliDoc("docs/cli.md");
+  const missing = [...generatedSections().keys()].filter(
+    (k) => k !== "flags-summary" && !sectionKeys(current).includes(k),
+  );
+  assert.deepEqual(missing, [], "docs/cli.md holds every generated section");
+});
+
+test("README.md lists every command, flag and environment variable", async () => {
+  const { current } = await renderCliDoc("README.md");
+  for (const key of ["flags-summary", "environment", "exit-codes"])
+    assert.ok(sectionKeys(current).includes(key), key);
 });
 
 test("every flag of every command is in docs/cli.md", async () => {

@@ -6,9 +6,8 @@ import { test } from "node:test";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import assert from "node:assert/strict";
-import { createZstdDecompressStream } from "../../src/compression/zstd-decompress-stream.js";
+import { createZstdDecompressStream, zstdDecompressSync } from "../../src/compression/zstd-decompress.js";
 import { zeroBomb as zeroBombWith } from "../support/zero-bomb.js";
-import { zstdDecompressSync } from "../../src/compression/zstd-decompress-sync.js";
 import { CaxtonError } from "../../src/errors/caxton-error.js";
 
 const MiB = 1024 * 1024;

@@ -4,10 +4,12 @@ import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import fc from "fast-check";
 import binding from "zstd-napi/binding.js";
-import { zstdCompressSync } from "../../src/compression/zstd-compress-sync.js";
-import { zstdDecompressChunks } from "../../src/compression/zstd-decompress-chunks.js";
-import { createZstdDecompressStream } from "../../src/compression/zstd-decompress-stream.js";
-import { zstdDecompressSync } from "../../src/compression/zstd-decompress-sync.js";
+import { zstdCompressSync } from "../../src/compression/zstd-compress.js";
+import {
+  zstdDecompressChunks,
+  createZstdDecompressStream,
+  zstdDecompressSync,
+} from "../../src/compression/zstd-decompress.js";
 import { CaxtonError } from "../../src/errors/caxton-error.js";
 import type { ErrorCode } from "../../src/errors/error-codes.js";
 

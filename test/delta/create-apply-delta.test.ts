@@ -1,10 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { applyDelta } from "../../src/delta/apply-delta.js";
-import { createDelta } from "../../src/delta/create-delta.js";
-import { DELTA_MAX_BYTES } from "../../src/delta/delta-limits.js";
-import { shouldSendDelta } from "../../src/delta/should-send-delta.js";
+import { applyDelta, createDelta } from "../../src/delta/delta-codec.js";
+import { DELTA_MAX_BYTES, shouldSendDelta } from "../../src/delta/delta-policy.js";
 import { pseudoRandomBytes, scatterEdits, textLikeBytes } from "./random-bytes.js";
 
 const roundTrip = (base: Uint8Array, target: Uint8Array): Buffer =>

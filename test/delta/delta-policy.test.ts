@@ -1,11 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { deltaDictionary } from "../../src/delta/delta-dictionary.js";
-import { DELTA_MAX_BYTES, DELTA_MIN_TARGET_BYTES } from "../../src/delta/delta-limits.js";
-import { deltaWindowLog } from "../../src/delta/delta-window-log.js";
-import { isDeltaEligible } from "../../src/delta/is-delta-eligible.js";
-import { shouldSendDelta } from "../../src/delta/should-send-delta.js";
+import { deltaDictionary, deltaWindowLog } from "../../src/delta/delta-codec.js";
+import {
+  DELTA_MAX_BYTES,
+  DELTA_MIN_TARGET_BYTES,
+  isDeltaEligible,
+  shouldSendDelta,
+} from "../../src/delta/delta-policy.js";
 
 test("limits: 10 KB minimum, 32 MiB maximum", () => {
   assert.equal(DELTA_MIN_TARGET_BYTES, 10 * 1024);

@@ -5,10 +5,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import binding from "zstd-napi/binding.js";
-import { applyDelta } from "../../src/delta/apply-delta.js";
-import { createDelta, DELTA_COMPRESSION_LEVEL } from "../../src/delta/create-delta.js";
-import { deltaWindowLog } from "../../src/delta/delta-window-log.js";
-import { DELTA_MAX_BYTES } from "../../src/delta/delta-limits.js";
+import {
+  applyDelta,
+  createDelta,
+  DELTA_COMPRESSION_LEVEL,
+  deltaWindowLog,
+} from "../../src/delta/delta-codec.js";
+import { DELTA_MAX_BYTES } from "../../src/delta/delta-policy.js";
 import { pseudoRandomBytes, scatterEdits, textLikeBytes } from "./random-bytes.js";
 
 const MiB = 1024 * 1024;

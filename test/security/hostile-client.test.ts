@@ -1,5 +1,5 @@
 /**
- * Issue 6, "a hostile-client test crafts requests directly (not through our client) for each rule": every
+ * Hostile clients: requests crafted directly (not through our client), one for each rule: every
  * path rule and every limit, against the real `caxton serve`, with packs and tree objects built byte by byte.
  * Each refusal must be a 4xx JSON error naming the problem, and leave `DATA/current` byte-identical, the
  * history as it was, `DATA/tmp` empty and (for the path rules) nothing outside the data dir.
@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { zstdCompressSync } from "../../src/compression/zstd-compress-sync.js";
+import { zstdCompressSync } from "../../src/compression/zstd-compress.js";
 import { sha256Hex } from "../../src/merkle/sha256.js";
 import { encodeNegotiate } from "../../src/protocol/negotiate-body.js";
 import { encodeObjectHead, encodePackStart } from "../../src/protocol/pack-encoder.js";

@@ -38,8 +38,39 @@ function defaultStateDir(): string {
 }
 
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = REPO): Promise<CliResult> {
+  return runCommand(process.execPath, [CAXTON, ...args], env, cwd);
+}
+
+/** The uid and gid `runCliUnprivileged` runs as (nobody), for chown in tests. */
+export const UNPRIVILEGED = { uid: 65534, gid: 65534 };
+
+/**
+ * Runs the CLI as an ordinary user, so file permissions apply (root reads a mode-000 file): as `nobody`
+ * through setpriv when the tests run as root, else as the current user.
+ */
+export function runCliUnprivileged(
+  args: string[],
+  env: Record<string, string> = {},
+  cwd = REPO,
+): Promise<CliResult> {
+  if (process.getuid?.() !== 0) return runCli(args, env, cwd);
+  const drop = [`--reuid=${UNPRIVILEGED.uid}`, `--regid=${UNPRIVILEGED.gid}`, "--clear-groups"];
+  return runCommand(
+    "setpriv",
+    [...drop, process.execPath, CAXTON, ...args],
+    { HOME: "/nonexistent", ...env },
+    cwd,
+  );
+}
+
+function runCommand(
+  command: string,
+  argv: string[],
+  env: Record<string, string>,
+  cwd: string,
+): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CAXTON, ...args], {
+    const child = spawn(command, argv, {
       cwd,
       env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", CAXTON_STATE_DIR: defaultStateDir(), ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -4,7 +4,7 @@
  */
 import { pipeline } from "node:stream/promises";
 import { Readable, Writable } from "node:stream";
-import { createZstdCompressStream } from "../../src/compression/zstd-compress-stream.js";
+import { createZstdCompressStream } from "../../src/compression/zstd-compress.js";
 
 const MiB = 1024 * 1024;
 

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import assert from "node:assert/strict";
-import { zstdDecompressSync } from "../../src/compression/zstd-decompress-sync.js";
+import { zstdDecompressSync } from "../../src/compression/zstd-decompress.js";
 import { runCli, startServerProcess, type ServerProcess } from "../support/caxton-process.js";
 
 /** A free TCP port on 127.0.0.1 (closed again, so a server can be restarted at the same address). */

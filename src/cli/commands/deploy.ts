@@ -1,6 +1,8 @@
 /** `caxton deploy [DIR] [--server URL] [--dry-run] [--json]` */
-import { deployWorkspace, type DeployOutcome } from "../../client/deploy-workspace.js";
-import { LocalState } from "../../client/local-state.js";
+import { deployWorkspace, type DeployFailure, type DeployOutcome } from "../../client/deploy-workspace.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { stateProblem } from "../../client/state-file-error.js";
+import { printNotice } from "../print-error.js";
 import { formatDiagnostic } from "../../errors/format-diagnostic.js";
 import { formatBytes, formatMs } from "../format-bytes.js";
 import { parseCommand } from "../parse-args.js";
@@ -10,7 +12,7 @@ import { connectionFrom } from "../connection-flags.js";
 import { progressRenderer } from "../progress.js";
 import { canAsk, confirm } from "../confirm.js";
 import { deletionLines } from "../deletion-summary.js";
-import { ReportedFailure } from "../reported-failure.js";
+import { ReportedFailure, type FailureFigures } from "../reported-failure.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
@@ -18,50 +20,52 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("deploy", COMMANDS.deploy, argv);
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
-  const state = LocalState.open();
   const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
   try {
-    const request = {
-      workspace,
-      server,
-      state,
-      dryRun: values["dry-run"] ?? false,
-      force: values.force ?? false,
-      guardDeletions: !values.yes,
-      connection: connectionFrom(values),
-      ...(values.as ? { deployedBy: values.as } : {}),
-      ...(values.message ? { message: values.message } : {}),
-      ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
-    };
-    let attempt = await deployWorkspace(request);
-    // a deletion the guard stopped: a person at a terminal may confirm it; a script needs --yes
-    if (!attempt.ok && attempt.error.code === "E_MASS_DELETION" && canAsk()) {
-      progress.done();
-      for (const line of deletionLines(attempt.error.detail)) process.stderr.write(`${line}\n`);
-      if (await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))
-        attempt = await deployWorkspace({ ...request, guardDeletions: false });
-    }
+    const attempt = await withLocalState(async (state) => {
+      const request = {
+        workspace,
+        server,
+        state,
+        dryRun: values["dry-run"] ?? false,
+        force: values.force ?? false,
+        guardDeletions: !values.yes,
+        connection: connectionFrom(values),
+        ...(values.as ? { deployedBy: values.as } : {}),
+        ...(values.message ? { message: values.message } : {}),
+        ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
+      };
+      let a = await deployWorkspace(request);
+      // a deletion the guard stopped: a person at a terminal may confirm it; a script needs --yes
+      if (!a.ok && a.error.code === "E_MASS_DELETION" && canAsk()) {
+        progress.done();
+        for (const line of deletionLines(a.error.detail)) process.stderr.write(`${line}\n`);
+        if (await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))
+          a = await deployWorkspace({ ...request, guardDeletions: false });
+      }
+      if (!a.ok && stateProblem(a.error) === "damaged") throw a.error; // rebuilt, and run again once
+      return a;
+    }, printNotice);
     progress.done();
-    if (!attempt.ok) {
-      throw new ReportedFailure(attempt.error, {
-        ...(attempt.wire
-          ? {
-              round_trips: attempt.wire.roundTrips,
-              bytes_sent: attempt.wire.bytesSent,
-              bytes_received: attempt.wire.bytesReceived,
-            }
-          : {}),
-        ...(attempt.wire ? { duration_ms: attempt.duration_ms } : {}),
-      });
-    }
+    if (!attempt.ok) throw new ReportedFailure(attempt.error, failureFigures(attempt));
     const outcome = attempt.outcome;
     if (values.json) writeJson(toJson(outcome));
     else printHuman(outcome, workspace, server, values.quiet ? 0 : values.verbose ? Infinity : LISTED);
     return 0;
   } finally {
     progress.done();
-    state.close();
   }
+}
+
+/** What a failed deploy reports beside its error (with --json): its round trips, bytes and time. */
+function failureFigures(f: DeployFailure): FailureFigures {
+  if (!f.wire) return {};
+  return {
+    round_trips: f.wire.roundTrips,
+    bytes_sent: f.wire.bytesSent,
+    bytes_received: f.wire.bytesReceived,
+    duration_ms: f.duration_ms,
+  };
 }
 
 export function toJson(o: DeployOutcome) {

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { ApiClient } from "../../client/api-client.js";
-import { LocalState } from "../../client/local-state.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { printNotice } from "../print-error.js";
 import { diffManifests } from "../../merkle/diff-manifests.js";
 import { scanWorkspace } from "../../workspace/scan-workspace.js";
 import { parseCommand } from "../parse-args.js";
@@ -19,10 +20,12 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("diff", COMMANDS.diff, argv);
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
-  const state = LocalState.open();
+  const scan = await withLocalState(
+    async (state) => scanWorkspace(workspace, { cache: state.statCache(workspace) }),
+    printNotice,
+  );
   const api = new ApiClient(server, connectionFrom(values));
   try {
-    const scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
     const live = await api.manifest();
     const remote = new Map(Object.entries(live?.files ?? {}));
     const d = diffManifests(remote, scan.manifest);
@@ -69,7 +72,6 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   } finally {
     api.close();
-    state.close();
   }
 }
 

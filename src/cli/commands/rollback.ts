@@ -34,8 +34,9 @@ export async function run(argv: string[]): Promise<number> {
             deployment_time: result.timestamp,
             changes_count: result.changes_applied,
           },
-          files,
+          { files },
           [...files.values(), ...[...tree.trees.values()].map((t) => t.hash)],
+          tree.trees.values(),
         );
       } finally {
         state.close();

@@ -5,7 +5,7 @@
 import { ApiClient } from "../../client/api-client.js";
 import { classifyPath } from "../../config/analyze-file.js";
 import { CaxtonError } from "../../errors/caxton-error.js";
-import { diffManifests } from "../../merkle/diff-manifests.js";
+import type { DeploymentChanges } from "../../server/deployment-changes.js";
 import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
@@ -31,20 +31,24 @@ export async function run(argv: string[]): Promise<number> {
         { hint: "`caxton log` lists the deployments" },
       );
     }
-    const previous = history[at + 1];
+    // what it changed against its parent, as the dashboard shows it; what it holds, from its file map
+    const changes = (await api.getJson(`/deployments/${entry.id}/changes`)) as DeploymentChanges;
     const files = await api.manifestOf(entry.checksum);
-    const before = previous ? await api.manifestOf(previous.checksum) : new Map<string, string>();
-    const changes = diffManifests(before, files);
     const agents = [...files.keys()].filter((p) => classifyPath(p) === "agent").sort();
+    const byChange = (c: string): string[] => changes.files.filter((f) => f.change === c).map((f) => f.path);
+    const previous = changes.base
+      ? { id: changes.base.deployment_id, checksum: changes.base.checksum }
+      : null;
     const report = {
       ...entry,
       live: at === 0,
-      previous: previous ? { id: previous.id, checksum: previous.checksum } : null,
+      previous,
       files: files.size,
       agents,
-      added: changes.added,
-      modified: changes.modified,
-      deleted: changes.deleted,
+      added: byChange("added"),
+      modified: byChange("modified"),
+      deleted: byChange("deleted"),
+      truncated: changes.truncated,
     };
     if (values.json) {
       writeJson(report);
@@ -66,12 +70,13 @@ export async function run(argv: string[]): Promise<number> {
     );
     out(
       previous
-        ? `Changes against #${previous.id}: ${changes.added.length} added, ${changes.modified.length} modified, ${changes.deleted.length} deleted`
-        : `The first deployment: ${changes.added.length} added`,
+        ? `Changes against #${previous.id}: ${report.added.length} added, ${report.modified.length} modified, ${report.deleted.length} deleted`
+        : `The first deployment: ${report.added.length} added`,
     );
-    for (const p of changes.added) out(`  ${s.green("+")} ${p}`);
-    for (const p of changes.modified) out(`  ${s.yellow("~")} ${p}`);
-    for (const p of changes.deleted) out(`  ${s.red("-")} ${p}`);
+    for (const p of report.added) out(`  ${s.green("+")} ${p}`);
+    for (const p of report.modified) out(`  ${s.yellow("~")} ${p}`);
+    for (const p of report.deleted) out(`  ${s.red("-")} ${p}`);
+    if (changes.truncated) out(s.dim("  … the list is cut at 5,000 files"));
     return 0;
   } finally {
     api.close();

@@ -1,7 +1,8 @@
 /** `caxton validate [DIR] [--json]`: the server's checks, locally and offline. */
 import { readFileSync } from "node:fs";
 import { isConfigPath, validateWorkspace, formatDiagnostic } from "../../config/validate-workspace.js";
-import { LocalState } from "../../client/local-state.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { printNotice } from "../print-error.js";
 import { scanWorkspace } from "../../workspace/scan-workspace.js";
 import { formatMs } from "../format-bytes.js";
 import { parseCommand } from "../parse-args.js";
@@ -14,13 +15,10 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("validate", COMMANDS.validate, argv);
   const t0 = performance.now();
   const workspace = resolveWorkspace(positionals[0]);
-  const state = LocalState.open();
-  let scan;
-  try {
-    scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
-  } finally {
-    state.close();
-  }
+  const scan = await withLocalState(
+    async (state) => scanWorkspace(workspace, { cache: state.statCache(workspace) }),
+    printNotice,
+  );
   const files = [...scan.files.values()]
     .filter((f) => isConfigPath(f.path))
     .map((f) => ({ path: f.path, content: readFileSync(f.absPath) }));

@@ -1,36 +1,42 @@
 /**
  * A replica's own data dir when the deployment state lives in PostgreSQL: `objects/` (a cache of the shared
  * objects this replica has needed, files named by hash as in the file store, so trees are hard-linked, not
- * copied), `deployments/<id>` (the materialized live tree; older ones are removed once replaced), `current`
+ * copied), `trees/<hash>` (laid-out folders, materialize-tree.ts), `deployments/<id>` (the live tree's name;
+ * older ones are removed once replaced), `current`
  * (swapped by rename, exactly as the file store does) and `tmp/`. Nothing here is authoritative: the
  * database is. A lost or empty data dir is rebuilt from the database at start.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { CaxtonError } from "../../errors/caxton-error.js";
-import { readCurrentId, swapCurrent } from "../current-link.js";
+import { linkDeployment, readCurrentId, swapCurrent } from "../current-link.js";
 import { dataDir, deploymentDirName, type DataDir } from "../data-dir.js";
 import { FSYNC_BATCH_THRESHOLD, type DurabilityPort } from "../durable-fs.js";
+import { sweepTrees } from "../sweep-trees.js";
 import { materializeTree } from "../materialize-tree.js";
 import { ObjectStore } from "../object-store.js";
 import type { PgBlobStore } from "./pg-blob-store.js";
 
 /** Objects fetched from the database per query while filling the cache. */
 const FETCH_BATCH = 256;
+/** Sweep unreachable tree directories once this many were laid out (bounds the disk, amortizes the walk). */
+const SWEEP_AFTER_PLACED = 256;
 
 export class LocalReplica {
   readonly dir: DataDir;
   readonly objects: ObjectStore;
   readonly removedLeftovers: string[] = [];
   private fetchSeq = 0;
+  /** tree directories laid out since the last sweep; a sweep reads every kept folder, so it waits for many */
+  private placedSinceSweep = 0;
 
   constructor(
     root: string,
     readonly durability: DurabilityPort,
   ) {
     this.dir = dataDir(root);
-    for (const d of [this.dir.root, this.dir.objects, this.dir.deployments, this.dir.tmp]) {
+    for (const d of [this.dir.root, this.dir.objects, this.dir.deployments, this.dir.trees, this.dir.tmp]) {
       mkdirSync(d, { recursive: true });
     }
     // leftovers of an interrupted transaction or materialization, and trees replaced before a restart:
@@ -95,40 +101,67 @@ export class LocalReplica {
   }
 
   /**
-   * Lays a deployment's tree out under tmp and makes it durable; `place` then moves it to `deployments/<id>`
-   * and `swap` makes it live. Split so that the database commits between staging and the swap.
+   * Lays out the folders of a deployment's tree not laid out yet (materialize-tree.ts; placed in `trees/`,
+   * which is content-addressed, so placing them before the database commits is harmless); `goLive` then names
+   * the tree `deployments/<id>` and swaps `current` to it. Split so that the database commits in between.
    */
-  stage(id: number, manifest: ReadonlyMap<string, string>): { staged: string; discard(): void } {
-    const staged = join(this.dir.tmp, `tree-${deploymentDirName(id)}-${process.pid}`);
-    rmSync(staged, { recursive: true, force: true });
-    const discard = (): void => rmSync(staged, { recursive: true, force: true });
+  stage(
+    id: number,
+    root: string,
+    manifest: ReadonlyMap<string, string>,
+    trees?: ReadonlyMap<string, Buffer>,
+  ): { discard(): void } {
+    const staging = join(this.dir.tmp, `tree-${deploymentDirName(id)}-${process.pid}`);
+    rmSync(staging, { recursive: true, force: true });
     try {
-      const dirs = materializeTree(staged, manifest, this.objects);
-      if (dirs.length <= FSYNC_BATCH_THRESHOLD) {
-        for (const d of dirs.reverse()) this.durability.fsyncDir(join(staged, d));
-      } else {
-        this.durability.syncFilesystem(this.dir.root);
-      }
-      this.durability.step("tree-staged");
-    } catch (err) {
-      discard();
-      throw err;
+      const placed = materializeTree(
+        { trees: this.dir.trees, staging, root: this.dir.root },
+        root,
+        manifest,
+        this.objects,
+        this.durability,
+        {
+          trees,
+          step: (name) => {
+            // "synced" is the database's step here (pg-workspace.ts)
+            if (name === "tree-staged") this.durability.step(name);
+          },
+        },
+      );
+      this.placedSinceSweep += placed.length;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
     }
-    return { staged, discard };
+    return { discard: () => {} };
   }
 
-  /** Moves a staged tree into place and swaps `current` to it (the one atomic step); drops older trees. */
-  goLive(id: number, staged: string): void {
-    const final = join(this.dir.deployments, deploymentDirName(id));
-    rmSync(final, { recursive: true, force: true });
-    renameSync(staged, final);
-    this.durability.fsyncDir(this.dir.deployments);
+  /**
+   * Names a staged tree `deployments/<id>` and swaps `current` to it (the one atomic step); drops older
+   * deployments, and now and then the laid-out folders neither of the two kept ones reaches.
+   */
+  goLive(id: number, root: string): void {
+    linkDeployment(this.dir, id, root, this.durability);
     const previous = this.currentId();
     swapCurrent(this.dir, id, this.durability);
     // the tree just replaced stays one more swap, for readers that resolved `current` a moment ago
     const keep = new Set([deploymentDirName(id), previous === null ? "" : deploymentDirName(previous)]);
     for (const name of readdirSync(this.dir.deployments)) {
       if (!keep.has(name)) rmSync(join(this.dir.deployments, name), { recursive: true, force: true });
+    }
+    if (this.placedSinceSweep < SWEEP_AFTER_PLACED) return;
+    const roots = [root];
+    const before = previous === null ? null : this.rootOf(previous);
+    if (before !== null) roots.push(before);
+    sweepTrees(this.dir.trees, this.dir.tmp, roots);
+    this.placedSinceSweep = 0;
+  }
+
+  /** The root tree a laid-out deployment names, or null when it is not a tree link. */
+  private rootOf(id: number): string | null {
+    try {
+      return basename(readlinkSync(join(this.dir.deployments, deploymentDirName(id))));
+    } catch {
+      return null;
     }
   }
 

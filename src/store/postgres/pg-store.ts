@@ -220,8 +220,8 @@ export class PgStore implements DeploymentStore {
     // the new objects are in the database's transaction already; the cache takes the files
     this.local.adopt(input.newObjects);
     await this.local.fill(input.manifest.values(), new PgBlobStore(db));
-    const { staged, discard } = this.local.stage(id, input.manifest);
-    return { goLive: () => this.local.goLive(id, staged), discard };
+    const { discard } = this.local.stage(id, input.root, input.manifest);
+    return { goLive: () => this.local.goLive(id, input.root), discard };
   }
 
   /** A head seen in the database: materialize it here unless it is live already (or older). */
@@ -233,8 +233,14 @@ export class PgStore implements DeploymentStore {
       const trees = await this.treesOf([head.root], this.pool);
       const manifest = flattenTree(head.root, (h) => trees.get(h));
       await this.local.fill(manifest.values(), this.shared);
-      const { staged } = this.local.stage(head.deploymentId, manifest);
-      this.local.goLive(head.deploymentId, staged);
+      this.local.stage(
+        head.deploymentId,
+        head.root,
+        manifest,
+        new Map([...trees].map(([h, b]) => [h, Buffer.from(b.buffer, b.byteOffset, b.byteLength)])),
+      );
+      this.local.goLive(head.deploymentId, head.root);
+      this.log(`following: deployment ${head.deploymentId} is live here`);
       for (const listener of this.listeners)
         listener({ workspace: DEFAULT_WORKSPACE, deploymentId: head.deploymentId });
     });

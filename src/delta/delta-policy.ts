@@ -1,3 +1,5 @@
+/** When a file travels as a delta: the size limits, eligibility and the send-or-not rule (no zstd here). */
+
 /**
  * Size limits of the binary-delta path (see README.md for the measurements behind them).
  *
@@ -26,3 +28,28 @@ export const DELTA_MAX_BYTES = 32 * 1024 * 1024;
  * is hard to compress": whole content then costs about the same bytes and spares the server loading the base.
  */
 export const DELTA_MAX_RATIO = 0.5;
+
+/**
+ * Whether a (base, target) pair may travel as a delta at all: the target is at least 10 KB and both fit the
+ * in-memory limit. The client asks before reading the base; the server asks before loading a base a peer named,
+ * so a delta frame can never make it read a 1 GB file into memory.
+ */
+export function isDeltaEligible(baseSize: number, targetSize: number): boolean {
+  return (
+    Number.isSafeInteger(baseSize) &&
+    Number.isSafeInteger(targetSize) &&
+    baseSize > 0 &&
+    targetSize >= DELTA_MIN_TARGET_BYTES &&
+    baseSize <= DELTA_MAX_BYTES &&
+    targetSize <= DELTA_MAX_BYTES
+  );
+}
+
+/**
+ * Whether a computed delta is worth sending instead of the whole content: only when it is at most half the
+ * target's raw size (DELTA_MAX_RATIO, see delta-limits.ts for why raw size) and the target is at least 10 KB.
+ */
+export function shouldSendDelta(targetSize: number, deltaSize: number): boolean {
+  if (targetSize < DELTA_MIN_TARGET_BYTES) return false;
+  return deltaSize <= targetSize * DELTA_MAX_RATIO;
+}

@@ -1,9 +1,14 @@
+/** Bounded zstd decompression (a bomb fails one byte past its limit): in one call, by chunks, or as a stream. */
 import binding from "zstd-napi/binding.js";
 import { CaxtonError } from "../errors/caxton-error.js";
-import { BODY_CHUNK_BYTES, BODY_WINDOW_LOG_MAX } from "./zstd-body-defaults.js";
-import { zstdContextPool } from "./zstd-context-pool.js";
-import type { ZstdDecompressOptions } from "./zstd-decompress-options.js";
-import { zstdErrorToCaxton } from "./zstd-error-to-caxton.js";
+import {
+  BODY_CHUNK_BYTES,
+  BODY_WINDOW_LOG_MAX,
+  zstdContextPool,
+  zstdErrorToCaxton,
+} from "./zstd-settings.js";
+import type { ZstdDecompressOptions } from "./zstd-settings.js";
+import { Duplex } from "node:stream";
 
 /**
  * A push decoder for a zstd stream (any number of frames) with a hard limit on output.
@@ -100,4 +105,53 @@ export class BoundedZstdDecoder {
     if (this.dctx === null) throw new Error("BoundedZstdDecoder used after end, close or an error");
     return this.dctx;
   }
+}
+
+/**
+ * Decompresses a small body held in memory (a JSON request or response) with the same limits as the streaming
+ * decoder. The output grows 128 KiB at a time, so a bomb fails after at most maxOutputBytes + 1 bytes, never
+ * after allocating the size a frame header claims.
+ */
+export function zstdDecompressSync(data: Uint8Array, options: ZstdDecompressOptions): Buffer {
+  const decoder = new BoundedZstdDecoder(options);
+  try {
+    const chunks = [...decoder.write(data)];
+    decoder.end();
+    return chunks.length === 1 && chunks[0] !== undefined
+      ? chunks[0]
+      : Buffer.concat(chunks, decoder.outputBytes);
+  } finally {
+    decoder.close();
+  }
+}
+
+/**
+ * Decompresses a zstd body as it arrives, pull-based: the next output chunk (≤ 128 KiB) is decoded only when the
+ * consumer asks for it, so memory stays at one chunk plus zstd's window however far the body expands. Usable
+ * directly as a `pipeline` stage: `pipeline(req, (src) => zstdDecompressChunks(src, { maxOutputBytes }), sink)`.
+ * Throws CaxtonError (see BoundedZstdDecoder); the zstd context goes back to the pool however the loop ends.
+ */
+export async function* zstdDecompressChunks(
+  source: AsyncIterable<Uint8Array | string>,
+  options: ZstdDecompressOptions,
+): AsyncGenerator<Buffer, void, undefined> {
+  const decoder = new BoundedZstdDecoder(options);
+  try {
+    for await (const chunk of source) {
+      if (typeof chunk === "string") throw new TypeError("zstd input must be bytes, not a string");
+      yield* decoder.write(chunk);
+    }
+    decoder.end();
+  } finally {
+    decoder.close();
+  }
+}
+
+/**
+ * The same as zstdDecompressChunks, as a Duplex stream for `.pipe`/`pipeline` (built with Duplex.from over the
+ * async generator, so output is decoded only as the readable side is read; its buffer holds at most 16 chunks
+ * of ≤ 128 KiB, Node's object-mode high-water mark). Errors are the generator's CaxtonErrors.
+ */
+export function createZstdDecompressStream(options: ZstdDecompressOptions): Duplex {
+  return Duplex.from((source: AsyncIterable<Uint8Array | string>) => zstdDecompressChunks(source, options));
 }
