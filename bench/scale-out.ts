@@ -1,8 +1,8 @@
 /**
  * `npm run bench:scale-out [-- --runs N]`: replicas on PostgreSQL, against the real processes and a throwaway
  * PostgreSQL cluster (test/support/postgres-cluster.ts). Measures
- * - propagation: a deploy through replica A, until replica B's `DATA/current` has switched (p50, p99),
- *   timed from A's acknowledgement (the `caxton deploy` process exiting);
+ * - propagation: a deploy through replica A, from A's `DATA/current` switching (right after the commit) to
+ *   replica B's switching (p50, p99), both polled every millisecond;
  * - a one-agent deploy (size M) through a replica on PostgreSQL vs a server on the file store, same run;
  * - two replicas taking deploys concurrently: deploys per second, and a check that none was lost or mixed
  *   (a linear history, each acknowledged root recorded once, both replicas on the database's head).
@@ -71,6 +71,11 @@ async function main(): Promise<void> {
   const runs = Math.max(5, Number(values.runs ?? 30));
   const root = mkdtempSync(join(tmpdir(), "caxton-bench-scale-"));
   const cluster = await startPgCluster();
+  process.once("SIGINT", () => {
+    killTrackedChildren();
+    cluster.stop();
+    process.exit(130);
+  });
   const servers: CaxtonServer[] = [];
   try {
     const url = await cluster.createDatabase();
@@ -100,19 +105,25 @@ async function main(): Promise<void> {
     const propagation: number[] = [];
     for (let i = 0; i < runs; i++) {
       editAgent(ws, agents[i % agents.length] as string);
-      const before = linkOf(b.dataDir);
-      let switchedAt: number | null = null;
+      const beforeA = linkOf(a.dataDir);
+      const beforeB = linkOf(b.dataDir);
+      let aAt: number | null = null;
+      let bAt: number | null = null;
       const poll = setInterval(() => {
-        if (switchedAt === null && linkOf(b.dataDir) !== before) switchedAt = performance.now();
+        const now = performance.now();
+        if (aAt === null && linkOf(a.dataDir) !== beforeA) aAt = now;
+        if (bAt === null && linkOf(b.dataDir) !== beforeB) bAt = now;
       }, 1);
       const r = await deploy(ws.dir, a.url, pgState);
       const acked = performance.now();
       if (r.code !== 0) throw new Error(`bench: deploy through A failed: ${r.stderr}`);
-      while (switchedAt === null && performance.now() - acked < 10_000)
+      while ((aAt === null || bAt === null) && performance.now() - acked < 10_000) {
         await new Promise((s) => setTimeout(s, 1));
+      }
       clearInterval(poll);
-      if (switchedAt === null) throw new Error("bench: replica B did not follow within 10 s");
-      propagation.push(Math.max(0, switchedAt - acked));
+      if (aAt === null || bAt === null) throw new Error("bench: replica B did not follow within 10 s");
+      // from A's swap (right after its commit) to B's swap, both seen by this process's 1 ms poll
+      propagation.push(Math.max(0, (bAt as number) - (aAt as number)));
       pgMs.push(r.ms);
       const f = await deploy(ws.dir, file.url, fileState);
       if (f.code !== 0) throw new Error(`bench: deploy to the file store failed: ${f.stderr}`);

@@ -266,6 +266,11 @@ export const COMMANDS = {
         value: "SECONDS",
         help: "disconnect a client that sends nothing for this long (default 60)",
       },
+      database: {
+        type: "string",
+        value: "URL",
+        help: "keep the deployment state in PostgreSQL (postgres://USER@HOST:PORT/DB; else $CAXTON_DATABASE_URL), shared by every replica started with it; DIR then holds only this replica's materialized current and caches (docs/scale-out.md)",
+      },
       "log-format": {
         type: "string",
         value: "json|text",
@@ -314,6 +319,10 @@ export const ENVIRONMENT = [
   ["CAXTON_STATE_DIR", "where the local state lives (default $XDG_STATE_HOME/caxton)"],
   ["XDG_STATE_HOME", "the base of the local state when CAXTON_STATE_DIR is unset (default ~/.local/state)"],
   ["CAXTON_DATA_DIR", "`caxton serve`'s data dir when --data-dir is not given"],
+  [
+    "CAXTON_DATABASE_URL",
+    "`caxton serve`'s PostgreSQL database when --database is not given (docs/scale-out.md)",
+  ],
   ["NO_COLOR", "no colours, even on a terminal"],
   ["CAXTON_FAULT_CRASH_AT, CAXTON_FAULT_ENOSPC_AT", "tests only: make the server crash or fail at a step"],
 ] as const;

@@ -70,7 +70,9 @@ export class DeployService {
     };
     // a head moved by another writer: the live view is recomputed on its next read
     store.onHeadChange((change) => {
-      if (change.workspace === this.workspace.id) this.ctx.live.invalidate();
+      if (change.workspace !== this.workspace.id) return;
+      this.ctx.live.invalidate();
+      void this.events.relay(change.deploymentId);
     });
   }
 

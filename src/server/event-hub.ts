@@ -26,13 +26,61 @@ const REPLAY_LIMIT = 10_000;
 /** Comments every 15 s keep proxies and idle timers from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000;
 
+/** How long a replica waits for the event of a deployment it saw go live elsewhere (logged just after). */
+const REMOTE_EVENT_WAIT_MS = 5_000;
+
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
+  /** the log position up to which events made elsewhere were relayed (null until read) */
+  private tail: Promise<number> | null = null;
+  /** sequence numbers of events this process published itself (relayed already), above the tail */
+  private readonly own = new Set<number>();
+  private relaying: Promise<void> = Promise.resolve();
 
-  constructor(private readonly workspace: Pick<WorkspaceStore, "log" | "entriesAfter">) {}
+  constructor(private readonly workspace: Pick<WorkspaceStore, "log" | "entriesAfter" | "lastSeq">) {}
+
+  /** Where relaying starts: the log's end when the server started (subscribers replay older ones). */
+  start(): Promise<void> {
+    this.tail ??= this.workspace.lastSeq();
+    return this.tail.then(() => {});
+  }
 
   async publish(txid: string, event: DeploymentEvent): Promise<void> {
     const seq = await this.workspace.log(txid, event.deployment_id, LOG_EVENT, event);
+    this.own.add(seq);
+    if (this.own.size > REPLAY_LIMIT) this.own.delete(this.own.values().next().value as number);
+    this.send(seq, event);
+  }
+
+  /**
+   * Relays to subscribers the events written by other replicas since the last relay, in log order, until
+   * the one for `deploymentId` (the head that just moved here) has been seen. The other replica logs it
+   * right after its commit, so it may appear a moment after the head did.
+   */
+  relay(deploymentId: number): Promise<void> {
+    this.relaying = this.relaying.then(() => this.relayUntil(deploymentId)).catch(() => {});
+    return this.relaying;
+  }
+
+  private async relayUntil(deploymentId: number): Promise<void> {
+    const deadline = Date.now() + REMOTE_EVENT_WAIT_MS;
+    let tail = await (this.tail ?? this.start().then(() => this.tail as Promise<number>));
+    for (;;) {
+      let seen = false;
+      for (const row of await this.workspace.entriesAfter(LOG_EVENT, tail, REPLAY_LIMIT)) {
+        tail = row.seq;
+        if ((row.deployment_id ?? -1) >= deploymentId) seen = true;
+        if (this.own.delete(row.seq)) continue;
+        this.send(row.seq, JSON.parse(row.detail ?? "{}") as DeploymentEvent);
+      }
+      this.tail = Promise.resolve(tail);
+      for (const seq of this.own) if (seq <= tail) this.own.delete(seq);
+      if (seen || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  private send(seq: number, event: DeploymentEvent): void {
     const frame = format(seq, event);
     for (const res of this.clients) res.write(frame);
   }

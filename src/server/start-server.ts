@@ -12,6 +12,7 @@ import { DeployService } from "./deploy-service.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
 import { createRequestHandler } from "./http-server.js";
 import { openFileStore } from "../store/file-store.js";
+import { openPgStore } from "../store/postgres/pg-store.js";
 import { loadDashboard } from "./dashboard-assets.js";
 import { createMetrics } from "./metrics.js";
 import { loadServerIdentity } from "./server-identity.js";
@@ -31,6 +32,11 @@ export interface StartOptions {
   tls?: { cert: Buffer; key: Buffer } | null;
   /** a client that sends nothing for this long is disconnected (its upload is discarded) */
   idleTimeoutMs?: number;
+  /**
+   * PostgreSQL connection URL: the deployment state lives in that database, shared with other replicas, and
+   * `dataDir` holds only this replica's materialized `current` and caches (docs/scale-out.md)
+   */
+  database?: string | null;
 }
 
 export interface RunningServer {
@@ -45,16 +51,27 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       hint: "anyone who can reach the port could deploy: create one with `caxton token create FILE` and pass --token-file FILE",
     });
   }
-  const service = new DeployService(openFileStore(options.dataDir, options.durability), {
+  const pgStore = options.database
+    ? await openPgStore({
+        url: options.database,
+        dataDir: options.dataDir,
+        ...(options.durability ? { durability: options.durability } : {}),
+        ...(options.logger ? { log: (line: string) => options.logger?.log("warn", line) } : {}),
+      })
+    : null;
+  const store = pgStore ?? openFileStore(options.dataDir, options.durability);
+  const service = new DeployService(store, {
     ...DEFAULT_LIMITS,
     ...options.limits,
   });
   const { logger } = options;
   if (logger) service.log = (line) => logger.log("warn", line);
+  await service.events.start();
   const metrics = createMetrics(service);
   const handler = createRequestHandler({
     service,
-    serverId: loadServerIdentity(options.dataDir),
+    // replicas on one database are one server to clients: the id is the replica set's
+    serverId: pgStore ? pgStore.serverId : loadServerIdentity(options.dataDir),
     tokenDigest: options.token ? tokenDigest(options.token) : null,
     // unexpected exceptions, with their stack
     log: (line) => logger?.log("error", line.replace(/^error: /, "")),

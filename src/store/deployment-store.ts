@@ -160,6 +160,8 @@ export interface WorkspaceStore {
   log(txid: string, deploymentId: number | null, event: TxLogEvent, detail?: unknown): Promise<number>;
   /** Log entries of one kind after a sequence number, oldest first (resuming event streams). */
   entriesAfter(event: TxLogEvent, seq: number, limit: number): Promise<TxLogRow[]>;
+  /** The log's newest sequence number, 0 when it is empty (where a reader that follows the log starts). */
+  lastSeq(): Promise<number>;
   /**
    * Runs `work` holding this workspace's deploy lock; one holder at a time, waiters in arrival order.
    * Rejects with E_BUSY when the lock is not had within `timeoutMs` (work then never runs).

@@ -110,6 +110,10 @@ class FileWorkspace implements WorkspaceStore, WorkspaceTransaction {
     return this.ctx.history.entriesAfter(event, seq, limit);
   }
 
+  async lastSeq(): Promise<number> {
+    return this.ctx.history.lastSeq();
+  }
+
   withDeployLock<T>(timeoutMs: number, work: (tx: WorkspaceTransaction) => Promise<T>): Promise<T> {
     return this.lock.run(timeoutMs, () => work(this));
   }

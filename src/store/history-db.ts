@@ -55,6 +55,7 @@ export class HistoryDb {
       log: this.db.prepare(
         `INSERT INTO txlog (time, txid, deployment_id, event, detail) VALUES (?, ?, ?, ?, ?)`,
       ),
+      lastSeq: this.db.prepare(`SELECT coalesce(max(seq), 0) AS seq FROM txlog`),
       logTail: this.db.prepare(`SELECT * FROM txlog ORDER BY seq DESC LIMIT ?`),
       after: this.db.prepare(`SELECT * FROM txlog WHERE event = ? AND seq > ? ORDER BY seq LIMIT ?`),
     };
@@ -96,6 +97,10 @@ export class HistoryDb {
   /** Log entries of one kind after a sequence number, oldest first (for resuming event streams). */
   entriesAfter(event: TxLogEvent, seq: number, limit: number): TxLogRow[] {
     return this.stmts.after.all(event, seq, limit) as TxLogRow[];
+  }
+
+  lastSeq(): number {
+    return (this.stmts.lastSeq.get() as { seq: number }).seq;
   }
 
   logTail(limit: number): TxLogRow[] {

@@ -1,6 +1,6 @@
 /**
  * The server trusts nothing: requests crafted by hand (not by our client) with wrong content, broken
- * configuration or a stale base are refused, and `current` stays byte-identical.
+ * configuration or a stale base are refused, and `current` stays byte-identical. Against both stores.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,6 +12,7 @@ import { encodeObjectHead, encodePackEnd, encodePackStart } from "../../src/prot
 import { PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
 import { cleanup, startServerProcess, tempDir, type ServerProcess } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
+import { serverEnv, STORE_BACKENDS, stopBackends } from "../support/store-backends.js";
 
 function pack(root: string, objects: [string, Buffer][]): Buffer {
   const parts = [encodePackStart({ root })];
@@ -47,79 +48,87 @@ async function post(server: ServerProcess, body: Buffer, headers: Record<string,
   return { status: res.status, body: (await res.json()) as ErrorJson };
 }
 
-describe("server integrity", () => {
-  let root: string;
-  let server: ServerProcess;
-  let live: Map<string, string>;
-  before(async () => {
-    root = tempDir();
-    server = await startServerProcess(join(root, "data"));
-    const ws = workspace({ "config/a.toml": 'name = "a"\n', "readme.md": "hi\n" });
-    const r = await post(server, pack(ws.root, ws.objects));
-    assert.equal(r.status, 201, JSON.stringify(r.body, null, 1));
-    live = snapshot(join(root, "data", "current"));
-  });
-  after(async () => {
-    await server.stop();
-    cleanup(root);
-  });
-  const unchanged = (): void => {
-    assert.deepEqual(snapshot(join(root, "data", "current")), live);
-    assert.deepEqual(readdirSync(join(root, "data", "tmp")), [], "no temp leftovers");
-  };
+after(() => stopBackends());
 
-  test("an object whose bytes do not match its checksum is refused", async () => {
-    const ws = workspace({ "config/a.toml": 'name = "a"\n', "x.txt": "real\n" });
-    const tampered = ws.objects.map(([h, b]): [string, Buffer] => [
-      h,
-      b.toString() === "real\n" ? Buffer.from("fake\n") : b,
-    ]);
-    const r = await post(server, pack(ws.root, tampered));
-    assert.equal(r.status, 422);
-    assert.equal(r.body.error.code, "E_CHECKSUM_MISMATCH");
-    unchanged();
-  });
+for (const backend of STORE_BACKENDS) {
+  describe(`server integrity (${backend} store)`, () => {
+    let root: string;
+    let server: ServerProcess;
+    let live: Map<string, string>;
+    before(async () => {
+      root = tempDir();
+      server = await startServerProcess(join(root, "data"), await serverEnv(backend));
+      const ws = workspace({ "config/a.toml": 'name = "a"\n', "readme.md": "hi\n" });
+      const r = await post(server, pack(ws.root, ws.objects));
+      assert.equal(r.status, 201, JSON.stringify(r.body, null, 1));
+      live = snapshot(join(root, "data", "current"));
+    });
+    after(async () => {
+      await server.stop();
+      cleanup(root);
+    });
+    const unchanged = (): void => {
+      assert.deepEqual(snapshot(join(root, "data", "current")), live);
+      assert.deepEqual(readdirSync(join(root, "data", "tmp")), [], "no temp leftovers");
+    };
 
-  test("a tree that references objects nobody sent gets 409 with the missing list", async () => {
-    const ws = workspace({ "config/a.toml": 'name = "a"\n', "y.txt": "never sent\n" });
-    const withoutBlob = ws.objects.filter(([, b]) => b.toString() !== "never sent\n");
-    const r = await post(server, pack(ws.root, withoutBlob));
-    assert.equal(r.status, 409);
-    assert.equal(r.body.error.code, "E_MISSING_OBJECTS");
-    assert.deepEqual(r.body.error.detail.missing, [sha256Hex(Buffer.from("never sent\n"))]);
-    unchanged();
-  });
+    test("an object whose bytes do not match its checksum is refused", async () => {
+      const ws = workspace({ "config/a.toml": 'name = "a"\n', "x.txt": "real\n" });
+      const tampered = ws.objects.map(([h, b]): [string, Buffer] => [
+        h,
+        b.toString() === "real\n" ? Buffer.from("fake\n") : b,
+      ]);
+      const r = await post(server, pack(ws.root, tampered));
+      assert.equal(r.status, 422);
+      assert.equal(r.body.error.code, "E_CHECKSUM_MISMATCH");
+      unchanged();
+    });
 
-  test("the server validates even when the client did not: broken TOML gives 422 with positions", async () => {
-    const ws = workspace({ "config/a.toml": 'name = "a"\n', "config/bad.toml": "x = [1,\n" });
-    const r = await post(server, pack(ws.root, ws.objects));
-    assert.equal(r.status, 422);
-    assert.equal(r.body.error.code, "E_VALIDATION");
-    const [first] = r.body.error.detail.errors;
-    assert.ok(first);
-    assert.equal(first.path, "config/bad.toml");
-    assert.equal(typeof first.line, "number");
-    unchanged();
-  });
+    test("a tree that references objects nobody sent gets 409 with the missing list", async () => {
+      const ws = workspace({ "config/a.toml": 'name = "a"\n', "y.txt": "never sent\n" });
+      const withoutBlob = ws.objects.filter(([, b]) => b.toString() !== "never sent\n");
+      const r = await post(server, pack(ws.root, withoutBlob));
+      assert.equal(r.status, 409);
+      assert.equal(r.body.error.code, "E_MISSING_OBJECTS");
+      assert.deepEqual(r.body.error.detail.missing, [sha256Hex(Buffer.from("never sent\n"))]);
+      unchanged();
+    });
 
-  test("a stale If-Match base gets 412 before anything is applied", async () => {
-    const ws = workspace({ "z.txt": "z\n" });
-    const r = await post(server, pack(ws.root, ws.objects), { "If-Match": `"${"0".repeat(64)}"` });
-    assert.equal(r.status, 412);
-    assert.equal(r.body.error.code, "E_BASE_MISMATCH");
-    unchanged();
-  });
+    test("the server validates even when the client did not: broken TOML gives 422 with positions", async () => {
+      const ws = workspace({ "config/a.toml": 'name = "a"\n', "config/bad.toml": "x = [1,\n" });
+      const r = await post(server, pack(ws.root, ws.objects));
+      assert.equal(r.status, 422);
+      assert.equal(r.body.error.code, "E_VALIDATION");
+      const [first] = r.body.error.detail.errors;
+      assert.ok(first);
+      assert.equal(first.path, "config/bad.toml");
+      assert.equal(typeof first.line, "number");
+      unchanged();
+    });
 
-  test("malformed packs and unknown endpoints get a 4xx JSON error", async () => {
-    for (const body of [Buffer.from("garbage"), Buffer.alloc(0), pack("0".repeat(64), []).subarray(0, 20)]) {
-      const r = await post(server, body);
-      assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}`);
-      assert.equal(typeof r.body.error.code, "string");
-    }
-    const nf = await fetch(`${server.url}/api/v1/nope`);
-    assert.equal(nf.status, 404);
-    const health = await fetch(`${server.url}/health`);
-    assert.equal(health.status, 200);
-    unchanged();
+    test("a stale If-Match base gets 412 before anything is applied", async () => {
+      const ws = workspace({ "z.txt": "z\n" });
+      const r = await post(server, pack(ws.root, ws.objects), { "If-Match": `"${"0".repeat(64)}"` });
+      assert.equal(r.status, 412);
+      assert.equal(r.body.error.code, "E_BASE_MISMATCH");
+      unchanged();
+    });
+
+    test("malformed packs and unknown endpoints get a 4xx JSON error", async () => {
+      for (const body of [
+        Buffer.from("garbage"),
+        Buffer.alloc(0),
+        pack("0".repeat(64), []).subarray(0, 20),
+      ]) {
+        const r = await post(server, body);
+        assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}`);
+        assert.equal(typeof r.body.error.code, "string");
+      }
+      const nf = await fetch(`${server.url}/api/v1/nope`);
+      assert.equal(nf.status, 404);
+      const health = await fetch(`${server.url}/health`);
+      assert.equal(health.status, 200);
+      unchanged();
+    });
   });
-});
+}

@@ -63,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
     limits,
     token,
     tls,
+    database: values.database || process.env.CAXTON_DATABASE_URL || null,
     ...(idle !== undefined ? { idleTimeoutMs: idle * 1000 } : {}),
   });
   // handlers first: a supervisor may send SIGTERM as soon as it reads the "listening on" line

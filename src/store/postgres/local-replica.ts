@@ -39,10 +39,11 @@ export class LocalReplica {
     for (const d of [this.dir.root, this.dir.objects, this.dir.deployments, this.dir.trees, this.dir.tmp]) {
       mkdirSync(d, { recursive: true });
     }
-    // leftovers of an interrupted transaction or materialization: only trees `current` may reach are kept
+    // leftovers of an interrupted transaction or materialization, and trees replaced before a restart:
+    // only `current`'s tree is kept
     const live = this.currentId();
     for (const name of readdirSync(this.dir.deployments)) {
-      if (live !== null && Number.parseInt(name, 10) <= live) continue;
+      if (live !== null && name === deploymentDirName(live)) continue;
       rmSync(join(this.dir.deployments, name), { recursive: true, force: true });
       this.removedLeftovers.push(`deployments/${name}`);
     }
@@ -161,6 +162,15 @@ export class LocalReplica {
       return basename(readlinkSync(join(this.dir.deployments, deploymentDirName(id))));
     } catch {
       return null;
+    }
+  }
+
+  /** Removes the local trees of deployments that were pruned (never `current`'s). */
+  dropTrees(ids: Iterable<number>): void {
+    const live = this.currentId();
+    for (const id of ids) {
+      if (id !== live)
+        rmSync(join(this.dir.deployments, deploymentDirName(id)), { recursive: true, force: true });
     }
   }
 

@@ -63,6 +63,17 @@ CREATE TRIGGER txlog_append_only BEFORE UPDATE OR DELETE ON txlog
   FOR EACH ROW EXECUTE FUNCTION caxton_txlog_append_only();
 `,
   },
+  {
+    version: 2,
+    sql: `
+-- the replica set's one identity (clients key what they remember about a server by it): every replica on
+-- this database reports the same id, so a load balancer's choice of replica is not a new server to a client
+CREATE TABLE replica_set (
+  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+  server_id text NOT NULL CHECK (server_id ~ '^[0-9a-f-]{36}$')
+);
+`,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -4,10 +4,13 @@
  * workspace: committed deployments beyond the newest `keepDeployments` (never the head) become `pruned`.
  * Then every object that no retained deployment of any workspace reaches, and that was last stored longer
  * ago than the grace period (by the database's clock, so replicas' clocks do not matter), is removed.
+ * Being one transaction, a crash at any step (gc-begin, gc-rows-pruned, gc-first-object-removed) leaves
+ * everything as it was; gc-done follows the commit.
  */
 import type pg from "pg";
 import { decodeTree } from "../../merkle/tree-object.js";
 import type { RetentionPolicy, WorkspaceId } from "../deployment-store.js";
+import type { DurabilityStep } from "../durable-fs.js";
 import { inTransaction, LOCK_GC, LOCK_NAMESPACE, type Queryable } from "./database.js";
 
 export interface DatabaseGcReport {
@@ -19,11 +22,13 @@ export interface DatabaseGcReport {
 export function collectGarbageInDatabase(
   pool: pg.Pool,
   policy: RetentionPolicy,
-  treesOf: (roots: readonly string[], db: Queryable) => Promise<Map<string, Buffer>>,
+  treesOf: (roots: readonly string[], db: Queryable) => Promise<Map<string, Uint8Array>>,
+  step: (name: DurabilityStep) => void,
 ): Promise<DatabaseGcReport> {
-  return inTransaction(pool, async (db) => {
+  const report = inTransaction(pool, async (db) => {
     await db.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(policy.lockTimeoutMs))}`);
     await db.query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, LOCK_GC]);
+    step("gc-begin");
     const keep = Math.max(1, policy.keepDeployments);
     const { rows: pruned } = await db.query<{ workspace: string; id: string }>(
       `WITH ranked AS (
@@ -43,6 +48,7 @@ export function collectGarbageInDatabase(
         [row.workspace, now, row.id],
       );
     }
+    step("gc-rows-pruned");
     // mark: every object the retained deployments of every workspace reach
     const { rows: roots } = await db.query<{ root: string }>(
       "SELECT DISTINCT root FROM deployments WHERE status = 'committed'",
@@ -64,6 +70,7 @@ export function collectGarbageInDatabase(
     const removed = old.map((r) => r.hash).filter((h) => !reachable.has(h));
     for (let i = 0; i < removed.length; i += 10_000) {
       await db.query("DELETE FROM objects WHERE hash = ANY($1::text[])", [removed.slice(i, i + 10_000)]);
+      if (i === 0) step("gc-first-object-removed");
     }
     const byWorkspace = new Map<string, number[]>();
     for (const r of pruned)
@@ -81,5 +88,9 @@ export function collectGarbageInDatabase(
       removed,
       keptObjects: Number(count[0]?.n ?? 0),
     };
+  });
+  return report.then((r) => {
+    step("gc-done");
+    return r;
   });
 }

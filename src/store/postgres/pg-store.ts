@@ -5,10 +5,11 @@
  * follows the head (head-follower.ts) and materializes every new head with the same atomic swap; at start it
  * migrates the schema and catches up. This replica materializes the `default` workspace.
  */
+import { randomUUID } from "node:crypto";
+import { statSync } from "node:fs";
 import type pg from "pg";
 import { CaxtonError } from "../../errors/caxton-error.js";
-import { flattenTree } from "../../merkle/walk-tree.js";
-import { decodeTree } from "../../merkle/tree-object.js";
+import { flattenTree, gatherTrees } from "../../merkle/walk-tree.js";
 import {
   DEFAULT_WORKSPACE,
   type BlobStore,
@@ -30,6 +31,9 @@ import { migrate } from "./migrations.js";
 import { PgBlobStore } from "./pg-blob-store.js";
 import { collectGarbageInDatabase } from "./pg-gc.js";
 import { PgWorkspace, type LocalSide } from "./pg-workspace.js";
+
+/** Trees deeper than this were refused when they were deployed; the walk stops there too. */
+const MAX_DEPTH = 256;
 
 export interface PgStoreOptions {
   url: string;
@@ -56,7 +60,9 @@ class ReplicaObjects implements BlobStore {
     return guard(() => this.shared.has(hash));
   }
 
-  size(hash: string): Promise<number | undefined> {
+  async size(hash: string): Promise<number | undefined> {
+    // delta bases are usually the live deployment's objects, which this replica holds
+    if (this.local.objects.has(hash)) return statSync(this.local.objects.pathOf(hash)).size;
     return guard(() => this.shared.size(hash));
   }
 
@@ -93,7 +99,11 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   const pool = openPool({ url: options.url, ...(options.poolSize ? { max: options.poolSize } : {}) });
   try {
     await migrate(pool);
-    const store = new PgStore(pool, options);
+    await pool.query("INSERT INTO replica_set (server_id) VALUES ($1) ON CONFLICT DO NOTHING", [
+      randomUUID(),
+    ]);
+    const { rows } = await pool.query<{ server_id: string }>("SELECT server_id FROM replica_set");
+    const store = new PgStore(pool, options, rows[0]?.server_id ?? randomUUID());
     await store.start();
     return store;
   } catch (err) {
@@ -118,6 +128,8 @@ export class PgStore implements DeploymentStore {
   constructor(
     private readonly pool: pg.Pool,
     options: PgStoreOptions,
+    /** the replica set's identity, the same on every replica (reported as the server id) */
+    readonly serverId: string,
   ) {
     this.durability = options.durability ?? realDurability;
     this.log = options.log ?? (() => {});
@@ -166,9 +178,17 @@ export class PgStore implements DeploymentStore {
 
   async collectGarbage(policy: RetentionPolicy): Promise<GcReport> {
     const report = await guard(() =>
-      collectGarbageInDatabase(this.pool, policy, (hashes, db) => this.treesOf(hashes, db)),
+      collectGarbageInDatabase(
+        this.pool,
+        policy,
+        (hashes, db) => this.treesOf(hashes, db),
+        (name) => this.durability.step(name),
+      ),
     );
     this.local.forget(report.removed);
+    this.local.dropTrees(
+      report.prunedDeployments.filter((d) => d.workspace === DEFAULT_WORKSPACE).map((d) => d.id),
+    );
     return {
       prunedDeployments: report.prunedDeployments,
       removedObjects: report.removed.length,
@@ -213,7 +233,12 @@ export class PgStore implements DeploymentStore {
       const trees = await this.treesOf([head.root], this.pool);
       const manifest = flattenTree(head.root, (h) => trees.get(h));
       await this.local.fill(manifest.values(), this.shared);
-      this.local.stage(head.deploymentId, head.root, manifest, trees);
+      this.local.stage(
+        head.deploymentId,
+        head.root,
+        manifest,
+        new Map([...trees].map(([h, b]) => [h, Buffer.from(b.buffer, b.byteOffset, b.byteLength)])),
+      );
       this.local.goLive(head.deploymentId, head.root);
       this.log(`following: deployment ${head.deploymentId} is live here`);
       for (const listener of this.listeners)
@@ -221,25 +246,27 @@ export class PgStore implements DeploymentStore {
     });
   }
 
-  /** Every tree object below the given roots, read level by level (the cache first, then the database). */
-  private async treesOf(roots: readonly string[], db: Queryable): Promise<Map<string, Buffer>> {
-    const trees = new Map<string, Buffer>();
+  /**
+   * Every tree object below the given roots, read level by level with the one tree walker's reader (the
+   * cache first, then the database; subtrees shared between roots are read once).
+   */
+  private async treesOf(roots: readonly string[], db: Queryable): Promise<Map<string, Uint8Array>> {
+    const trees = new Map<string, Uint8Array>();
     const shared = new PgBlobStore(db);
-    let frontier = [...new Set(roots)];
-    while (frontier.length > 0) {
+    const read = async (hashes: string[]): Promise<Map<string, Uint8Array>> => {
+      const found = new Map<string, Uint8Array>();
       const fromDb: string[] = [];
-      for (const h of frontier) {
-        if (this.local.objects.has(h)) trees.set(h, this.local.objects.read(h));
+      for (const h of hashes) {
+        const known = trees.get(h);
+        if (known) found.set(h, known);
+        else if (this.local.objects.has(h)) found.set(h, this.local.objects.read(h));
         else fromDb.push(h);
       }
-      if (fromDb.length > 0) for (const [h, b] of await shared.readMany(fromDb)) trees.set(h, b);
-      const next = new Set<string>();
-      for (const h of frontier) {
-        const bytes = trees.get(h);
-        if (!bytes) continue; // a missing tree: flattenTree names it
-        for (const e of decodeTree(bytes)) if (e.kind === "tree" && !trees.has(e.hash)) next.add(e.hash);
-      }
-      frontier = [...next];
+      if (fromDb.length > 0) for (const [h, b] of await shared.readMany(fromDb)) found.set(h, b);
+      return found;
+    };
+    for (const root of new Set(roots)) {
+      for (const [h, b] of (await gatherTrees(root, read, MAX_DEPTH)).trees) trees.set(h, b);
     }
     return trees;
   }

@@ -32,6 +32,29 @@ export interface LocalSide {
   step(name: DurabilityStep): void;
 }
 
+/**
+ * The named steps a deployment's commit passes through on this store, in order (for fault injection): up to
+ * `synced` inside the database transaction, `committed` right after it, then the local swap.
+ */
+export const PG_COMMIT_STEPS = [
+  "begin",
+  "objects-adopted",
+  "prepared",
+  "tree-staged",
+  "synced",
+  "committed",
+  "swap-current",
+  "swapped",
+] as const satisfies readonly DurabilityStep[];
+
+/** Garbage collection's steps on this store: all but gc-done inside one transaction. */
+export const PG_GC_STEPS = [
+  "gc-begin",
+  "gc-rows-pruned",
+  "gc-first-object-removed",
+  "gc-done",
+] as const satisfies readonly DurabilityStep[];
+
 const ROW = `id::int, root, parent_id::int, kind, status, created_at, added, modified, deleted, deployed_by, meta`;
 
 async function head(db: Queryable, ws: WorkspaceId): Promise<DeploymentRow | null> {
@@ -122,6 +145,16 @@ export class PgWorkspace implements WorkspaceStore {
         [this.id, event, seq, limit],
       );
       return rows;
+    });
+  }
+
+  lastSeq(): Promise<number> {
+    return guard(async () => {
+      const { rows } = await this.pool.query<{ seq: string }>(
+        "SELECT coalesce(max(seq), 0) AS seq FROM txlog WHERE workspace = $1",
+        [this.id],
+      );
+      return Number(rows[0]?.seq ?? 0);
     });
   }
 
