@@ -156,16 +156,18 @@ export class ApiClient {
 
   async deploy(
     pack: AsyncIterable<Buffer>,
-    options: { ifMatch: string | null; dryRun: boolean; force?: boolean; guardDeletions?: boolean },
+    options: {
+      ifMatch: string | null;
+      dryRun: boolean;
+      force?: boolean;
+      guardDeletions?: boolean;
+      guardBreaking?: boolean;
+    },
   ): Promise<DeployResult> {
     const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
     if (options.ifMatch === "none") headers["If-None-Match"] = "*";
     else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
-    const query = [
-      options.dryRun ? "dry_run=1" : "",
-      options.force ? "force=1" : "",
-      options.guardDeletions ? "guard=deletions" : "",
-    ]
+    const query = [options.dryRun ? "dry_run=1" : "", options.force ? "force=1" : "", guardQuery(options)]
       .filter(Boolean)
       .join("&");
     const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;
@@ -415,4 +417,9 @@ function parseOrProtocolError<T>(
   if (!r.success)
     throw new CaxtonError("E_PROTOCOL", `unexpected answer from the server: ${r.error.message}`);
   return r.data;
+}
+
+function guardQuery(o: { guardDeletions?: boolean; guardBreaking?: boolean }): string {
+  const guards = [o.guardDeletions ? "deletions" : "", o.guardBreaking ? "breaking" : ""].filter(Boolean);
+  return guards.length > 0 ? `guard=${guards.join(",")}` : "";
 }

@@ -1,6 +1,6 @@
 /**
- * The shape of `caxton.toml`, the optional workspace settings. Only `[deploy] server` is defined (the spec's
- * own choice); anything else is a warning, since a later version may add settings.
+ * The shape of `caxton.toml`, the optional workspace settings: `[deploy] server` (the spec's own choice) and
+ * `[deploy] require_allow_breaking`; anything else is a warning, since a later version may add settings.
  */
 import { z } from "zod";
 import { isHttpUrl } from "./mcp-servers-schema.js";
@@ -20,9 +20,13 @@ export const settingsSchema = z.object({
           );
       })
       .optional(),
+    /** the breaking-change policy (breaking-guard.ts): deploys with breaking changes need --allow-breaking */
+    require_allow_breaking: z.boolean().optional(),
   }).optional(),
 });
 
 export type WorkspaceSettings = z.output<typeof settingsSchema>;
 
-export const SETTINGS_KEY_TREE: KeyTree = { keys: { deploy: { keys: { server: null } } } };
+export const SETTINGS_KEY_TREE: KeyTree = {
+  keys: { deploy: { keys: { server: null, require_allow_breaking: null } } },
+};

@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
+import { refuseBreaking, storedPlan } from "../config/breaking-guard.js";
 import { refuseMassDeletion } from "../config/deletion-guard.js";
+import { configSide, planAgentChanges } from "../config/plan-agent-changes.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
 import { isConfigPath } from "../config/validate-workspace.js";
 import { ConfigCache, type AgentRecord, type CacheEntry } from "../config/config-cache.js";
@@ -19,6 +21,8 @@ import {
   type DeployResult,
   type NegotiateResponse,
   type CurrentDeployment,
+  AgentPlanSchema,
+  type AgentPlan,
 } from "../protocol/messages.js";
 import { encodeBitmap } from "../protocol/negotiate-body.js";
 import { dataDir, type DataDir } from "../store/data-dir.js";
@@ -68,6 +72,8 @@ export interface DeployOptions {
   force?: boolean;
   /** refuse a deployment that deletes every agent or over half of the live files (config/deletion-guard.ts) */
   guardDeletions?: boolean;
+  /** refuse a deployment whose agent-aware plan has a breaking change (config/breaking-guard.ts) */
+  guardBreaking?: boolean;
 }
 
 export class DeployService {
@@ -218,6 +224,12 @@ export class DeployService {
     }
     const diff = diffManifests(before, manifest);
     if (options.guardDeletions && !options.dryRun) refuseMassDeletion(before, manifest, diff.deleted);
+    const plan = planAgentChanges(
+      configSide(current ? this.validatedFor(current.checksum).analyses : new Map()),
+      configSide(validated.analyses),
+      [...diff.added, ...diff.modified, ...diff.deleted],
+    );
+    if (options.guardBreaking && !options.dryRun) refuseBreaking(plan);
     const result: DeployResult = {
       ...emptyResult(header.root, current?.checksum ?? null, timestamp, options.dryRun),
       changes_applied: diff.added.length + diff.modified.length + diff.deleted.length,
@@ -226,6 +238,7 @@ export class DeployService {
       deleted: diff.deleted,
       warnings,
       validation_ms: round(validationMs),
+      plan,
     };
     if (options.dryRun) {
       this.history.log(txid, null, "dry-run", { root: header.root });
@@ -244,7 +257,7 @@ export class DeployService {
         kind: "deploy",
         counts: { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length },
         deployedBy: header.deployed_by ?? null,
-        meta: deployMeta(header),
+        meta: { ...deployMeta(header), plan: storedPlan(plan) },
       },
       this.bookkeepingFailed,
     );
@@ -659,6 +672,7 @@ export interface HistoryEntry {
   message: string | null;
   git: { commit: string; branch: string | null; dirty: boolean } | null;
   rollback_of: number | null;
+  plan: AgentPlan | null;
 }
 
 function toHistoryEntry(row: DeploymentRow): HistoryEntry {
@@ -680,7 +694,14 @@ function toHistoryEntry(row: DeploymentRow): HistoryEntry {
     message: typeof meta.message === "string" ? meta.message : null,
     git: (meta.git as HistoryEntry["git"]) ?? null,
     rollback_of: typeof meta.rollback_of === "number" ? meta.rollback_of : null,
+    plan: storedPlanOf(meta.plan),
   };
+}
+
+/** The plan a deployment record keeps, if it parses (older records have none). */
+function storedPlanOf(value: unknown): AgentPlan | null {
+  const r = AgentPlanSchema.safeParse(value);
+  return r.success ? r.data : null;
 }
 
 function deployMeta(header: DeployHeader): Record<string, unknown> | null {

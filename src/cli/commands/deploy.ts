@@ -9,10 +9,11 @@ import { progressRenderer } from "../progress.js";
 import { canAsk, confirm } from "../confirm.js";
 import { deletionLines } from "../deletion-summary.js";
 import { ReportedFailure } from "../reported-failure.js";
-import { resolveServer, resolveWorkspace } from "../resolve-target.js";
+import { breakingLines, planJson, planLines } from "../agent-plan-lines.js";
+import { requiresAllowBreaking, resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE] [--yes]
+const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE] [--yes] [--allow-breaking]
 
 Deploys the workspace DIR (default: the workspace the current folder is in): sends only what the server lacks, and the server
 validates everything and applies it atomically, or nothing at all.
@@ -25,6 +26,8 @@ validates everything and applies it atomically, or nothing at all.
   --force        deploy even over files someone else changed on the server since your last deploy
   -y, --yes      deploy even when it deletes every agent or over half of the live files (otherwise
                  asked on a terminal, refused off one)
+  --allow-breaking  deploy a plan with breaking changes in a workspace whose caxton.toml sets
+                 [deploy] require_allow_breaking = true (otherwise asked on a terminal, refused off one)
 ${CONNECTION_USAGE}
 `;
 
@@ -40,6 +43,7 @@ export async function run(argv: string[]): Promise<number> {
       message: { type: "string", short: "m" },
       force: { type: "boolean" },
       yes: { type: "boolean", short: "y" },
+      "allow-breaking": { type: "boolean" },
     },
     USAGE,
   );
@@ -55,6 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       dryRun: values["dry-run"] ?? false,
       force: values.force ?? false,
       guardDeletions: !values.yes,
+      guardBreaking: requiresAllowBreaking(workspace) && !values["allow-breaking"],
       connection: connectionFrom(values),
       ...(values.as ? { deployedBy: values.as } : {}),
       ...(values.message ? { message: values.message } : {}),
@@ -67,6 +72,13 @@ export async function run(argv: string[]): Promise<number> {
       for (const line of deletionLines(attempt.error.detail)) process.stderr.write(`${line}\n`);
       if (await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))
         attempt = await deployWorkspace({ ...request, guardDeletions: false });
+    }
+    // a breaking plan the workspace's policy stopped: the same, with --allow-breaking for scripts
+    if (!attempt.ok && attempt.error.code === "E_BREAKING_CHANGE" && canAsk()) {
+      progress.done();
+      for (const line of breakingLines(attempt.error.detail)) process.stderr.write(`${line}\n`);
+      if (await confirm(`Deploy ${workspace} to ${server} with these breaking changes?`))
+        attempt = await deployWorkspace({ ...request, guardDeletions: false, guardBreaking: false });
     }
     progress.done();
     if (!attempt.ok) {
@@ -86,7 +98,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(
         `${JSON.stringify(toJson(outcome), null, process.stdout.isTTY ? 2 : undefined)}\n`,
       );
-    else printHuman(outcome, workspace, server);
+    else printHuman(outcome, workspace, server, request.guardBreaking);
     return 0;
   } finally {
     progress.done();
@@ -123,11 +135,12 @@ export function toJson(o: DeployOutcome) {
     phases: o.phases,
     scan: o.scan,
     timestamp: r.timestamp,
+    ...planJson(r.plan),
     ...(o.confirmedAfterDrop ? { confirmed_after_drop: true } : {}),
   };
 }
 
-function printHuman(o: DeployOutcome, workspace: string, server: string): void {
+function printHuman(o: DeployOutcome, workspace: string, server: string, guardBreaking: boolean): void {
   const s = style(process.stdout);
   const r = o.result;
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
@@ -158,9 +171,12 @@ function printHuman(o: DeployOutcome, workspace: string, server: string): void {
             : s.dim("on server already");
     out(`  ${mark} ${f.path.padEnd(width)}  ${sent}`);
   }
+  if (r.plan) for (const line of planLines(r.plan, s)) out(line);
   const counts = `${r.added.length} added, ${r.modified.length} modified, ${r.deleted.length} deleted`;
   const wire = `sent ${formatBytes(o.wire.bytesSent)} in ${trips}`;
   if (r.dry_run) {
+    if (guardBreaking && r.plan?.impact === "breaking")
+      out(`${s.red("breaking")}: this workspace requires --allow-breaking to deploy this plan`);
     out(
       `${s.yellow("dry run")}: ${counts}; a deploy would send ${formatBytes(o.sentContentBytes)} of content. Nothing was applied.`,
     );

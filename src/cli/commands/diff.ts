@@ -7,13 +7,16 @@ import { diffManifests } from "../../merkle/diff-manifests.js";
 import { scanWorkspace } from "../../workspace/scan-workspace.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
+import { previewPlan } from "../../client/preview-plan.js";
+import { planJson, planLines } from "../agent-plan-lines.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
 const USAGE = `usage: caxton diff [DIR] [--server URL] [--json] [--stat]
 
-Asks the server what a deploy of DIR would change, per file, with a unified diff for text files (the server's
-version is fetched by checksum). \`caxton status\` answers offline; \`diff\` asks the live server.
+Asks the server what a deploy of DIR would change: first per agent (added, modified, removed; the fields
+that changed; breaking, compatible or cosmetic), then per file, with a unified diff for text files (the
+server's version is fetched by checksum). \`caxton status\` answers offline; \`diff\` asks the live server.
 ${CONNECTION_USAGE}
 `;
 
@@ -34,18 +37,23 @@ export async function run(argv: string[]): Promise<number> {
     const live = await api.manifest();
     const remote = new Map(Object.entries(live?.files ?? {}));
     const d = diffManifests(remote, scan.manifest);
+    const changed = [...d.added, ...d.modified, ...d.deleted];
+    const { plan, remoteContent } = await previewPlan(scan, remote, changed, (h) => api.object(h));
     if (values.json) {
       process.stdout.write(
-        `${JSON.stringify({ deployed_checksum: live?.checksum ?? null, added: d.added, modified: d.modified, deleted: d.deleted, renamed: d.renamed }, null, 2)}\n`,
+        `${JSON.stringify({ deployed_checksum: live?.checksum ?? null, added: d.added, modified: d.modified, deleted: d.deleted, renamed: d.renamed, ...planJson(plan) }, null, 2)}\n`,
       );
       return 0;
     }
     const s = style(process.stdout);
     const out = (t: string): boolean => process.stdout.write(t);
-    if (d.added.length + d.modified.length + d.deleted.length === 0) {
+    if (changed.length === 0) {
       out(`${s.green("✓")} No differences: the server runs this workspace.\n`);
       return 0;
     }
+    // the summary in agents first, then the patch
+    const summary = planLines(plan, s);
+    if (summary.length > 0) out(`${summary.join("\n")}\n\n`);
     for (const path of [...d.added, ...d.modified, ...d.deleted].sort()) {
       const local = scan.files.get(path);
       const remoteHash = remote.get(path);
@@ -53,7 +61,9 @@ export async function run(argv: string[]): Promise<number> {
       const color = op === "added" ? s.green : op === "deleted" ? s.red : s.yellow;
       out(`${color(`${op}: ${path}`)}\n`);
       if (values.stat) continue;
-      const before = remoteHash ? await api.object(remoteHash) : Buffer.alloc(0);
+      const before = remoteHash
+        ? (remoteContent.get(path) ?? (await api.object(remoteHash)))
+        : Buffer.alloc(0);
       const after = local ? readFileSync(local.absPath) : Buffer.alloc(0);
       if (!isText(before) || !isText(after)) {
         out(`  binary file: ${before.length} → ${after.length} bytes\n`);

@@ -2,6 +2,7 @@
 import { ApiClient } from "../../client/api-client.js";
 import { parseCommandArgs } from "../parse-args.js";
 import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
+import { planSummary } from "../agent-plan-lines.js";
 import { style } from "../style.js";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
@@ -50,6 +51,7 @@ export async function run(argv: string[]): Promise<number> {
         : "";
       if (by || git) process.stdout.write(`    ${by}${git}\n`);
       if (e.message) process.stdout.write(`    ${e.message}\n`);
+      if (e.plan) process.stdout.write(`    ${planSummary(e.plan)}\n`);
     }
     return 0;
   } finally {
