@@ -14,6 +14,9 @@ import { style, type style as styleOf } from "./style.js";
 
 type Style = ReturnType<typeof styleOf>;
 
+/** Agents listed one per line; past this, the breaking ones first and a count of the rest. */
+const MAX_LISTED = 50;
+
 export function planLines(plan: AgentPlan, s: Style, options: { prompts?: boolean } = {}): string[] {
   if (plan.agents.length === 0 && plan.mcp_servers.length === 0) return [];
   const lines: string[] = [];
@@ -28,7 +31,15 @@ export function planLines(plan: AgentPlan, s: Style, options: { prompts?: boolea
   );
   if (plan.agents.length > 0) {
     lines.push(`Agents: ${counts.join(", ")}${omitted}`);
-    for (const a of plan.agents) {
+    // a first deploy of a large fleet lists thousands of added agents: show the serious ones, count the rest
+    const shown =
+      plan.agents.length <= MAX_LISTED
+        ? plan.agents
+        : [
+            ...plan.agents.filter((a) => a.impact === "breaking"),
+            ...plan.agents.filter((a) => a.impact !== "breaking"),
+          ].slice(0, MAX_LISTED);
+    for (const a of shown) {
       const what =
         a.change === "renamed"
           ? `renamed from ${a.renamed_from ?? "?"}`
@@ -50,6 +61,8 @@ export function planLines(plan: AgentPlan, s: Style, options: { prompts?: boolea
       }
     }
   }
+  if (plan.agents.length > MAX_LISTED)
+    lines.push(`  … and ${plan.agents.length - MAX_LISTED} more agents (every one in --json)`);
   if (plan.mcp_servers.length > 0) {
     lines.push("MCP servers:");
     for (const m of plan.mcp_servers) {
