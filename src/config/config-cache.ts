@@ -73,6 +73,12 @@ export class ConfigCache {
 
   constructor(private readonly maxEntries = 100_000) {}
 
+  /** Whether `analyze` would answer this file from the cache (without loading its content). */
+  has(path: string, checksum: string): boolean {
+    const kind = classifyPath(path);
+    return kind === "other" || this.entries.has(`${kind}:${checksum}`);
+  }
+
   /** The analysis of one file, from the cache when its checksum (for a file of that kind) was seen. */
   analyze(entry: CacheEntry): FileAnalysis {
     const kind = classifyPath(entry.path);

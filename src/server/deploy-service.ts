@@ -3,7 +3,7 @@
  * applying a deployment through store/staged-apply.ts. http-server.ts maps requests onto it.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { refuseBreaking, storedPlan } from "../config/breaking-guard.js";
@@ -25,17 +25,18 @@ import {
   type AgentPlan,
 } from "../protocol/messages.js";
 import { encodeBitmap } from "../protocol/negotiate-body.js";
-import { dataDir, type DataDir } from "../store/data-dir.js";
-import { realDurability, type DurabilityPort } from "../store/durable-fs.js";
-import { HistoryDb, type DeploymentRow } from "../store/history-db.js";
-import { ObjectStore } from "../store/object-store.js";
-import { recoverDataDir, type RecoveryReport } from "../store/recover-data-dir.js";
-import { adoptDurably, stagedApply } from "../store/staged-apply.js";
-import { collectGarbage, type GcReport } from "../store/collect-garbage.js";
-import { readCurrentId } from "../store/current-link.js";
-import { DeployLock } from "../store/deploy-lock.js";
+import {
+  DEFAULT_WORKSPACE,
+  type CommitInput,
+  type DeploymentRow,
+  type DeploymentStore,
+  type GcReport,
+  type WorkspaceId,
+  type WorkspaceStore,
+  type WorkspaceTransaction,
+} from "../store/deployment-store.js";
 import { receivePack, type ReceivedPack } from "./receive-pack.js";
-import { resolveTree, type ObjectSource } from "./resolve-tree.js";
+import { gatherTrees, resolveTree } from "./resolve-tree.js";
 
 export interface ServerLimits {
   maxObjectBytes: number;
@@ -76,12 +77,11 @@ export interface DeployOptions {
   guardBreaking?: boolean;
 }
 
+/** What the deploy logic reads and writes: the live deployment's or the lock holder's view. */
+type WorkspaceReader = Pick<WorkspaceTransaction, "head" | "committed" | "get" | "log">;
+
 export class DeployService {
-  readonly dir: DataDir;
-  readonly history: HistoryDb;
-  readonly objects: ObjectStore;
-  readonly recovery: RecoveryReport;
-  private readonly lock = new DeployLock();
+  readonly workspace: WorkspaceStore;
   private readonly manifests = new Map<string, Map<string, string>>();
   readonly configCache = new ConfigCache();
   readonly events: EventHub;
@@ -93,54 +93,55 @@ export class DeployService {
     this.log(`deployment is live but its history row could not be updated (recovery will): ${String(err)}`);
 
   constructor(
-    root: string,
+    readonly store: DeploymentStore,
     readonly limits: ServerLimits = DEFAULT_LIMITS,
-    readonly durability: DurabilityPort = realDurability,
+    workspace: WorkspaceId = DEFAULT_WORKSPACE,
   ) {
-    this.dir = dataDir(root);
-    mkdirSync(this.dir.root, { recursive: true });
-    this.recovery = recoverDataDir(this.dir, (this.history = new HistoryDb(this.dir.db)));
-    this.objects = new ObjectStore(this.dir.objects);
-    this.events = new EventHub(this.history);
+    this.workspace = store.workspace(workspace);
+    this.events = new EventHub(this.workspace);
+    // a head moved by another writer: the live view is recomputed on its next read
+    store.onHeadChange((change) => {
+      if (change.workspace === this.workspace.id) this.live = undefined;
+    });
   }
 
-  current(): (CurrentDeployment & { row: DeploymentRow }) | null {
-    const id = readCurrentId(this.dir);
-    if (id === null) return null;
-    const row = this.history.get(id);
-    if (!row) throw new CaxtonError("E_INTERNAL", `current points at deployment ${id}, which history lacks`);
+  async current(
+    reader: WorkspaceReader = this.workspace,
+  ): Promise<(CurrentDeployment & { row: DeploymentRow }) | null> {
+    const row = await reader.head();
+    if (!row) return null;
     return { deployment_id: row.id, checksum: row.root, time: row.created_at, row };
   }
 
-  negotiate(rawHeader: unknown, hashes: readonly string[]): NegotiateResponse {
+  async negotiate(rawHeader: unknown, hashes: readonly string[]): Promise<NegotiateResponse> {
     const header = parseWith(NegotiateHeaderSchema, rawHeader, "negotiation header");
-    const current = this.current();
+    const current = await this.current();
     const upToDate = current?.checksum === header.root;
     return {
       current: current
         ? { deployment_id: current.deployment_id, checksum: current.checksum, time: current.time }
         : null,
       up_to_date: upToDate,
-      have: encodeBitmap(upToDate ? [] : hashes.map((h) => this.objects.has(h))),
+      have: encodeBitmap(upToDate ? [] : await this.store.objects.hasMany(hashes)),
     };
   }
 
   async deploy(body: AsyncIterable<Buffer>, options: DeployOptions): Promise<DeployResult> {
     const txid = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
-    const txDir = join(this.dir.tmp, txid);
+    const txDir = join(this.store.tempDir, txid);
     try {
-      this.checkBase(options.ifMatch); // early, so a stale client learns before it uploads
+      await this.checkBase(options.ifMatch); // early, so a stale client learns before it uploads
       const pack = await receivePack(body, join(txDir, "objects"), {
         maxObjectBytes: this.limits.maxObjectBytes,
         // a tree has at least one file below it, so a deployment has at most twice as many objects as files
         maxObjects: Math.min(this.limits.maxObjects, 2 * this.limits.maxFiles + 1024),
         smallObjectBytes: 256 * 1024,
         memoryBudgetBytes: 64 * 1024 * 1024,
-        bases: this.objects, // delta frames are applied against the stored base
+        bases: this.store.objects, // delta frames are applied against the stored base
       });
       const header = parseWith(DeployHeaderSchema, pack.header, "deploy header");
-      return await this.lock.run(this.limits.lockTimeoutMs, () =>
-        this.applyLocked(txid, pack, header, options),
+      return await this.workspace.withDeployLock(this.limits.lockTimeoutMs, (tx) =>
+        this.applyLocked(tx, txid, pack, header, options),
       );
     } catch (err) {
       throw storageError(err);
@@ -149,13 +150,14 @@ export class DeployService {
     }
   }
 
-  private applyLocked(
+  private async applyLocked(
+    tx: WorkspaceTransaction,
     txid: string,
     pack: ReceivedPack,
     header: DeployHeader,
     options: DeployOptions,
-  ): DeployResult {
-    const current = this.checkBase(options.ifMatch);
+  ): Promise<DeployResult> {
+    const current = await this.checkBase(options.ifMatch, tx);
     const timestamp = new Date().toISOString();
     if (current?.checksum === header.root) {
       return {
@@ -164,17 +166,16 @@ export class DeployService {
         deployment_id: current.deployment_id,
       };
     }
-    this.history.log(txid, null, "begin", {
+    await tx.log(txid, null, "begin", {
       root: header.root,
       base: current?.checksum ?? null,
       dry_run: options.dryRun,
     });
-    const source = this.sourceFor(pack);
-    const { manifest, missing } = resolveTree(header.root, source, this.limits);
+    const { manifest, missing } = await this.resolve(header.root, pack);
     if (missing.length > 0) {
       // keep what arrived, so the client's next round trip carries only what is missing
-      adoptDurably(this.applyContext(), pack.files);
-      this.history.log(txid, null, "missing-objects", { count: missing.length });
+      await this.store.objects.adopt(pack.files);
+      await tx.log(txid, null, "missing-objects", { count: missing.length });
       throw new CaxtonError(
         "E_MISSING_OBJECTS",
         `the server lacks ${missing.length} object(s) of this deployment`,
@@ -184,19 +185,20 @@ export class DeployService {
       );
     }
     const validationStart = performance.now();
+    const previous = current ? await this.validatedFor(current.checksum) : undefined;
     const { diagnostics, state: validated } = validateIncrementally(
       this.configCache,
-      [...this.configEntries(manifest, pack)],
-      current ? this.validatedFor(current.checksum) : undefined,
+      await this.configEntries(manifest, pack, previous),
+      previous,
     );
     const errors = diagnostics.filter((d) => d.severity === "error");
     const warnings = diagnostics.filter((d) => d.severity === "warning");
     const validationMs = performance.now() - validationStart;
     if (errors.length > 0) {
-      this.history.log(txid, null, "rejected", { root: header.root, errors: errors.length });
+      await tx.log(txid, null, "rejected", { root: header.root, errors: errors.length });
       const files = new Set(errors.map((e) => e.path)).size;
       if (!options.dryRun) {
-        this.events.publish(txid, {
+        await this.events.publish(txid, {
           ...this.eventBase("deployment.rejected", null, header.root, current?.checksum ?? null),
           changed_agents: [...new Set(errors.map((e) => e.path))].filter((p) => p.startsWith("agents/")),
           errors: errors.length,
@@ -208,11 +210,11 @@ export class DeployService {
         { detail: { errors, warnings } },
       );
     }
-    const before = current ? this.manifestOf(current.checksum) : new Map<string, string>();
+    const before = current ? await this.manifestOf(current.checksum) : new Map<string, string>();
     if (header.base && current && header.base !== current.checksum && !options.force) {
-      const conflicts = this.findConflicts(header.base, before, manifest);
+      const conflicts = await this.findConflicts(tx, header.base, before, manifest);
       if (conflicts.length > 0) {
-        this.history.log(txid, null, "conflict", { root: header.root, files: conflicts.length });
+        await tx.log(txid, null, "conflict", { root: header.root, files: conflicts.length });
         const [first] = conflicts;
         const more = conflicts.length > 1 ? ` (and ${conflicts.length - 1} more file(s))` : "";
         throw new CaxtonError(
@@ -225,7 +227,7 @@ export class DeployService {
     const diff = diffManifests(before, manifest);
     if (options.guardDeletions && !options.dryRun) refuseMassDeletion(before, manifest, diff.deleted);
     const plan = planAgentChanges(
-      configSide(current ? this.validatedFor(current.checksum).analyses : new Map()),
+      configSide(previous?.analyses ?? new Map()),
       configSide(validated.analyses),
       [...diff.added, ...diff.modified, ...diff.deleted],
     );
@@ -241,28 +243,26 @@ export class DeployService {
       plan,
     };
     if (options.dryRun) {
-      this.history.log(txid, null, "dry-run", { root: header.root });
+      await tx.log(txid, null, "dry-run", { root: header.root });
       return result;
     }
     const applyStart = performance.now();
-    const newObjects = new Map([...pack.files].filter(([hash]) => !this.objects.has(hash)));
-    const { id, createdAt } = stagedApply(
-      this.applyContext(),
-      {
-        txid,
-        root: header.root,
-        manifest,
-        newObjects,
-        parentId: current?.deployment_id ?? null,
-        kind: "deploy",
-        counts: { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length },
-        deployedBy: header.deployed_by ?? null,
-        meta: { ...deployMeta(header), plan: storedPlan(plan) },
-      },
-      this.bookkeepingFailed,
-    );
+    const arrived = [...pack.files];
+    const held = await this.store.objects.hasMany(arrived.map(([hash]) => hash));
+    const newObjects = new Map(arrived.filter((_, i) => !held[i]));
+    const { id, createdAt } = await this.commit(tx, {
+      txid,
+      root: header.root,
+      manifest,
+      newObjects,
+      parentId: current?.deployment_id ?? null,
+      kind: "deploy",
+      counts: { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length },
+      deployedBy: header.deployed_by ?? null,
+      meta: { ...deployMeta(header), plan: storedPlan(plan) },
+    });
     this.rememberManifest(header.root, manifest);
-    this.goLive(
+    await this.goLive(
       txid,
       "deployment.applied",
       id,
@@ -272,7 +272,7 @@ export class DeployService {
       diff,
       validated,
     );
-    this.collectGarbageSoon();
+    await this.collectGarbageSoon(tx);
     return {
       ...result,
       deployment_id: id,
@@ -287,44 +287,50 @@ export class DeployService {
    */
   async rollback(target: string | null, deployedBy: string | null): Promise<DeployResult> {
     try {
-      return await this.lock.run(this.limits.lockTimeoutMs, () => {
+      return await this.workspace.withDeployLock(this.limits.lockTimeoutMs, async (tx) => {
         const started = performance.now();
-        const current = this.current();
+        const current = await this.current(tx);
         if (!current)
           throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet: nothing to roll back");
-        const row = this.findTarget(target, current.deployment_id);
-        const manifest = this.manifestOfRetained(row);
-        const before = this.manifestOf(current.checksum);
+        const row = await this.findTarget(tx, target, current.deployment_id);
+        const manifest = await this.manifestOfRetained(row);
+        const before = await this.manifestOf(current.checksum);
         const diff = diffManifests(before, manifest);
         const txid = `${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
-        this.history.log(txid, null, "begin-rollback", { to: row.id, root: row.root });
+        await tx.log(txid, null, "begin-rollback", { to: row.id, root: row.root });
         const counts = {
           added: diff.added.length,
           modified: diff.modified.length,
           deleted: diff.deleted.length,
         };
-        const { id, createdAt } = stagedApply(
-          this.applyContext(),
-          {
-            txid,
-            root: row.root,
-            manifest,
-            newObjects: new Map(),
-            parentId: current.deployment_id,
-            kind: "rollback",
-            counts,
-            deployedBy,
-            meta: { rollback_of: row.id },
-          },
-          this.bookkeepingFailed,
-        );
+        const { id, createdAt } = await this.commit(tx, {
+          txid,
+          root: row.root,
+          manifest,
+          newObjects: new Map(),
+          parentId: current.deployment_id,
+          kind: "rollback",
+          counts,
+          deployedBy,
+          meta: { rollback_of: row.id },
+        });
+        const previous = await this.validatedFor(current.checksum);
         const { state } = validateIncrementally(
           this.configCache,
-          [...this.configEntries(manifest, null)],
-          this.validatedFor(current.checksum),
+          await this.configEntries(manifest, null, previous),
+          previous,
         );
-        this.goLive(txid, "deployment.rolled_back", id, createdAt, row.root, current.checksum, diff, state);
-        this.collectGarbageSoon();
+        await this.goLive(
+          txid,
+          "deployment.rolled_back",
+          id,
+          createdAt,
+          row.root,
+          current.checksum,
+          diff,
+          state,
+        );
+        await this.collectGarbageSoon(tx);
         return {
           ...emptyResult(row.root, current.checksum, createdAt, false),
           deployment_id: id,
@@ -341,8 +347,18 @@ export class DeployService {
     }
   }
 
-  private findTarget(target: string | null, currentId: number): DeploymentRow {
-    const rows = this.history.committed(Number.MAX_SAFE_INTEGER);
+  private async commit(tx: WorkspaceTransaction, input: CommitInput) {
+    const committed = await tx.commit(input);
+    if (committed.bookkeepingError !== undefined) this.bookkeepingFailed(committed.bookkeepingError);
+    return committed;
+  }
+
+  private async findTarget(
+    tx: WorkspaceReader,
+    target: string | null,
+    currentId: number,
+  ): Promise<DeploymentRow> {
+    const rows = await tx.committed(Number.MAX_SAFE_INTEGER);
     let row: DeploymentRow | undefined;
     if (target === null) {
       row = rows.find((r) => r.id < currentId);
@@ -362,7 +378,7 @@ export class DeployService {
       throw new CaxtonError("E_USAGE", `not a deployment id or checksum: ${target}`);
     }
     if (!row) {
-      const pruned = /^\d+$/.test(target) && this.history.get(Number(target))?.status === "pruned";
+      const pruned = /^\d+$/.test(target) && (await tx.get(Number(target)))?.status === "pruned";
       throw new CaxtonError(
         "E_NOT_FOUND",
         pruned
@@ -374,9 +390,9 @@ export class DeployService {
     return row;
   }
 
-  private manifestOfRetained(row: DeploymentRow): Map<string, string> {
+  private async manifestOfRetained(row: DeploymentRow): Promise<Map<string, string>> {
     try {
-      return this.manifestOf(row.root);
+      return await this.manifestOf(row.root);
     } catch (err) {
       if (err instanceof CaxtonError && err.code === "E_MISSING_OBJECTS") {
         throw new CaxtonError("E_NOT_FOUND", `deployment ${row.id}'s content is no longer stored`);
@@ -386,43 +402,53 @@ export class DeployService {
   }
 
   /** Retention runs after a commit, off the request's path but under the deploy lock. */
-  private collectGarbageSoon(): void {
-    const committed = this.history.committed(this.limits.keepDeployments + 1).length;
+  private async collectGarbageSoon(tx: WorkspaceReader): Promise<void> {
+    const committed = (await tx.committed(this.limits.keepDeployments + 1)).length;
     if (committed <= this.limits.keepDeployments && !this.gcRequested) return;
     this.gcRequested = false;
     setImmediate(() => {
-      this.lock
-        .run(this.limits.lockTimeoutMs, () => this.collectGarbage())
-        .catch((err: unknown) => this.log(`gc failed: ${String(err)}`));
+      this.collectGarbage().catch((err: unknown) => this.log(`gc failed: ${String(err)}`));
     });
   }
 
-  collectGarbage(): GcReport {
-    return collectGarbage(this.applyContext(), this.limits.keepDeployments, this.limits.gcGraceMs);
+  collectGarbage(): Promise<GcReport> {
+    return this.store.collectGarbage({
+      keepDeployments: this.limits.keepDeployments,
+      graceMs: this.limits.gcGraceMs,
+      lockTimeoutMs: this.limits.lockTimeoutMs,
+    });
   }
 
   /** The live deployment's manifest, for `caxton diff`. */
-  currentManifest(): { deployment_id: number; checksum: string; files: Record<string, string> } {
-    const current = this.current();
+  async currentManifest(): Promise<{
+    deployment_id: number;
+    checksum: string;
+    files: Record<string, string>;
+  }> {
+    const current = await this.current();
     if (!current) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
     return {
       deployment_id: current.deployment_id,
       checksum: current.checksum,
-      files: Object.fromEntries(this.manifestOf(current.checksum)),
+      files: Object.fromEntries(await this.manifestOf(current.checksum)),
     };
   }
 
-  readObject(hash: string): Buffer {
-    if (!this.objects.has(hash)) throw new CaxtonError("E_NOT_FOUND", `no object ${hash}`);
-    return this.objects.read(hash);
+  async readObject(hash: string): Promise<Buffer> {
+    const bytes = await this.store.objects.read(hash);
+    if (!bytes) throw new CaxtonError("E_NOT_FOUND", `no object ${hash}`);
+    return bytes;
   }
 
-  historyList(limit: number): HistoryEntry[] {
-    return this.history.committed(limit).map(toHistoryEntry);
+  async historyList(limit: number): Promise<HistoryEntry[]> {
+    return (await this.workspace.committed(limit)).map(toHistoryEntry);
   }
 
-  private checkBase(ifMatch: string | null): ReturnType<DeployService["current"]> {
-    const current = this.current();
+  private async checkBase(
+    ifMatch: string | null,
+    reader: WorkspaceReader = this.workspace,
+  ): Promise<Awaited<ReturnType<DeployService["current"]>>> {
+    const current = await this.current(reader);
     if (ifMatch === null) return current;
     const actual = current?.checksum ?? "none";
     if (ifMatch !== actual) {
@@ -439,17 +465,34 @@ export class DeployService {
     return current;
   }
 
-  private sourceFor(pack: ReceivedPack): ObjectSource {
-    return {
-      tree: (hash) => {
-        const small = pack.small.get(hash);
-        if (small) return small;
-        const file = pack.files.get(hash);
-        if (file) return readFileSync(file);
-        return this.objects.has(hash) ? this.objects.read(hash) : undefined;
+  /**
+   * A root's manifest and what neither the pack nor the store holds: tree objects are gathered level by
+   * level (the pack's first, then one store read per level), then walked.
+   */
+  private async resolve(
+    root: string,
+    pack: ReceivedPack | null,
+  ): Promise<{ manifest: Map<string, string>; missing: string[] }> {
+    const { trees, blobs } = await gatherTrees(
+      root,
+      async (hashes) => {
+        const found = new Map<string, Uint8Array>();
+        const rest: string[] = [];
+        for (const hash of hashes) {
+          const file = pack?.files.get(hash);
+          const bytes = pack?.small.get(hash) ?? (file ? readFileSync(file) : undefined);
+          if (bytes) found.set(hash, bytes);
+          else rest.push(hash);
+        }
+        for (const [hash, bytes] of await this.store.objects.readMany(rest)) found.set(hash, bytes);
+        return found;
       },
-      hasBlob: (hash) => pack.files.has(hash) || this.objects.has(hash),
-    };
+      this.limits.maxDepth,
+    );
+    const unknown = [...blobs].filter((h) => !pack?.files.has(h));
+    const held = await this.store.objects.hasMany(unknown);
+    const absent = new Set(unknown.filter((_, i) => !held[i]));
+    return resolveTree(root, { tree: (h) => trees.get(h), hasBlob: (h) => !absent.has(h) }, this.limits);
   }
 
   /**
@@ -458,14 +501,15 @@ export class DeployService {
    * pruned from history cannot be compared; the deploy then proceeds (the client's tree wins, as without a
    * base).
    */
-  private findConflicts(
+  private async findConflicts(
+    tx: WorkspaceReader,
     base: string,
     live: Map<string, string>,
     next: Map<string, string>,
-  ): { path: string; changed_by: string | null; time: string; deployment_id: number }[] {
+  ): Promise<{ path: string; changed_by: string | null; time: string; deployment_id: number }[]> {
     let baseManifest: Map<string, string>;
     try {
-      baseManifest = this.manifestOf(base);
+      baseManifest = await this.manifestOf(base);
     } catch {
       return [];
     }
@@ -477,7 +521,7 @@ export class DeployService {
     );
     if (conflicting.length === 0) return [];
     // who changed each: walk back from the live deployment to the base, newest first (bounded)
-    const rows = this.history.committed(64);
+    const rows = await tx.committed(64);
     const blame = new Map<string, DeploymentRow>();
     for (let i = 0; i < rows.length - 1 && blame.size < conflicting.length; i++) {
       const row = rows[i] as DeploymentRow;
@@ -485,8 +529,8 @@ export class DeployService {
       let now: Map<string, string>;
       let prev: Map<string, string>;
       try {
-        now = this.manifestOf(row.root);
-        prev = this.manifestOf((rows[i + 1] as DeploymentRow).root);
+        now = await this.manifestOf(row.root);
+        prev = await this.manifestOf((rows[i + 1] as DeploymentRow).root);
       } catch {
         break;
       }
@@ -499,26 +543,38 @@ export class DeployService {
     });
   }
 
-  /** Config files of a manifest for the parse cache: content is loaded only for checksums it has not seen. */
-  private *configEntries(manifest: Map<string, string>, pack: ReceivedPack | null): Generator<CacheEntry> {
-    for (const [path, checksum] of manifest) {
-      if (!isConfigPath(path)) continue;
-      yield {
-        path,
-        checksum,
-        load: () => {
-          const file = pack?.files.get(checksum);
-          return pack?.small.get(checksum) ?? (file ? readFileSync(file) : this.objects.read(checksum));
-        },
-      };
-    }
+  /**
+   * Config files of a manifest for the parse cache. Content is read (in one batch from the store) only for
+   * files validation will look at: changed since `previous` and of checksums the cache has not seen.
+   */
+  private async configEntries(
+    manifest: Map<string, string>,
+    pack: ReceivedPack | null,
+    previous: ValidatedConfig | undefined,
+  ): Promise<CacheEntry[]> {
+    const configs = [...manifest].filter(([path]) => isConfigPath(path));
+    const needed = configs
+      .filter(([path, checksum]) => previous?.checksums.get(path) !== checksum)
+      .filter(([path, checksum]) => !this.configCache.has(path, checksum) && !pack?.files.has(checksum))
+      .map(([, checksum]) => checksum);
+    const stored = await this.store.objects.readMany([...new Set(needed)]);
+    return configs.map(([path, checksum]) => ({
+      path,
+      checksum,
+      load: () => {
+        const file = pack?.files.get(checksum);
+        const bytes = pack?.small.get(checksum) ?? (file ? readFileSync(file) : stored.get(checksum));
+        if (!bytes) throw new CaxtonError("E_INTERNAL", `config file ${path} (${checksum}) was not loaded`);
+        return bytes;
+      },
+    }));
   }
 
   /**
    * Replaces the live view (deployment and agents) in one assignment, right after `current` was swapped,
    * so API readers see one deployment or the next, never a mix; then publishes the event.
    */
-  private goLive(
+  private async goLive(
     txid: string,
     type: DeploymentEvent["type"],
     id: number,
@@ -527,7 +583,7 @@ export class DeployService {
     previous: string | null,
     diff: { added: string[]; modified: string[]; deleted: string[] },
     config: ValidatedConfig,
-  ): void {
+  ): Promise<void> {
     const before = this.live;
     this.live = liveView(id, root, time, config, diff);
     // the agents this deployment changed: those whose files changed, before or after (proportional to the diff)
@@ -538,7 +594,7 @@ export class DeployService {
       if (now) changed.add(now);
       if (was) changed.add(was);
     }
-    this.events.publish(txid, {
+    await this.events.publish(txid, {
       ...this.eventBase(type, id, root, previous),
       changed_agents: [...changed].sort(),
       added: diff.added.length,
@@ -562,12 +618,13 @@ export class DeployService {
   }
 
   /** The live configuration as the read API serves it; null before the first deployment. */
-  liveView(): LiveView | null {
+  async liveView(): Promise<LiveView | null> {
     if (this.live === undefined) {
-      const current = this.current();
+      const current = await this.current();
       if (!current) return null;
       const { row } = current;
-      this.live = liveView(row.id, row.root, row.created_at, this.validatedFor(row.root), {
+      const config = await this.validatedFor(row.root);
+      this.live ??= liveView(row.id, row.root, row.created_at, config, {
         added: [],
         modified: [],
         deleted: [],
@@ -576,24 +633,24 @@ export class DeployService {
     return this.live;
   }
 
+  /** The live deployment as the API describes it, with its agent count; null before the first one. */
+  async liveDeployment(): Promise<(DeploymentRow & { agents: number }) | null> {
+    const live = await this.liveView();
+    const row = live ? await this.workspace.get(live.deployment_id) : undefined;
+    return live && row ? { ...row, agents: live.agents.length } : null;
+  }
+
   /** The validated configuration of a deployment: the live one's is kept, others are computed. */
-  private validatedFor(root: string): ValidatedConfig {
+  private async validatedFor(root: string): Promise<ValidatedConfig> {
     if (this.live?.checksum === root) return this.live.config;
-    const entries = [...this.configEntries(this.manifestOf(root), null)];
+    const entries = await this.configEntries(await this.manifestOf(root), null, undefined);
     return validateIncrementally(this.configCache, entries, undefined).state;
   }
 
-  manifestOf(root: string): Map<string, string> {
+  async manifestOf(root: string): Promise<Map<string, string>> {
     let manifest = this.manifests.get(root);
     if (!manifest) {
-      const resolved = resolveTree(
-        root,
-        {
-          tree: (h) => (this.objects.has(h) ? this.objects.read(h) : undefined),
-          hasBlob: (h) => this.objects.has(h),
-        },
-        this.limits,
-      );
+      const resolved = await this.resolve(root, null);
       // a root whose objects were collected has no manifest: a partial one would read as "every file differs"
       if (resolved.missing.length > 0) {
         throw new CaxtonError(
@@ -615,13 +672,9 @@ export class DeployService {
     this.manifests.set(root, manifest);
   }
 
-  private applyContext() {
-    return { dir: this.dir, history: this.history, objects: this.objects, durability: this.durability };
-  }
-
-  close(): void {
+  async close(): Promise<void> {
     this.events.closeAll();
-    this.history.close();
+    await this.store.close();
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { CaxtonError } from "../errors/caxton-error.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
-import type { DeploymentRow } from "../store/history-db.js";
+import type { DeploymentRow } from "../store/deployment-store.js";
 import type { DeployService } from "./deploy-service.js";
 
 export const FILE_CHANGES = ["added", "modified", "deleted"] as const;
@@ -29,20 +29,20 @@ export interface DeploymentChanges {
 /** A diff of a whole workspace against nothing can be large; the list is capped, and says so. */
 const MAX_FILES = 5_000;
 
-export function deploymentChanges(
+export async function deploymentChanges(
   service: DeployService,
   id: number,
   baseId: number | null,
-): DeploymentChanges {
-  const row = retained(service, id);
+): Promise<DeploymentChanges> {
+  const row = await retained(service, id);
   const baseRow =
     baseId !== null
-      ? retained(service, baseId)
+      ? await retained(service, baseId)
       : row.parent_id !== null
-        ? service.history.get(row.parent_id)
+        ? await service.workspace.get(row.parent_id)
         : undefined;
-  const after = manifest(service, row);
-  const before = baseRow ? manifest(service, baseRow) : new Map<string, string>();
+  const after = await manifest(service, row);
+  const before = baseRow ? await manifest(service, baseRow) : new Map<string, string>();
   const diff = diffManifests(before, after);
   const files: FileChange[] = [
     ...diff.added.map((path) => ({
@@ -73,17 +73,17 @@ export function deploymentChanges(
   };
 }
 
-function retained(service: DeployService, id: number): DeploymentRow {
-  const row = service.history.get(id);
+async function retained(service: DeployService, id: number): Promise<DeploymentRow> {
+  const row = await service.workspace.get(id);
   if (!row || (row.status !== "committed" && row.status !== "pruned"))
     throw new CaxtonError("E_NOT_FOUND", `no deployment ${id}`);
   return row;
 }
 
-function manifest(service: DeployService, row: DeploymentRow): Map<string, string> {
+async function manifest(service: DeployService, row: DeploymentRow): Promise<Map<string, string>> {
   try {
     if (row.status === "pruned") throw new Error("pruned");
-    return service.manifestOf(row.root);
+    return await service.manifestOf(row.root);
   } catch (err) {
     if (err instanceof CaxtonError && err.code !== "E_MISSING_OBJECTS") throw err;
     throw new CaxtonError("E_NOT_FOUND", `deployment ${row.id}'s content is no longer stored`, {

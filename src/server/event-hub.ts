@@ -4,7 +4,7 @@
  * `Last-Event-ID` gets every event it missed — even across a server restart.
  */
 import type { ServerResponse } from "node:http";
-import type { HistoryDb } from "../store/history-db.js";
+import type { TxLogEvent, WorkspaceStore } from "../store/deployment-store.js";
 
 export type DeploymentEventType = "deployment.applied" | "deployment.rejected" | "deployment.rolled_back";
 
@@ -21,7 +21,7 @@ export interface DeploymentEvent {
   errors?: number;
 }
 
-const LOG_EVENT = "event";
+const LOG_EVENT: TxLogEvent = "event";
 const REPLAY_LIMIT = 10_000;
 /** Comments every 15 s keep proxies and idle timers from closing a quiet stream. */
 const HEARTBEAT_MS = 15_000;
@@ -29,15 +29,15 @@ const HEARTBEAT_MS = 15_000;
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
 
-  constructor(private readonly history: HistoryDb) {}
+  constructor(private readonly workspace: Pick<WorkspaceStore, "log" | "entriesAfter">) {}
 
-  publish(txid: string, event: DeploymentEvent): void {
-    const seq = this.history.log(txid, event.deployment_id, LOG_EVENT, event);
+  async publish(txid: string, event: DeploymentEvent): Promise<void> {
+    const seq = await this.workspace.log(txid, event.deployment_id, LOG_EVENT, event);
     const frame = format(seq, event);
     for (const res of this.clients) res.write(frame);
   }
 
-  subscribe(res: ServerResponse, lastEventId: string | undefined): void {
+  async subscribe(res: ServerResponse, lastEventId: string | undefined): Promise<void> {
     res.writeHead(200, {
       "Content-Type": "text/event-stream",
       "Cache-Control": "no-cache",
@@ -47,7 +47,7 @@ export class EventHub {
     res.write("retry: 2000\n\n");
     const after = lastEventId !== undefined && /^\d+$/.test(lastEventId) ? Number(lastEventId) : null;
     if (after !== null) {
-      for (const row of this.history.entriesAfter(LOG_EVENT, after, REPLAY_LIMIT)) {
+      for (const row of await this.workspace.entriesAfter(LOG_EVENT, after, REPLAY_LIMIT)) {
         res.write(format(row.seq, JSON.parse(row.detail ?? "{}") as DeploymentEvent));
       }
     }

@@ -3,7 +3,7 @@
  * with SIGKILL at that step of a transaction; CAXTON_FAULT_ENOSPC_AT=<step> makes it fail there as a full
  * disk would. Unset in production: the real port runs unchanged.
  */
-import { realDurability, type DurabilityPort } from "../store/durable-fs.js";
+import { realDurability, type DurabilityPort, type DurabilityStep } from "../store/durable-fs.js";
 
 export function faultInjectionFromEnv(env: NodeJS.ProcessEnv): DurabilityPort {
   const crashAt = env.CAXTON_FAULT_CRASH_AT;
@@ -11,7 +11,7 @@ export function faultInjectionFromEnv(env: NodeJS.ProcessEnv): DurabilityPort {
   if (!crashAt && !enospcAt) return realDurability;
   return {
     ...realDurability,
-    step(name: string): void {
+    step(name: DurabilityStep): void {
       if (name === crashAt) process.kill(process.pid, "SIGKILL");
       if (name === enospcAt) {
         throw Object.assign(new Error(`ENOSPC: no space left on device (injected at ${name})`), {

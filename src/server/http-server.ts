@@ -54,9 +54,9 @@ export function createRequestHandler({
 }: HttpServerOptions): RequestListener {
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
-    [`GET ${API_PREFIX}/deployment`]: (req, res) => {
+    [`GET ${API_PREFIX}/deployment`]: async (req, res) => {
       // a client asking "is my root live?" (the whole of a no-change deploy) gets a bodiless 304
-      const current = service.current();
+      const current = await service.current();
       const asked = req.headers["if-none-match"];
       if (current && asked === `"${current.checksum}"`) {
         res.writeHead(304, {
@@ -67,10 +67,9 @@ export function createRequestHandler({
         res.end();
         return;
       }
-      const live = service.liveView();
-      const row = live ? service.history.get(live.deployment_id) : undefined;
-      if (!live || !row) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
-      res.setHeader("ETag", `"${live.checksum}"`);
+      const row = await service.liveDeployment();
+      if (!row) throw new CaxtonError("E_NOT_FOUND", "nothing has been deployed yet");
+      res.setHeader("ETag", `"${row.root}"`);
       sendJson(res, 200, {
         deployment_id: row.id,
         checksum: row.root,
@@ -80,15 +79,15 @@ export function createRequestHandler({
         modified: row.modified,
         deleted: row.deleted,
         deployed_by: row.deployed_by,
-        agents: live.agents.length,
+        agents: row.agents,
       });
     },
-    [`GET ${API_PREFIX}/deployments`]: (_req, res, url) => {
+    [`GET ${API_PREFIX}/deployments`]: async (_req, res, url) => {
       const limit = clampInt(url.searchParams.get("limit"), 1, 10_000, 50);
-      sendJson(res, 200, { deployments: service.historyList(limit) });
+      sendJson(res, 200, { deployments: await service.historyList(limit) });
     },
-    [`GET ${API_PREFIX}/agents`]: (_req, res) => {
-      const live = service.liveView();
+    [`GET ${API_PREFIX}/agents`]: async (_req, res) => {
+      const live = await service.liveView();
       sendJson(res, 200, {
         deployment_id: live?.deployment_id ?? null,
         checksum: live?.checksum ?? null,
@@ -105,11 +104,12 @@ export function createRequestHandler({
         ),
       });
     },
-    [`GET ${API_PREFIX}/events`]: (req, res) => {
+    [`GET ${API_PREFIX}/events`]: async (req, res) => {
       const lastId = req.headers["last-event-id"];
-      service.events.subscribe(res, Array.isArray(lastId) ? lastId[0] : lastId);
+      await service.events.subscribe(res, Array.isArray(lastId) ? lastId[0] : lastId);
     },
-    [`GET ${API_PREFIX}/deployment/manifest`]: (_req, res) => sendJson(res, 200, service.currentManifest()),
+    [`GET ${API_PREFIX}/deployment/manifest`]: async (_req, res) =>
+      sendJson(res, 200, await service.currentManifest()),
     [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
       expectContentType(req, "application/json");
       const body = parseJson(await readRequestBody(req, 64 * 1024, "max_rollback_request_bytes"));
@@ -128,7 +128,7 @@ export function createRequestHandler({
       );
       const body = await readRequestBody(req, negotiateLimit);
       const { header, hashes } = decodeNegotiate(body, service.limits.maxNegotiateHashes);
-      sendJson(res, 200, service.negotiate(header, hashes));
+      sendJson(res, 200, await service.negotiate(header, hashes));
     },
     [`POST ${API_PREFIX}/deployments`]: async (req, res, url) => {
       expectContentType(req, PACK_CONTENT_TYPE);
@@ -140,21 +140,21 @@ export function createRequestHandler({
         guardBreaking: guards(url).has("breaking"),
       });
       const who = result.deployment_id
-        ? (service.history.get(result.deployment_id)?.deployed_by ?? null)
+        ? ((await service.workspace.get(result.deployment_id))?.deployed_by ?? null)
         : null;
       noteDeployment(res, deploymentNoteOf("deploy", result, who));
       sendJson(res, result.up_to_date || result.dry_run ? 200 : 201, result);
     },
   };
 
-  const sendAgent = (res: ServerResponse, rawName: string): void => {
+  const sendAgent = async (res: ServerResponse, rawName: string): Promise<void> => {
     let name: string;
     try {
       name = decodeURIComponent(rawName);
     } catch {
       throw new CaxtonError("E_BAD_REQUEST", "malformed agent name in the URL");
     }
-    const live = service.liveView();
+    const live = await service.liveView();
     const agent = live?.byName.get(name);
     if (!live || !agent)
       throw new CaxtonError("E_NOT_FOUND", `no agent named ${JSON.stringify(name)} is live`);
@@ -184,7 +184,7 @@ export function createRequestHandler({
     const handler: Handler | undefined =
       routes[key] ??
       (req.method === "GET" && objectMatch?.[1]
-        ? (_q, r) => sendObject(r, service.readObject(objectMatch[1] as string))
+        ? async (_q, r) => sendObject(r, await service.readObject(objectMatch[1] as string))
         : undefined) ??
       (req.method === "GET" && agentMatch?.[1]
         ? (_q, r) => sendAgent(r, agentMatch[1] as string)

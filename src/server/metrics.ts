@@ -4,11 +4,10 @@
  * and status, and the process metrics (CPU, memory, event-loop lag, file descriptors). One registry per
  * server, so several servers in one process (tests) keep separate counts.
  */
-import { readdir, stat } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { join } from "node:path";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { BlobStore } from "../store/deployment-store.js";
 import type { DeployService } from "./deploy-service.js";
 import type { FinishedRequest } from "./http-server.js";
 import { deploymentNote } from "./request-notes.js";
@@ -58,13 +57,13 @@ export function createMetrics(service: DeployService): ServerMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  const storeBytes = lazyStoreBytes(service.objects.dir);
+  const storeBytes = lazyStoreBytes(service.store.objects);
   new Gauge({
     name: "caxton_objects_stored",
     help: "objects (file contents and trees) in the object store",
     registers,
-    collect() {
-      this.set(service.objects.size);
+    async collect() {
+      this.set(await service.store.objects.count());
     },
   });
   new Gauge({
@@ -79,16 +78,16 @@ export function createMetrics(service: DeployService): ServerMetrics {
     name: "caxton_live_agents",
     help: "valid agents in the live deployment",
     registers,
-    collect() {
-      this.set(service.liveView()?.agents.length ?? 0);
+    async collect() {
+      this.set((await service.liveView())?.agents.length ?? 0);
     },
   });
   new Gauge({
     name: "caxton_live_deployment_id",
     help: "id of the live deployment (0 before the first)",
     registers,
-    collect() {
-      this.set(service.current()?.deployment_id ?? 0);
+    async collect() {
+      this.set((await service.current())?.deployment_id ?? 0);
     },
   });
 
@@ -120,14 +119,15 @@ export function createMetrics(service: DeployService): ServerMetrics {
   };
 }
 
-/** The store's total size, recomputed in the background when older than the interval. */
-function lazyStoreBytes(dir: string): () => Promise<number> {
+/** The store's size, recomputed in the background when older than the interval. */
+function lazyStoreBytes(objects: BlobStore): () => Promise<number> {
   let value = 0;
   let at = -Infinity;
   let running: Promise<number> | null = null;
   return async () => {
     if (performance.now() - at < STORE_SCAN_INTERVAL_MS) return value;
-    running ??= sumFileSizes(dir)
+    running ??= objects
+      .totalBytes()
       .then((bytes) => {
         value = bytes;
         at = performance.now();
@@ -136,14 +136,4 @@ function lazyStoreBytes(dir: string): () => Promise<number> {
       .finally(() => (running = null));
     return running;
   };
-}
-
-async function sumFileSizes(dir: string): Promise<number> {
-  let total = 0;
-  for (const prefix of await readdir(dir).catch(() => [] as string[])) {
-    const sub = join(dir, prefix);
-    const names = await readdir(sub).catch(() => [] as string[]);
-    for (const name of names) total += (await stat(join(sub, name)).catch(() => ({ size: 0 }))).size;
-  }
-  return total;
 }

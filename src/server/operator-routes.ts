@@ -32,8 +32,8 @@ export function operatorRoutes(
       return {
         route: "GET /ready",
         public: true,
-        handler: (_req, res) => {
-          const { ready, checks } = checkReadiness(service);
+        handler: async (_req, res) => {
+          const { ready, checks } = await checkReadiness(service);
           sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "unready", checks });
         },
       };
@@ -47,11 +47,11 @@ export function operatorRoutes(
       return {
         route: `GET ${API_PREFIX}/deployments/:id/changes`,
         public: false,
-        handler: (_req, res, url) => {
+        handler: async (_req, res, url) => {
           const base = url.searchParams.get("base");
           if (base !== null && !/^\d{1,15}$/.test(base))
             throw new CaxtonError("E_BAD_REQUEST", "base must be a deployment id");
-          sendJson(res, 200, deploymentChanges(service, id, base === null ? null : Number(base)));
+          sendJson(res, 200, await deploymentChanges(service, id, base === null ? null : Number(base)));
         },
       };
     }

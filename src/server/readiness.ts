@@ -19,31 +19,31 @@ export interface Readiness {
   checks: Record<ReadinessCheck, { ok: boolean; detail: string }>;
 }
 
-export function checkReadiness(service: DeployService): Readiness {
+export async function checkReadiness(service: DeployService): Promise<Readiness> {
   const checks = {} as Readiness["checks"];
-  const run = (name: ReadinessCheck, probe: () => string): void => {
+  const run = async (name: ReadinessCheck, probe: () => string | Promise<string>): Promise<void> => {
     try {
-      checks[name] = { ok: true, detail: probe() };
+      checks[name] = { ok: true, detail: await probe() };
     } catch (err) {
       checks[name] = { ok: false, detail: (err as Error).message };
     }
   };
-  run("recovered", () => {
-    const { aborted, committed } = service.recovery;
+  await run("recovered", () => {
+    const { aborted, committed } = service.store.recovery;
     return `recovered at start (${committed.length} committed, ${aborted.length} aborted)`;
   });
-  run("store", () => {
-    const current = service.current();
+  await run("store", async () => {
+    const current = await service.current();
     return current ? `deployment ${current.deployment_id} is live` : "nothing deployed yet";
   });
-  run("writable", () => {
-    const probe = join(service.dir.tmp, `.ready-${process.pid}`);
+  await run("writable", () => {
+    const probe = join(service.store.tempDir, `.ready-${process.pid}`);
     writeFileSync(probe, "");
     unlinkSync(probe);
     return "the staging folder takes files";
   });
-  run("disk_space", () => {
-    const fs = statfsSync(service.dir.root);
+  await run("disk_space", () => {
+    const fs = statfsSync(service.store.tempDir);
     const free = fs.bavail * fs.bsize;
     if (free < MIN_FREE_BYTES) throw new Error(`only ${free} bytes free in the data dir's file system`);
     return `${free} bytes free`;

@@ -20,6 +20,7 @@ import { DELTA_MAX_BYTES } from "../delta/delta-limits.js";
 import { isDeltaEligible } from "../delta/is-delta-eligible.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { PackDecoder, type PackLimits } from "../protocol/pack-decoder.js";
+import type { BlobStore } from "../store/deployment-store.js";
 
 export interface ReceivedPack {
   header: unknown;
@@ -40,11 +41,8 @@ export interface UnappliedDelta {
   reason: "base-missing" | "not-eligible";
 }
 
-/** Where delta bases come from besides the pack itself (the object store). */
-export interface BaseSource {
-  has(hash: string): boolean;
-  pathOf(hash: string): string;
-}
+/** Where delta bases come from besides the pack itself: the store's objects (store/deployment-store.ts). */
+export type BaseSource = Pick<BlobStore, "size" | "read">;
 
 export interface ReceiveOptions extends PackLimits {
   smallObjectBytes: number;
@@ -65,8 +63,15 @@ type Receiving =
       parts: Buffer[] | null;
       written: number;
     }
-  /** a delta: its payload in memory, or `basePath` null when it is skipped (payload discarded) */
-  | { kind: "delta"; hash: string; size: number; base: string; basePath: string | null; parts: Buffer[] };
+  /** a delta: its payload in memory, or `loadBase` null when it is skipped (payload discarded) */
+  | {
+      kind: "delta";
+      hash: string;
+      size: number;
+      base: string;
+      loadBase: (() => Promise<Buffer>) | null;
+      parts: Buffer[];
+    };
 
 export async function receivePack(
   body: AsyncIterable<Buffer>,
@@ -102,16 +107,16 @@ export async function receivePack(
             break;
           case "object": {
             if (ev.base !== null) {
-              const basePath = result.files.get(ev.base) ?? deltaBasePath(ev.base, options.bases);
-              const baseSize = basePath === null ? -1 : sizeOf(basePath);
+              const base = await deltaBase(ev.base, result.files, options.bases);
               const eligible =
-                basePath !== null && isDeltaEligible(baseSize, ev.size) && ev.payloadSize <= ev.size;
+                base !== null && isDeltaEligible(base.size, ev.size) && ev.payloadSize <= ev.size;
               if (!eligible && result.unappliedDeltas.length < MAX_UNAPPLIED) {
-                const reason = basePath === null ? "base-missing" : "not-eligible";
+                const reason = base === null ? "base-missing" : "not-eligible";
                 result.unappliedDeltas.push({ object: ev.hash, base: ev.base, reason });
               }
-              const { hash, size, base } = ev;
-              current = { kind: "delta", hash, size, base, basePath: eligible ? basePath : null, parts: [] };
+              const { hash, size } = ev;
+              const loadBase = eligible ? base.load : null;
+              current = { kind: "delta", hash, size, base: ev.base, loadBase, parts: [] };
               break;
             }
             const file = join(dir, `${ev.hash}.${seq++}`);
@@ -131,7 +136,7 @@ export async function receivePack(
           case "data": {
             if (!current) throw new CaxtonError("E_BAD_REQUEST", "malformed pack: data outside an object");
             if (current.kind === "delta") {
-              if (current.basePath !== null) current.parts.push(Buffer.from(ev.chunk));
+              if (current.loadBase !== null) current.parts.push(Buffer.from(ev.chunk));
               break;
             }
             writeSync(current.fd, ev.chunk);
@@ -146,14 +151,8 @@ export async function receivePack(
             if (current.kind === "delta") {
               const delta = current;
               current = null;
-              if (delta.basePath === null) break; // skipped: the object stays missing
-              const bytes = rebuild(
-                delta.hash,
-                delta.base,
-                readFileSync(delta.basePath),
-                delta.parts,
-                delta.size,
-              );
+              if (delta.loadBase === null) break; // skipped: the object stays missing
+              const bytes = rebuild(delta.hash, delta.base, await delta.loadBase(), delta.parts, delta.size);
               const file = join(dir, `${delta.hash}.${seq++}`);
               writeFileSync(file, bytes, { flag: "wx", mode: 0o444 });
               result.files.set(delta.hash, file);
@@ -194,17 +193,24 @@ export async function receivePack(
   }
 }
 
-function deltaBasePath(base: string, bases: BaseSource | undefined): string | null {
-  return bases?.has(base) ? bases.pathOf(base) : null;
-}
-
-/** A base file's size, or -1 (not eligible) if it cannot be read. */
-function sizeOf(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return -1;
-  }
+/** A delta's base, from the pack or the store: its size (eligibility is decided before loading it). */
+async function deltaBase(
+  hash: string,
+  received: ReadonlyMap<string, string>,
+  bases: BaseSource | undefined,
+): Promise<{ size: number; load: () => Promise<Buffer> } | null> {
+  const file = received.get(hash);
+  if (file !== undefined) return { size: statSync(file).size, load: async () => readFileSync(file) };
+  const size = bases ? await bases.size(hash) : undefined;
+  if (size === undefined || !bases) return null;
+  return {
+    size,
+    load: async () => {
+      const bytes = await bases.read(hash);
+      if (!bytes) throw new CaxtonError("E_MISSING_OBJECTS", `delta base ${hash} is no longer stored`);
+      return bytes;
+    },
+  };
 }
 
 /**

@@ -90,3 +90,37 @@ export function resolveTree(
   visit(root, "", 0);
   return { manifest, missing: [...missing] };
 }
+
+/**
+ * Loads the tree objects a root reaches, level by level (one batched read per depth, so a networked store
+ * costs one round trip per level), and which blobs they name. Stops at `maxDepth + 1` levels; what no
+ * source holds is simply absent, and `resolveTree` then reports it missing.
+ */
+export async function gatherTrees(
+  root: string,
+  read: (hashes: string[]) => Promise<Map<string, Uint8Array>>,
+  maxDepth: number,
+): Promise<{ trees: Map<string, Uint8Array>; blobs: Set<string> }> {
+  const trees = new Map<string, Uint8Array>();
+  const blobs = new Set<string>();
+  const seen = new Set<string>([root]);
+  let level = [root];
+  for (let depth = 0; level.length > 0 && depth <= maxDepth + 1; depth++) {
+    const found = await read(level);
+    const next: string[] = [];
+    for (const hash of level) {
+      const bytes = found.get(hash);
+      if (!bytes) continue;
+      trees.set(hash, bytes);
+      for (const e of decodeTree(bytes)) {
+        if (e.kind !== "tree") blobs.add(e.hash);
+        else if (!seen.has(e.hash)) {
+          seen.add(e.hash);
+          next.push(e.hash);
+        }
+      }
+    }
+    level = next;
+  }
+  return { trees, blobs };
+}

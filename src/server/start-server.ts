@@ -10,6 +10,7 @@ import type { DurabilityPort } from "../store/durable-fs.js";
 import { isLoopback, tokenDigest } from "./authenticate.js";
 import { DEFAULT_LIMITS, DeployService, type ServerLimits } from "./deploy-service.js";
 import { createRequestHandler } from "./http-server.js";
+import { openFileStore } from "../store/file-store.js";
 import { loadDashboard } from "./dashboard-assets.js";
 import { createMetrics } from "./metrics.js";
 import { operatorRoutes } from "./operator-routes.js";
@@ -42,11 +43,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       hint: "anyone who can reach the port could deploy: create one with `caxton token create FILE` and pass --token-file FILE",
     });
   }
-  const service = new DeployService(
-    options.dataDir,
-    { ...DEFAULT_LIMITS, ...options.limits },
-    options.durability,
-  );
+  const service = new DeployService(openFileStore(options.dataDir, options.durability), {
+    ...DEFAULT_LIMITS,
+    ...options.limits,
+  });
   const { logger } = options;
   if (logger) service.log = (line) => logger.log("warn", line);
   const metrics = createMetrics(service);
@@ -115,10 +115,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     close: () =>
       new Promise<void>((resolve) => {
         service.events.closeAll();
-        server.close(() => {
-          service.close();
-          resolve();
-        });
+        server.close(() => void service.close().then(resolve));
         server.closeIdleConnections();
       }),
   };

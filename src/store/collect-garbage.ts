@@ -13,13 +13,13 @@ import { deploymentDirName } from "./data-dir.js";
 import { readCurrentId } from "./current-link.js";
 import type { ApplyContext } from "./staged-apply.js";
 
-export interface GcReport {
+export interface FileGcReport {
   prunedDeployments: number[];
   removedObjects: number;
   keptObjects: number;
 }
 
-export function collectGarbage(ctx: ApplyContext, keep: number, graceMs: number): GcReport {
+export function collectGarbage(ctx: ApplyContext, keep: number, graceMs: number): FileGcReport {
   const { dir, history, objects, durability } = ctx;
   const currentId = readCurrentId(dir);
   const committed = history.committed(Number.MAX_SAFE_INTEGER);

@@ -101,6 +101,10 @@ export interface BlobStore {
    * resolves, a crash cannot lose or tear them. Idempotent; the files may be moved or consumed.
    */
   adopt(files: ReadonlyMap<string, string>): Promise<void>;
+  /** How many objects are held (metrics; cheap). */
+  count(): Promise<number>;
+  /** The held objects' bytes (metrics; may cost a scan of the store, so callers cache it). */
+  totalBytes(): Promise<number>;
 }
 
 /** What `commit` records and makes live. */

@@ -5,6 +5,30 @@
 import { closeSync, fsyncSync, openSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 
+/** The named steps of a deployment's (or rollback's) commit, in order (staged-apply.ts, current-link.ts). */
+export const COMMIT_STEPS = [
+  "begin",
+  "objects-adopted",
+  "prepared",
+  "tree-staged",
+  "synced",
+  "tree-placed",
+  "swap-current",
+  "swapped",
+  "committed",
+] as const;
+
+/** The named steps of garbage collection, in order (collect-garbage.ts). */
+export const GC_STEPS = [
+  "gc-begin",
+  "gc-rows-pruned",
+  "gc-trees-removed",
+  "gc-first-object-removed",
+  "gc-done",
+] as const;
+
+export type DurabilityStep = (typeof COMMIT_STEPS)[number] | (typeof GC_STEPS)[number];
+
 export interface DurabilityPort {
   /** Makes a file's data durable. */
   fsyncFile(path: string): void;
@@ -13,7 +37,7 @@ export interface DurabilityPort {
   /** Makes everything written on the file system holding `path` durable (syncfs). */
   syncFilesystem(path: string): void;
   /** Called at each named step of a transaction; the fault-injection port for tests. */
-  step(name: string): void;
+  step(name: DurabilityStep): void;
 }
 
 function fsyncPath(path: string): void {

@@ -5,31 +5,7 @@
  */
 import Database from "better-sqlite3";
 
-export type DeploymentStatus = "prepared" | "committed" | "aborted" | "pruned";
-export type DeploymentKind = "deploy" | "rollback";
-
-export interface DeploymentRow {
-  id: number;
-  root: string;
-  parent_id: number | null;
-  kind: DeploymentKind;
-  status: DeploymentStatus;
-  created_at: string;
-  added: number;
-  modified: number;
-  deleted: number;
-  deployed_by: string | null;
-  meta: string | null;
-}
-
-export interface TxLogRow {
-  seq: number;
-  time: string;
-  txid: string;
-  deployment_id: number | null;
-  event: string;
-  detail: string | null;
-}
+import type { DeploymentRow, DeploymentStatus, TxLogEvent, TxLogRow } from "./deployment-store.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS deployments (
@@ -105,7 +81,7 @@ export class HistoryDb {
   }
 
   /** Appends to the transaction log; returns the entry's sequence number. */
-  log(txid: string, deploymentId: number | null, event: string, detail?: unknown): number {
+  log(txid: string, deploymentId: number | null, event: TxLogEvent, detail?: unknown): number {
     return Number(
       this.stmts.log.run(
         new Date().toISOString(),
@@ -118,7 +94,7 @@ export class HistoryDb {
   }
 
   /** Log entries of one kind after a sequence number, oldest first (for resuming event streams). */
-  entriesAfter(event: string, seq: number, limit: number): TxLogRow[] {
+  entriesAfter(event: TxLogEvent, seq: number, limit: number): TxLogRow[] {
     return this.stmts.after.all(event, seq, limit) as TxLogRow[];
   }
 

@@ -4,7 +4,7 @@
  * The set of held hashes is kept in memory: negotiation asks about every object of a workspace, and a Set
  * lookup (~50 ns) beats an existsSync (~3 µs) by 60x at 100,000 hashes.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { objectPath } from "./data-dir.js";
 
@@ -32,6 +32,10 @@ export class ObjectStore {
 
   pathOf(hash: string): string {
     return objectPath(this.dir, hash);
+  }
+
+  sizeOf(hash: string): number {
+    return statSync(this.pathOf(hash)).size;
   }
 
   read(hash: string): Buffer {

@@ -5,15 +5,9 @@
 import { lstatSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deploymentDirName, type DataDir } from "./data-dir.js";
+import type { RecoveryReport } from "./deployment-store.js";
 import type { HistoryDb } from "./history-db.js";
 import { readCurrentId } from "./current-link.js";
-
-export interface RecoveryReport {
-  currentId: number | null;
-  committed: number[];
-  aborted: number[];
-  removedTemp: string[];
-}
 
 export function recoverDataDir(dir: DataDir, history: HistoryDb): RecoveryReport {
   for (const d of [dir.root, dir.objects, dir.deployments, dir.tmp]) mkdirSync(d, { recursive: true });

@@ -8,23 +8,11 @@ import { renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { deploymentDirName, type DataDir } from "./data-dir.js";
 import { FSYNC_BATCH_THRESHOLD, type DurabilityPort } from "./durable-fs.js";
-import type { HistoryDb, DeploymentKind } from "./history-db.js";
+import type { CommitInput } from "./deployment-store.js";
+import type { HistoryDb } from "./history-db.js";
 import type { ObjectStore } from "./object-store.js";
 import { materializeTree } from "./materialize-tree.js";
 import { swapCurrent } from "./current-link.js";
-
-export interface ApplyInput {
-  txid: string;
-  root: string;
-  manifest: ReadonlyMap<string, string>;
-  /** verified objects waiting in the transaction's temp dir: hash → file */
-  newObjects: ReadonlyMap<string, string>;
-  parentId: number | null;
-  kind: DeploymentKind;
-  counts: { added: number; modified: number; deleted: number };
-  deployedBy: string | null;
-  meta: Record<string, unknown> | null;
-}
 
 export interface ApplyContext {
   dir: DataDir;
@@ -35,7 +23,7 @@ export interface ApplyContext {
 
 export function stagedApply(
   ctx: ApplyContext,
-  input: ApplyInput,
+  input: CommitInput,
   onBookkeepingError?: (err: unknown) => void,
 ): { id: number; createdAt: string } {
   const { dir, history, objects, durability } = ctx;

@@ -16,20 +16,10 @@ import {
   type ServerProcess,
 } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
+import { COMMIT_STEPS, GC_STEPS } from "../../src/store/durable-fs.js";
 
-const DEPLOY_STEPS = [
-  "begin",
-  "objects-adopted",
-  "prepared",
-  "tree-staged",
-  "synced",
-  "tree-placed",
-  "swap-current",
-  "swapped",
-  "committed",
-];
-const AFTER_SWAP = new Set(["swapped", "committed"]);
-const GC_STEPS = ["gc-begin", "gc-rows-pruned", "gc-trees-removed", "gc-first-object-removed", "gc-done"];
+const DEPLOY_STEPS = COMMIT_STEPS;
+const AFTER_SWAP = new Set<string>(["swapped", "committed"]);
 
 interface Scene {
   root: string;

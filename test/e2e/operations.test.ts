@@ -171,6 +171,85 @@ describe("metrics, readiness and the JSON log of a server with a token", () => {
   });
 });
 
+describe("deployment changes (the dashboard's history and rollback preview)", () => {
+  let root: string;
+  let server: ServerProcess;
+  before(async () => {
+    root = tempDir("caxton-ops-changes-");
+    server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+    const ws = join(root, "ws");
+    const env = { CAXTON_STATE_DIR: join(root, "state") };
+    assert.equal((await runCli(["init", ws])).code, 0);
+    assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
+    writeFileSync(join(ws, "notes.md"), "second\n");
+    const coordinator = join(ws, "agents", "coordinator.toml");
+    writeFileSync(
+      coordinator,
+      readFileSync(coordinator, "utf8").replace(/^temperature = .*$/m, "temperature = 1.1"),
+    );
+    assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
+  });
+  after(async () => {
+    await server?.stop();
+    cleanup(root);
+  });
+
+  interface Changes {
+    deployment_id: number;
+    base: { deployment_id: number } | null;
+    files: { path: string; change: string; before: string | null; after: string | null }[];
+    truncated: boolean;
+  }
+  const get = async (
+    path: string,
+  ): Promise<{ status: number; body: Changes & { error?: { code: string } } }> => {
+    const r = await fetch(`${server.url}${path}`);
+    return { status: r.status, body: (await r.json()) as Changes & { error?: { code: string } } };
+  };
+
+  test("against the parent by default, against any deployment with ?base; object hashes fetch both versions", async () => {
+    const first = await get("/api/v1/deployments/1/changes");
+    assert.equal(first.status, 200);
+    assert.equal(first.body.base, null);
+    assert.ok(first.body.files.every((f) => f.change === "added" && f.before === null));
+    const second = await get("/api/v1/deployments/2/changes");
+    assert.equal(second.body.base?.deployment_id, 1);
+    assert.deepEqual(
+      second.body.files.map((f) => [f.path, f.change]),
+      [
+        ["agents/coordinator.toml", "modified"],
+        ["notes.md", "added"],
+      ],
+    );
+    const modified = second.body.files[0];
+    assert.ok(modified?.before && modified.after);
+    const before = await (await fetch(`${server.url}/api/v1/objects/${modified.before}`)).text();
+    const after = await (await fetch(`${server.url}/api/v1/objects/${modified.after}`)).text();
+    assert.match(before, /^temperature = 0\.3$/m);
+    assert.match(after, /^temperature = 1\.1$/m);
+    // what rolling back from 2 to 1 would change: the reverse
+    const preview = await get("/api/v1/deployments/1/changes?base=2");
+    assert.deepEqual(
+      preview.body.files.map((f) => [f.path, f.change]),
+      [
+        ["agents/coordinator.toml", "modified"],
+        ["notes.md", "deleted"],
+      ],
+    );
+    assert.equal(preview.body.truncated, false);
+  });
+
+  test("an unknown deployment is 404, a malformed base 400, with our error codes", async () => {
+    assert.equal((await get("/api/v1/deployments/99/changes")).body.error?.code, "E_NOT_FOUND");
+    assert.equal((await get("/api/v1/deployments/1/changes?base=99")).status, 404);
+    const bad = await get("/api/v1/deployments/1/changes?base=1%3B%20DROP");
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error?.code, "E_BAD_REQUEST");
+    assert.equal((await fetch(`${server.url}/api/v1/deployments/x/changes`)).status, 404);
+    assert.equal((await fetch(`${server.url}/api/v1/deployments/1/changes`, { method: "POST" })).status, 404);
+  });
+});
+
 describe("log format flag", () => {
   test("--log-format text writes text lines; an unknown format is a usage error", async () => {
     const root = tempDir("caxton-ops-text-");

@@ -13,12 +13,14 @@ const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly stri
 const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [options]
 
 Runs the deployment server. DIR holds the object store, the history, the transaction log and DIR/current,
-the live configuration as plain files. The first line printed is \`listening on URL\`.
+the live configuration as plain files. The first line printed is \`listening on URL\`. The dashboard is at
+URL/, Prometheus metrics at URL/metrics, readiness at URL/ready (docs/operations.md).
 
   --listen HOST:PORT      default 127.0.0.1:8080; port 0 picks a free port. A non-loopback address
                           needs --token-file.
-  --token-file FILE       require \`Authorization: Bearer <token>\` on every call but /health
-                          (create one with \`caxton token create FILE\`)
+  --token-file FILE       require \`Authorization: Bearer <token>\` on every call but /health, /ready
+                          and the dashboard's page (which asks for it); create one with
+                          \`caxton token create FILE\`
   --tls-cert FILE --tls-key FILE   serve HTTPS
   --keep N                deployments kept for rollback (default 50); older ones are garbage-collected
   --gc-grace SECONDS      unreferenced content younger than this survives collection (default 3600)
@@ -110,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once("SIGINT", () => stop("SIGINT"));
   });
   process.stdout.write(`listening on ${server.url}\n`);
-  const { recovery } = server.service;
+  const { recovery } = server.service.store;
   if (logger && (recovery.aborted.length || recovery.committed.length || recovery.removedTemp.length)) {
     logger.log("info", "recovered the data dir", {
       live_deployment_id: recovery.currentId,

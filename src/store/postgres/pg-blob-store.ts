@@ -26,6 +26,16 @@ export class PgBlobStore implements BlobStore {
     return (await this.held([hash])).has(hash);
   }
 
+  async count(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>("SELECT count(*) AS n FROM objects");
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async totalBytes(): Promise<number> {
+    const { rows } = await this.db.query<{ n: string }>("SELECT coalesce(sum(size), 0) AS n FROM objects");
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async size(hash: string): Promise<number | undefined> {
     const { rows } = await this.db.query<{ size: string }>("SELECT size FROM objects WHERE hash = $1", [
       hash,

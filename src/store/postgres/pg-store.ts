@@ -60,6 +60,14 @@ class ReplicaObjects implements BlobStore {
     return guard(() => this.shared.size(hash));
   }
 
+  count(): Promise<number> {
+    return guard(() => this.shared.count());
+  }
+
+  totalBytes(): Promise<number> {
+    return guard(() => this.shared.totalBytes());
+  }
+
   async read(hash: string): Promise<Buffer | undefined> {
     return (await this.readMany([hash])).get(hash);
   }

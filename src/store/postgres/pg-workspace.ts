@@ -19,6 +19,7 @@ import type {
   WorkspaceStore,
   WorkspaceTransaction,
 } from "../deployment-store.js";
+import type { DurabilityStep } from "../durable-fs.js";
 import { databaseError, LOCK_GC, LOCK_NAMESPACE, type Queryable } from "./database.js";
 import { HEAD_CHANNEL } from "./head-follower.js";
 import { PgBlobStore } from "./pg-blob-store.js";
@@ -28,7 +29,7 @@ export interface LocalSide {
   /** serialises local swaps (own commits and followed heads) */
   exclusive<T>(work: () => Promise<T>): Promise<T>;
   prepare(id: number, input: CommitInput, db: Queryable): Promise<{ goLive(): void; discard(): void }>;
-  step(name: string): void;
+  step(name: DurabilityStep): void;
 }
 
 const ROW = `id::int, root, parent_id::int, kind, status, created_at, added, modified, deleted, deployed_by, meta`;
