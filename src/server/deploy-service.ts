@@ -303,6 +303,18 @@ export class DeployService {
           modified: diff.modified.length,
           deleted: diff.deleted.length,
         };
+        const previous = await this.validatedFor(current.checksum);
+        const { state } = validateIncrementally(
+          this.configCache,
+          await this.configEntries(manifest, null, previous),
+          previous,
+        );
+        // what the rollback means for the agents, recorded like a deploy's
+        const plan = planAgentChanges(configSide(previous.analyses), configSide(state.analyses), [
+          ...diff.added,
+          ...diff.modified,
+          ...diff.deleted,
+        ]);
         const { id, createdAt } = await this.commit(tx, {
           txid,
           root: row.root,
@@ -312,14 +324,8 @@ export class DeployService {
           kind: "rollback",
           counts,
           deployedBy,
-          meta: { rollback_of: row.id },
+          meta: { rollback_of: row.id, plan: storedPlan(plan) },
         });
-        const previous = await this.validatedFor(current.checksum);
-        const { state } = validateIncrementally(
-          this.configCache,
-          await this.configEntries(manifest, null, previous),
-          previous,
-        );
         await this.goLive(
           txid,
           "deployment.rolled_back",
@@ -340,6 +346,7 @@ export class DeployService {
           modified: diff.modified,
           deleted: diff.deleted,
           apply_ms: round(performance.now() - started),
+          plan,
         };
       });
     } catch (err) {

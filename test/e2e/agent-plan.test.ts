@@ -213,4 +213,15 @@ describe("agent-aware plan", () => {
     assert.match(yes.output, /Deployed #\d+/);
     assert.notEqual(await liveId(), before);
   });
+
+  test("a rollback is recorded with its plan too", async () => {
+    const r = await cli("rollback");
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /~ coordinator +breaking +tools\.available\n +tool `other_task` removed/);
+    const history = (await cli("log", "--json", "-n", "1")).json() as {
+      deployments: { kind: string; plan: { impact: string; agents: AgentEntry[] } | null }[];
+    };
+    assert.equal(history.deployments[0]?.kind, "rollback");
+    assert.equal(history.deployments[0]?.plan?.impact, "breaking");
+  });
 });
