@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- options]`: issue 7's benchmark. Generates deterministic workspaces, runs every scenario
+ * `npm run bench [-- options]`: the deploy benchmark. Generates deterministic workspaces, runs every scenario
  * against the real `caxton` processes (and git / rsync side by side where installed), prints a markdown
  * table and writes bench/results/<timestamp>.json. See bench/README.md.
  */
@@ -24,11 +24,11 @@ import { formatValidationTable, runValidationScaling } from "./validation-scalin
 
 const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
 
-const USAGE = `usage: npm run bench -- [--quick] [--sizes S,M,L,XL] [--only SCENARIO,...] [--runs N] [--xl-runs N]
+const USAGE = `usage: npm run bench -- [--quick] [--sizes S,M,L,LA,XL] [--only SCENARIO,...] [--runs N] [--xl-runs N]
                        [--warmups N] [--no-compare] [--seed N] [--results DIR] [--profile]
 
   --quick       S and M, 3 runs after 1 warm-up (under a minute)
-  --sizes       which workspace sizes (default: all four)
+  --sizes       which workspace sizes (default: all five; LA is L's file count, agent-heavy)
   --only        scenarios: ${SCENARIOS.map((s) => s.id).join(", ")} (the first deploy always runs)
   --runs N      measured runs per scenario (default 5; --quick 3)
   --xl-runs N   measured runs per scenario for XL (default 3, first deploy 2, no warm-up: to keep the
@@ -64,10 +64,10 @@ function parse() {
     return n;
   };
   const quick = values.quick ?? false;
-  const sizes = (values.sizes ?? (values.profile ? "M,L,XL" : quick ? "S,M" : "S,M,L,XL"))
+  const sizes = (values.sizes ?? (values.profile ? "M,L,XL" : quick ? "S,M" : "S,M,L,LA,XL"))
     .split(",")
     .map((s) => s.trim().toUpperCase());
-  for (const s of sizes) if (!(s in SIZES)) throw new Error(`bench: unknown size ${s} (S, M, L, XL)`);
+  for (const s of sizes) if (!(s in SIZES)) throw new Error(`bench: unknown size ${s} (S, M, L, LA, XL)`);
   const only = values.only?.split(",").map((s) => s.trim()) as ScenarioId[] | undefined;
   for (const id of only ?? []) {
     if (!SCENARIOS.some((s) => s.id === id)) throw new Error(`bench: unknown scenario ${id}`);
@@ -235,7 +235,7 @@ async function main(): Promise<void> {
         spawnSync("sync", { stdio: "ignore" }); // let the deletes settle before the next size is written
       }
     }
-    // issue 4 and issue 3 figures: bytes on the wire beside xdelta3/zstd, and validation cost vs workspace size
+    // further figures: bytes on the wire beside xdelta3/zstd, and validation cost vs workspace size
     const wire = opts.only ? [] : await runWireBench({ quick: opts.quick, log });
     const validation = opts.only ? [] : await runValidationScaling({ runs: opts.quick ? 1 : 5, log });
     Object.assign(results, { wire, validationScaling: validation });

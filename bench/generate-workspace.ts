@@ -5,14 +5,14 @@
  * The PRNG is mulberry32, written out here rather than taken from a package: it is eight lines, has no
  * dependency, and its output can never change under us with a package update (Math.random cannot be seeded).
  *
- * Every agent is valid per ../shared/spec/workspace-format.md (the server rejects a deployment with any
+ * Every agent is valid per docs/workspace-format.md (the server rejects a deployment with any
  * error): unique names, MAJOR.MINOR.PATCH versions, capabilities and tool names of `[A-Za-z0-9_]+`, and
  * `mcp__<server>__<tool>` only for the servers that tools/mcp_servers.toml defines.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
-export type SizeName = "S" | "M" | "L" | "XL";
+export type SizeName = "S" | "M" | "L" | "LA" | "XL";
 
 export interface SizeSpec {
   name: SizeName;
@@ -25,6 +25,10 @@ export interface SizeSpec {
   promptBytes: [number, number];
   /** binary-ish files of 100 KiB–1 MiB; the first is exactly 1 MiB (the one edited and renamed) */
   largeFiles: number;
+  /** agents per team folder (when there are more agents than that) */
+  agentsPerFolder: number;
+  /** every third agent in a folder of its own (`<name>/agent.toml`) instead of a flat `<name>.toml` */
+  folderPerAgent: boolean;
 }
 
 export const SIZES: Record<SizeName, SizeSpec> = {
@@ -35,6 +39,8 @@ export const SIZES: Record<SizeName, SizeSpec> = {
     prompts: 0,
     promptBytes: [0, 0],
     largeFiles: 0,
+    agentsPerFolder: 50,
+    folderPerAgent: true,
   },
   M: {
     name: "M",
@@ -43,6 +49,8 @@ export const SIZES: Record<SizeName, SizeSpec> = {
     prompts: 793,
     promptBytes: [1_000, 6_500],
     largeFiles: 6,
+    agentsPerFolder: 50,
+    folderPerAgent: true,
   },
   L: {
     name: "L",
@@ -51,6 +59,19 @@ export const SIZES: Record<SizeName, SizeSpec> = {
     prompts: 7_959,
     promptBytes: [1_000, 6_500],
     largeFiles: 40,
+    agentsPerFolder: 50,
+    folderPerAgent: true,
+  },
+  LA: {
+    name: "LA",
+    summary:
+      "10,000 files, agent-heavy: 6,667 agents (250 per folder), 3,331 prompts, 2 files of 100 KiB–1 MiB",
+    agents: 6_667,
+    prompts: 3_331,
+    promptBytes: [1_000, 6_500],
+    largeFiles: 2,
+    agentsPerFolder: 250,
+    folderPerAgent: false,
   },
   XL: {
     name: "XL",
@@ -59,6 +80,8 @@ export const SIZES: Record<SizeName, SizeSpec> = {
     prompts: 89_997,
     promptBytes: [200, 1_200],
     largeFiles: 2,
+    agentsPerFolder: 50,
+    folderPerAgent: true,
   },
 };
 
@@ -250,9 +273,11 @@ export function generateWorkspace(dir: string, size: SizeSpec, seed = DEFAULT_SE
   const agents: string[] = [];
   for (let i = 0; i < size.agents; i++) {
     const name = `${t.pick(WORDS)}-${t.pick(WORDS)}-${i}`;
-    // up to 50 agents per team folder; every third one in the folder-per-agent layout
-    const team = size.agents > 50 ? `team-${String(Math.floor(i / 50)).padStart(3, "0")}/` : "";
-    const rel = i % 3 === 2 ? `agents/${team}${name}/agent.toml` : `agents/${team}${name}.toml`;
+    // up to agentsPerFolder agents per team folder; maybe every third one in the folder-per-agent layout
+    const per = size.agentsPerFolder;
+    const team = size.agents > per ? `team-${String(Math.floor(i / per)).padStart(3, "0")}/` : "";
+    const rel =
+      size.folderPerAgent && i % 3 === 2 ? `agents/${team}${name}/agent.toml` : `agents/${team}${name}.toml`;
     write(rel, agentToml(t, name, i));
     agents.push(rel);
   }

@@ -276,7 +276,7 @@ export function renderReport(results: BenchResults): string {
     const warnings = s.scenarios.flatMap((r) => r.warnings.map((w) => `- ${s.size.name}, ${r.label}: ${w}`));
     if (warnings.length > 0) out.push("Warnings:", "", ...warnings, "");
   }
-  out.push("### Targets (issue 7)", "", renderTargets(results.targets), "");
+  out.push("### Targets", "", renderTargets(results.targets), "");
   return out.join("\n");
 }
 

@@ -1,5 +1,5 @@
 /**
- * The scenarios of issue 7, run against the real processes for one workspace size: `caxton serve` on a
+ * The benchmark's scenarios, run against the real processes for one workspace size: `caxton serve` on a
  * loopback port with its own data dir, `caxton deploy --json` / `caxton status --json` with their own state
  * dir, and, in the same run and on the same change, git (commit + push to a git daemon) and rsync (to an
  * rsync daemon) where they are installed.

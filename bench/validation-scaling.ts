@@ -1,13 +1,15 @@
 /**
- * Issue 3's claim, measured: validating a one-agent change costs the same on a 10-agent and a 10,000-agent
+ * Validation proportional to the change, measured: validating a one-agent change costs the same on a 10-agent and a 10,000-agent
  * workspace, because the server caches each file's analysis by checksum and the client checks only the
  * changed files. Real processes (`caxton serve`, `caxton deploy --json`), temp dirs, bounded runs.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { startCaxtonServer } from "./caxton-server.js";
+import { sampleStats } from "./sample-stats.js";
 
 const CAXTON = resolve(fileURLToPath(import.meta.url), "../../../bin/caxton");
 
@@ -32,36 +34,9 @@ available = ["read_file", "mcp__git__git_log"]
 `;
 }
 
+/** The median of the runs (sample-stats.ts), 0 for none. */
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
-
-async function startServer(dataDir: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(
-    process.execPath,
-    [CAXTON, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--quiet"],
-    {
-      stdio: ["ignore", "pipe", "ignore"],
-    },
-  );
-  const url = await new Promise<string>((res, rej) => {
-    let out = "";
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m?.[1]) res(m[1]);
-    });
-    child.on("exit", (code) => rej(new Error(`server exited (${code})`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((res) => {
-        child.once("exit", () => res());
-        child.kill("SIGTERM");
-      }),
-  };
+  return sampleStats(xs)?.median ?? 0;
 }
 
 export async function runValidationScaling(
@@ -77,7 +52,7 @@ export async function runValidationScaling(
     mkdirSync(join(ws, "tools"), { recursive: true });
     writeFileSync(join(ws, "tools", "mcp_servers.toml"), '[servers.git]\ncommand = "mcp-server-git"\n');
     for (let i = 0; i < n; i++) writeFileSync(join(ws, "agents", `agent-${i}.toml`), agentToml(i, "1.0.0"));
-    const server = await startServer(join(root, "data"));
+    const server = await startCaxtonServer(CAXTON, join(root, "data"), process.env);
     const env = { ...process.env, CAXTON_STATE_DIR: join(root, "state"), CAXTON_SERVER: "" };
     try {
       const deploy = (): { server_validation_ms: number; ms: number } => {

@@ -1,5 +1,5 @@
 /**
- * Bytes on the wire (issue 4, "Benchmark"): what an incremental deploy sends for
+ * Bytes on the wire: what an incremental deploy sends for
  *
  * - a one-line edit in a ~1 MiB text file,
  * - 10 scattered one-line edits in a ~20 MiB text file,
@@ -507,7 +507,7 @@ interface Agent {
   template: string;
 }
 
-/** valid per shared/spec/workspace-format.md: name, version, capabilities, both prompts, [tools] available */
+/** valid per docs/workspace-format.md: name, version, capabilities, both prompts, [tools] available */
 function renderAgent(a: Agent): string {
   return [
     `name = "${a.name}"`,

@@ -1,17 +1,8 @@
-/** The flags every command that talks to a server takes: --token, --token-file, --ca. */
+/** What the connection flags (--token, --token-file, --ca; declared in command-table.ts) ask for. */
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "../client/api-client.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { clientToken } from "./read-token.js";
-
-export const CONNECTION_FLAGS = {
-  token: { type: "string" },
-  "token-file": { type: "string" },
-  ca: { type: "string" },
-} as const;
-
-export const CONNECTION_USAGE = `  --token TOKEN       bearer token (else $CAXTON_TOKEN, else --token-file / $CAXTON_TOKEN_FILE)
-  --ca FILE           trust this CA (PEM) for an https:// server, besides the system's`;
 
 export function connectionFrom(values: {
   token?: string;

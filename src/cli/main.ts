@@ -1,86 +1,76 @@
 /**
- * The entry point: dispatches to a command, and is the one place that prints errors and picks exit codes:
- * 0 success (also "nothing to do"), 1 deployment rejected (nothing applied), 2 usage or workspace error,
- * 3 server unreachable or protocol error.
+ * The entry point: dispatches to a command, and is the one place that prints errors and picks exit codes
+ * (the table in src/errors/error-codes.ts; docs/cli.md). Commands, flags and help come from
+ * command-table.ts.
  */
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import { closestMatch } from "../config/did-you-mean.js";
 import { VERSION } from "../version.js";
 import { printError } from "./print-error.js";
 import { HelpShown } from "./parse-args.js";
+import { COMMAND_NAMES, COMMANDS, isCommandName, type CommandName } from "./command-table.js";
+import { commandHelp, overallHelp } from "./command-help.js";
 import { ReportedFailure } from "./reported-failure.js";
+// deploy and status in the entry chunk itself: their code is what a no-change or one-file deploy runs
+import { run as deploy } from "./commands/deploy.js";
+import { run as status } from "./commands/status.js";
 
 type Command = (argv: string[]) => Promise<number>;
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  init: {
-    summary: "create an example workspace",
-    load: async () => (await import("./commands/init.js")).run,
-  },
-  deploy: {
-    summary: "deploy a workspace to a server",
-    load: async () => (await import("./commands/deploy.js")).run,
-  },
-  status: {
-    summary: "what changed since the last deploy (offline)",
-    load: async () => (await import("./commands/status.js")).run,
-  },
-  validate: {
-    summary: "check a workspace offline, as the server would",
-    load: async () => (await import("./commands/validate.js")).run,
-  },
-  agents: {
-    summary: "list the agents that are live",
-    load: async () => (await import("./commands/agents.js")).run,
-  },
-  log: {
-    summary: "the server's deployment history",
-    load: async () => (await import("./commands/log.js")).run,
-  },
-  rollback: {
-    summary: "make an earlier deployment live again",
-    load: async () => (await import("./commands/rollback.js")).run,
-  },
-  diff: {
-    summary: "what a deploy would change, with diffs",
-    load: async () => (await import("./commands/diff.js")).run,
-  },
-  token: {
-    summary: "create a bearer token for the server",
-    load: async () => (await import("./commands/token.js")).run,
-  },
-  serve: {
-    summary: "run the deployment server",
-    load: async () => (await import("./commands/serve.js")).run,
-  },
+/** Each other command module is imported only when that command runs, to keep start-up lean. */
+const LOADERS: Record<Exclude<CommandName, "help">, () => Promise<Command>> = {
+  init: async () => (await import("./commands/init.js")).run,
+  deploy: () => Promise.resolve(deploy),
+  status: () => Promise.resolve(status),
+  validate: async () => (await import("./commands/validate.js")).run,
+  diff: async () => (await import("./commands/diff.js")).run,
+  pull: async () => (await import("./commands/pull.js")).run,
+  agents: async () => (await import("./commands/agents.js")).run,
+  log: async () => (await import("./commands/log.js")).run,
+  show: async () => (await import("./commands/show.js")).run,
+  rollback: async () => (await import("./commands/rollback.js")).run,
+  token: async () => (await import("./commands/token.js")).run,
+  serve: async () => (await import("./commands/serve.js")).run,
+  completion: async () => (await import("./commands/completion.js")).run,
 };
-
-export const USAGE = `caxton ${VERSION} — incremental, atomic deployment of Caxton agent workspaces
-
-Usage: caxton <command> [options]
-
-Commands:
-${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
-  .join("\n")}
-
-Run \`caxton <command> --help\` for a command's options.
-Exit codes: 0 success, 1 deployment rejected (nothing applied), 2 usage or workspace error,
-            3 server unreachable or protocol error.
-`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    process.stdout.write(USAGE);
+  if (name === undefined || name === "--help" || name === "-h") {
+    process.stdout.write(overallHelp());
     return 0;
   }
   if (name === "--version" || name === "-V") {
     process.stdout.write(`caxton ${VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) throw new CaxtonError("E_USAGE", `unknown command: ${name}`);
-  return (await command.load())(rest);
+  if (name === "help") {
+    const [topic, ...extra] = rest;
+    if (extra.length > 0)
+      throw new CaxtonError("E_USAGE", `caxton help takes one command, got ${rest.join(" ")}`);
+    if (topic === undefined) process.stdout.write(overallHelp());
+    else process.stdout.write(commandHelp(topic, COMMANDS[known(topic)]));
+    return 0;
+  }
+  const command = known(name);
+  if (command === "help") return 0;
+  return (await LOADERS[command]())(rest);
+}
+
+function known(name: string): CommandName {
+  if (isCommandName(name)) return name;
+  const close = closestMatch(name, COMMAND_NAMES);
+  throw new CaxtonError("E_USAGE", `caxton has no command ${JSON.stringify(name)}`, {
+    hint: close ? `did you mean \`caxton ${close}\`?` : "run `caxton help` for the list of commands",
+  });
+}
+
+// a closed pipe (`caxton log | head -1`) ends the command quietly, as it ends cat or git
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
 }
 
 const json = process.argv.includes("--json");

@@ -4,7 +4,9 @@ import { formatDiagnostic } from "../errors/format-diagnostic.js";
 import { breakingLines } from "./agent-plan-lines.js";
 import { deletionLines } from "./deletion-summary.js";
 import type { FailureFigures } from "./reported-failure.js";
+import type { DeployConflict } from "../protocol/messages.js";
 import { style } from "./style.js";
+import { writeJson } from "./write-json.js";
 
 export function printError(error: CaxtonError, json: boolean, figures: FailureFigures = {}): void {
   const errors = (error.detail?.errors as Diagnostic[] | undefined) ?? [];
@@ -28,15 +30,13 @@ export function printError(error: CaxtonError, json: boolean, figures: FailureFi
       ...(error.code === "E_BREAKING_CHANGE" ? { plan: error.detail?.plan } : {}),
       ...figures,
     };
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+    writeJson(out);
     return;
   }
   const s = style(process.stderr);
   for (const d of [...errors, ...warnings])
     process.stderr.write(`${colorDiagnostic(formatDiagnostic(d), s)}\n`);
-  const conflicts =
-    (error.detail?.conflicts as
-      { path: string; changed_by: string | null; time: string; deployment_id: number }[] | undefined) ?? [];
+  const conflicts = (error.detail?.conflicts as DeployConflict[] | undefined) ?? [];
   for (const c of conflicts) {
     process.stderr.write(
       `${c.path}: changed on the server by ${c.changed_by ?? "another deploy"} at ${c.time} (deployment #${c.deployment_id})\n`,

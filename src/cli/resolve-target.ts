@@ -9,9 +9,13 @@
  * http://127.0.0.1:8080.
  */
 import { readFileSync, realpathSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
-import { parse } from "smol-toml";
+import type * as SmolToml from "smol-toml";
 import { CaxtonError } from "../errors/caxton-error.js";
+
+/** The TOML parser, loaded only for a caxton.toml that names a server (most deploys pass none). */
+const loadToml = (): typeof SmolToml => createRequire(import.meta.url)("smol-toml") as typeof SmolToml;
 
 export const DEFAULT_SERVER = "http://127.0.0.1:8080";
 
@@ -107,8 +111,10 @@ function deploySettings(workspace: string): Record<string, unknown> {
   } catch {
     return {};
   }
+  // the TOML parser is loaded only when the file can hold a setting we read
+  if (!text.includes("server") && !text.includes("require_allow_breaking")) return {};
   try {
-    const doc = parse(text) as { deploy?: unknown };
+    const doc = loadToml().parse(text) as { deploy?: unknown };
     return typeof doc.deploy === "object" && doc.deploy !== null
       ? (doc.deploy as Record<string, unknown>)
       : {};

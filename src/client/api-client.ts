@@ -9,10 +9,12 @@
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
-import https from "node:https";
+import type * as HttpsModule from "node:https";
+import { createRequire } from "node:module";
 import type { Socket } from "node:net";
 import { pipeline, Readable } from "node:stream";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import { parseMessage } from "../protocol/parse-message.js";
 import { isErrorCode } from "../errors/error-codes.js";
 import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
@@ -71,6 +73,8 @@ const MAX_RESPONSE_BYTES = 1024 ** 3;
 export interface ConnectionOptions {
   token?: string | null;
   ca?: Buffer | null;
+  /** give up on a request that sees no activity for this long (unreachable); default: no limit */
+  timeoutMs?: number;
 }
 
 const TLS_ERRORS = new Set([
@@ -83,12 +87,24 @@ const TLS_ERRORS = new Set([
   "CERT_NOT_YET_VALID",
 ]);
 
+/** The live deployment, as `GET /api/v1/deployment` reports it (kind and who are unknown after a 304). */
+export interface LiveDeployment {
+  deployment_id: number;
+  checksum: string;
+  time: string;
+  kind: string | null;
+  deployed_by: string | null;
+}
+
 export class ApiClient {
   readonly stats: WireStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
+  /** the server's identity (`Caxton-Server-Id`), once any answer carried it */
+  serverId: string | null = null;
   private readonly agent: http.Agent;
-  private readonly transport: typeof http | typeof https;
+  private readonly transport: typeof http | typeof HttpsModule;
   private readonly base: URL;
   private readonly authorization: string | null;
+  private readonly timeoutMs: number | undefined;
 
   constructor(
     readonly serverUrl: string,
@@ -100,6 +116,8 @@ export class ApiClient {
       throw new CaxtonError("E_USAGE", `invalid server URL: ${serverUrl}`);
     }
     if (this.base.protocol === "https:") {
+      // TLS loads only for an https server (node:https brings in tls and the X.509 code)
+      const https = createRequire(import.meta.url)("node:https") as typeof HttpsModule;
       this.transport = https;
       // certificates are always verified; --ca adds a private CA to the trusted set
       this.agent = new https.Agent({
@@ -117,6 +135,7 @@ export class ApiClient {
       );
     }
     this.authorization = connection.token ? `Bearer ${connection.token}` : null;
+    this.timeoutMs = connection.timeoutMs;
   }
 
   async health(): Promise<unknown> {
@@ -142,6 +161,29 @@ export class ApiClient {
     return null;
   }
 
+  /**
+   * The live deployment, in one request: bodiless (304) when it is `known`, the root the caller expects;
+   * null when nothing is deployed.
+   */
+  async current(known: string | null): Promise<LiveDeployment | null> {
+    const res = await this.request(
+      "GET",
+      `${API_PREFIX}/deployment`,
+      null,
+      known ? { "If-None-Match": `"${known}"` } : {},
+    );
+    if (res.status === 304 && known) {
+      const id = Number(res.headers["caxton-deployment-id"]);
+      const time = res.headers["caxton-deployment-time"];
+      if (!Number.isSafeInteger(id) || typeof time !== "string") {
+        throw new CaxtonError("E_PROTOCOL", "the server's 304 answer lacks the deployment's id and time");
+      }
+      return { deployment_id: id, checksum: known, time, kind: null, deployed_by: null };
+    }
+    if (res.status === 404) return null;
+    return parseAnswer((await messages()).LiveDeploymentSchema, await this.json(res));
+  }
+
   async getJson(path: string): Promise<unknown> {
     return this.json(await this.request("GET", `${API_PREFIX}${path}`, null, {}));
   }
@@ -151,7 +193,7 @@ export class ApiClient {
     const res = await this.request("POST", `${API_PREFIX}/negotiate`, body, {
       "Content-Type": NEGOTIATE_CONTENT_TYPE,
     });
-    return parseOrProtocolError((await messages()).NegotiateResponseSchema, await this.json(res));
+    return parseAnswer((await messages()).NegotiateResponseSchema, await this.json(res));
   }
 
   async deploy(
@@ -172,12 +214,12 @@ export class ApiClient {
       .join("&");
     const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;
     const res = await this.request("POST", path, pack, headers);
-    return parseOrProtocolError((await messages()).DeployResultSchema, await this.json(res));
+    return parseAnswer((await messages()).DeployResultSchema, await this.json(res));
   }
 
   async history(limit: number): Promise<HistoryEntry[]> {
     const res = await this.request("GET", `${API_PREFIX}/deployments?limit=${limit}`, null, {});
-    return parseOrProtocolError((await messages()).HistoryResponseSchema, await this.json(res)).deployments;
+    return parseAnswer((await messages()).HistoryResponseSchema, await this.json(res)).deployments;
   }
 
   async rollback(target: string | null, deployedBy: string): Promise<DeployResult> {
@@ -185,7 +227,7 @@ export class ApiClient {
     const res = await this.request("POST", `${API_PREFIX}/rollback`, body, {
       "Content-Type": "application/json",
     });
-    return parseOrProtocolError((await messages()).DeployResultSchema, await this.json(res));
+    return parseAnswer((await messages()).DeployResultSchema, await this.json(res));
   }
 
   async manifest(): Promise<{
@@ -195,7 +237,14 @@ export class ApiClient {
   } | null> {
     const res = await this.request("GET", `${API_PREFIX}/deployment/manifest`, null, {});
     if (res.status === 404) return null;
-    return parseOrProtocolError((await messages()).ManifestResponseSchema, await this.json(res));
+    return parseAnswer((await messages()).ManifestResponseSchema, await this.json(res));
+  }
+
+  /** The file map of a stored deployment, by its root checksum (`caxton show`). */
+  async manifestOf(root: string): Promise<Map<string, string>> {
+    const res = await this.request("GET", `${API_PREFIX}/manifests/${root}`, null, {});
+    const body = parseAnswer((await messages()).ManifestByRootSchema, await this.json(res));
+    return new Map(Object.entries(body.files));
   }
 
   /** An object's bytes, verified against its hash: the server is not trusted either. */
@@ -276,11 +325,19 @@ export class ApiClient {
             account();
             // answered before the whole body went out: this connection cannot carry another request
             if (!req.writableEnded) req.destroy();
+            const id = res.headers["caxton-server-id"];
+            if (typeof id === "string" && /^[0-9a-f-]{36}$/.test(id)) this.serverId = id;
             resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts), headers: res.headers });
           });
           res.on("error", reject);
         },
       );
+      if (this.timeoutMs !== undefined) {
+        const ms = this.timeoutMs;
+        req.setTimeout(ms, () =>
+          req.destroy(Object.assign(new Error(`no answer in ${ms} ms`), { code: "ETIMEDOUT" })),
+        );
+      }
       req.on("socket", (s) => {
         socket = s;
         sentAtStart = s.bytesWritten;
@@ -407,16 +464,8 @@ async function pipeBody(body: AsyncIterable<Buffer>, req: http.ClientRequest): P
   if (!req.destroyed && !answered) req.end();
 }
 
-function parseOrProtocolError<T>(
-  schema: {
-    safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } };
-  },
-  value: unknown,
-): T {
-  const r = schema.safeParse(value);
-  if (!r.success)
-    throw new CaxtonError("E_PROTOCOL", `unexpected answer from the server: ${r.error.message}`);
-  return r.data;
+function parseAnswer<T>(schema: Parameters<typeof parseMessage<T>>[0], value: unknown): T {
+  return parseMessage(schema, value, "unexpected answer from the server", "E_PROTOCOL");
 }
 
 function guardQuery(o: { guardDeletions?: boolean; guardBreaking?: boolean }): string {

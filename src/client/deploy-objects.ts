@@ -1,6 +1,6 @@
 /** The objects a deploy may send: the set a tree reaches, and the pack objects for a list of hashes. */
 import { CaxtonError } from "../errors/caxton-error.js";
-import type { MerkleTree } from "../merkle/build-tree.js";
+import type { MerkleTree, TreeNode } from "../merkle/build-tree.js";
 import { isDeltaEligible } from "../delta/is-delta-eligible.js";
 import type { ScanResult } from "../workspace/scan-workspace.js";
 import type { PackObject } from "./pack-stream.js";
@@ -21,13 +21,14 @@ export function objectsFor(
   hashes: readonly string[],
   tree: MerkleTree,
   scan: ScanResult,
-  baseTrees?: MerkleTree,
+  /** the base's tree object by folder path (fast path) */
+  baseFolders?: ReadonlyMap<string, TreeNode>,
 ): PackObject[] {
   const wanted = new Set(hashes);
   const out: PackObject[] = [];
   for (const node of tree.trees.values()) {
     if (!wanted.delete(node.hash)) continue;
-    const old = baseTrees?.trees.get(node.path);
+    const old = baseFolders?.get(node.path);
     const base = old && isDeltaEligible(old.bytes.length, node.bytes.length) ? old : undefined;
     out.push({
       kind: "tree",

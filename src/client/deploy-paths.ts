@@ -35,12 +35,14 @@ export async function fastPath(ctx: PathContext): Promise<DeployResult | null> {
     clock.endDiscovery();
     return live ? upToDate(plan.tree.root, live.deployment_id, live.time, ctx.dryRun) : null;
   }
-  const held = plan.baseObjects();
-  const candidates = [...plan.treeObjects()].filter((h) => !held.has(h));
-  const known = ctx.state.knownOnServer(plan.server, candidates);
+  // with the tree diff: the new side of the folders that changed; else every object the base lacks
+  const diff = plan.treeDiff();
+  const held = diff ? undefined : plan.baseObjects();
+  const candidates = diff ? diff.objects : [...plan.treeObjects()].filter((h) => !held?.has(h));
+  const known = ctx.state.knownOnServer(plan.serverKey, candidates);
   const needed = candidates.filter((h) => !known.has(h));
   clock.endDiscovery();
-  const objects = objectsFor(needed, plan.tree, plan.scan, plan.baseTree());
+  const objects = objectsFor(needed, plan.tree, plan.scan, diff ? diff.baseFolders : plan.baseTree().trees);
   return ctx.uploader.uploadOnto(objects, plan.last.deployed_checksum); // null: the server moved on
 }
 

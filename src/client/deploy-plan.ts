@@ -1,11 +1,14 @@
 /**
  * What a deploy knows before it talks to the server: the scanned workspace and its Merkle tree, this
  * client's last deployment here (the base) and its file map, the local validation, and the pack header.
- * The base's file map, tree and object set are computed on first use only: a no-change deploy never
- * loads them.
+ * The change since the base comes from a tree diff against the base's trees on record; the base's file
+ * map, tree and object set are computed on first use only (without that record): a no-change deploy
+ * never loads them.
  */
 import { hostname, userInfo } from "node:os";
+import { isCaxtonError } from "../errors/caxton-error.js";
 import { buildTree, type MerkleTree } from "../merkle/build-tree.js";
+import { diffTrees, type TreeDiff } from "../merkle/diff-trees.js";
 import type { DeployHeader } from "../protocol/messages.js";
 import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
 import { VERSION } from "../version.js";
@@ -30,10 +33,12 @@ export class DeployPlan {
   private baseTreeMemo: MerkleTree | undefined;
   private baseObjectsMemo: Set<string> | undefined;
   private treeObjectsMemo: Set<string> | undefined;
+  private treeDiffMemo: TreeDiff | null | undefined;
 
   constructor(
     readonly workspace: string,
-    readonly server: string,
+    /** what the local state keys this server by: its id once its URL reported one, else the URL */
+    readonly serverKey: string,
     private readonly state: LocalState,
     readonly scan: ScanResult,
     readonly tree: MerkleTree,
@@ -52,10 +57,51 @@ export class DeployPlan {
     return this.tree.root === this.last?.deployed_checksum;
   }
 
+  /**
+   * The change since the base, found by descending only into the folders whose hashes differ (the base's
+   * trees are on record in the local state); null without a base, with no change, or without that record
+   * (an older state file: the file maps are diffed instead).
+   */
+  treeDiff(): TreeDiff | null {
+    if (this.treeDiffMemo !== undefined) return this.treeDiffMemo;
+    this.treeDiffMemo = null;
+    if (!this.last || this.unchanged) return null;
+    const trees = this.state.deployedTrees(this.workspace, this.serverKey, this.last.deployed_checksum);
+    if (!trees) return null;
+    try {
+      this.treeDiffMemo = diffTrees(this.tree, this.last.deployed_checksum, (h) => trees.get(h));
+    } catch (err) {
+      if (!isCaxtonError(err) || err.code !== "E_MISSING_OBJECTS") throw err;
+    }
+    return this.treeDiffMemo;
+  }
+
+  /**
+   * The base's hash of each file that changed since (what a delta base is looked up by): from the tree
+   * diff when there is one, without loading the base's whole file map.
+   */
+  changedBaseHashes(): ReadonlyMap<string, string> {
+    const diff = this.treeDiff();
+    if (!diff) return this.baseManifest();
+    return new Map(
+      diff.changes.flatMap((c) => (c.before === undefined ? [] : [[c.path, c.before] as const])),
+    );
+  }
+
+  /** The files added or modified since the base. */
+  changedPaths(): Set<string> {
+    const diff = this.treeDiff();
+    if (diff) return new Set(diff.changes.flatMap((c) => (c.after === undefined ? [] : [c.path])));
+    const base = this.baseManifest();
+    return new Set(
+      [...this.scan.manifest].flatMap(([path, hash]) => (base.get(path) === hash ? [] : [path])),
+    );
+  }
+
   /** The base's file map (path → hash); empty without a base. */
   baseManifest(): Map<string, string> {
     return (this.baseFiles ??= this.last
-      ? this.state.deployedFiles(this.workspace, this.server)
+      ? this.state.deployedFiles(this.workspace, this.serverKey)
       : new Map<string, string>());
   }
 
@@ -91,8 +137,10 @@ export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<D
     cache: req.state.statCache(req.workspace),
     ...(req.onProgress ? { onProgress: req.onProgress } : {}),
   });
-  const tree = buildTree(scan.manifest);
-  const last = req.state.lastDeployment(req.workspace, req.server);
+  const tree = scan.tree;
+  // keyed by the server's id once this URL reported it, so every spelling of its URL shares one record
+  const serverKey = req.state.serverKey(req.server);
+  const last = req.state.lastDeployment(req.workspace, serverKey);
   const changed = tree.root !== last?.deployed_checksum;
   const git = changed ? gitInfo(req.workspace) : undefined;
   const header: DeployHeader = {
@@ -103,11 +151,11 @@ export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<D
     ...(git ? { git } : {}),
     ...(req.message ? { message: req.message } : {}),
   };
-  const plan = new DeployPlan(req.workspace, req.server, req.state, scan, tree, last, header);
+  const plan = new DeployPlan(req.workspace, serverKey, req.state, scan, tree, last, header);
   if (plan.large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload
   if (changed) {
     req.onProgress?.({ phase: "validate" });
-    await clock.validation(() => validateLocally(scan, last ? plan.baseManifest() : null));
+    await clock.validation(() => validateLocally(scan, last ? plan.changedPaths() : null));
   }
   clock.endDiscovery();
   return plan;

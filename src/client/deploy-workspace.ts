@@ -26,8 +26,7 @@ import { Uploader, type UploadProgress } from "./upload.js";
 
 export { defaultDeployer } from "./deploy-plan.js";
 
-export type DeployProgress =
-  ScanProgress | { phase: "validate" } | { phase: "negotiate" } | UploadProgress | { phase: "apply" };
+export type DeployProgress = ScanProgress | { phase: "validate" } | { phase: "negotiate" } | UploadProgress;
 
 export interface DeployRequest {
   workspace: string;
@@ -115,7 +114,7 @@ async function deployPlanned(
   const dryRun = req.dryRun ?? false;
   const deltas = new DeltaPlanner(
     req.blobCache === undefined ? new BlobCache() : req.blobCache,
-    () => plan.baseManifest(),
+    () => plan.changedBaseHashes(),
     plan.scan,
   );
   const uploader = new Uploader(api, plan, deltas, clock, {
@@ -139,19 +138,26 @@ async function deployPlanned(
   }
   if (plan.large) compactHeap(); // the pack's garbage goes before the result is recorded and reported
   if (!dryRun && result.deployment_id !== null && !plan.unchanged) {
+    // the answers carried the server's id: record under it (an older record under the URL moves to it)
+    const key = api.serverId ? req.state.learnServerId(req.server, api.serverId) : plan.serverKey;
+    // the diff and the loaded file map describe the record under plan.serverKey only
+    const sameKey = key === plan.serverKey;
+    const diff = sameKey ? plan.treeDiff() : null;
+    const stored = sameKey ? plan.loadedBaseManifest() : undefined;
     req.state.recordDeployment(
       {
         workspace_path: plan.workspace,
-        server_url: plan.server,
+        server_url: key,
         server_deployment_id: result.deployment_id,
         deployed_checksum: plan.tree.root,
         deployment_time: result.timestamp,
         changes_count: result.changes_applied,
       },
-      plan.scan.manifest,
+      // by the tree diff when there is one: only the changed paths' rows are written
+      diff ? { changes: diff.changes } : { files: plan.scan.manifest, ...(stored ? { stored } : {}) },
       // the server holds everything this tree reaches; what the base reached is on record already
-      [...plan.treeObjects()].filter((h) => !plan.computedBaseObjects()?.has(h)),
-      plan.loadedBaseManifest(),
+      diff ? diff.objects : [...plan.treeObjects()].filter((h) => !plan.computedBaseObjects()?.has(h)),
+      plan.tree.trees.values(),
     );
     deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
   }

@@ -1,16 +1,23 @@
 /**
  * The client's local state, one SQLite file per user. Three things, all keyed by the workspace's absolute
- * path (and the server URL where it matters):
- *  - the stat cache (file_checksums): path → size, mtime, ctime, inode, hash, when hashed;
+ * path (and the server where it matters: its id, `serverKey`, else its URL):
+ *  - the stat cache (stat_cache): one compact record per workspace (workspace/stat-cache-record.ts) of
+ *    path → size, mtime, ctime, inode, hash, and the tree object of every folder (the cache-tree);
  *  - the deployments this client made (ADR-0044's `deployments`) with the file map of the latest one per
- *    workspace and server (deployed_files), which makes `status` work offline and gives deploy its base;
+ *    workspace and server (deployed_files), which makes `status` work offline, and its tree objects
+ *    (deployed_trees, one record), from which deploy finds the change by descending only into folders
+ *    whose hashes differ;
  *  - server_objects: hashes this client has seen on a server, so a revert sends no content.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { CaxtonError } from "../errors/caxton-error.js";
-import type { StatCachePort, StatEntry } from "../workspace/stat-cache.js";
+import type { TreeNode } from "../merkle/build-tree.js";
+import type { FileChange } from "../merkle/diff-trees.js";
+import { decodeTreeSet, encodeTreeSet } from "../merkle/tree-set.js";
+import type { CachedFolder, StatCachePort, StatEntry } from "../workspace/stat-cache.js";
+import { decodeStatCache, encodeStatCache, type StatCacheContents } from "../workspace/stat-cache-record.js";
 import { stateDir } from "./state-dir.js";
 
 export interface LocalDeployment {
@@ -23,17 +30,21 @@ export interface LocalDeployment {
   changes_count: number;
 }
 
+/** How the file map of a recorded deployment is written: the whole map, or the change from the stored one. */
+export type FileMapUpdate =
+  | {
+      files: ReadonlyMap<string, string>;
+      /** the file map stored now, when the caller has it loaded already */
+      stored?: ReadonlyMap<string, string>;
+    }
+  | { changes: readonly FileChange[] };
+
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS file_checksums (
-  workspace_path TEXT NOT NULL,
-  path TEXT NOT NULL,
-  -- "size:mtime_ns:ctime_ns:inode" (see workspace/stat-cache.ts)
-  stat TEXT NOT NULL,
-  checksum TEXT NOT NULL,
-  -- 0 when racily clean: hashed within a timestamp tick of its last change, so never trusted
-  clean INTEGER NOT NULL,
-  PRIMARY KEY (workspace_path, path)
-) WITHOUT ROWID;
+-- one record per workspace: every file's stat fingerprint and hash, and every folder's tree object
+CREATE TABLE IF NOT EXISTS stat_cache (
+  workspace_path TEXT PRIMARY KEY,
+  record BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS deployments (
   id INTEGER PRIMARY KEY,
   workspace_path TEXT NOT NULL,
@@ -52,6 +63,20 @@ CREATE TABLE IF NOT EXISTS deployed_files (
   checksum TEXT NOT NULL,
   PRIMARY KEY (workspace_path, server_url, path)
 ) WITHOUT ROWID;
+-- the tree objects of that deployment (merkle/tree-set.ts), for finding the next change by tree diff
+CREATE TABLE IF NOT EXISTS deployed_trees (
+  workspace_path TEXT NOT NULL,
+  server_url TEXT NOT NULL,
+  root TEXT NOT NULL,
+  trees BLOB NOT NULL,
+  PRIMARY KEY (workspace_path, server_url)
+);
+-- which server a URL reaches (its Caxton-Server-Id): the tables above and below are keyed by that id when
+-- known (their server_url column then holds it), so every spelling and port of one server shares one record
+CREATE TABLE IF NOT EXISTS server_ids (
+  url TEXT PRIMARY KEY,
+  server_id TEXT NOT NULL
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS server_objects (
   server_url TEXT NOT NULL,
   checksum TEXT NOT NULL,
@@ -68,9 +93,8 @@ export class LocalState {
     // the cache can always be rebuilt from the workspace and the server: no need to wait for the disk
     this.db.pragma("synchronous = NORMAL");
     this.db.pragma("foreign_keys = ON");
-    // the stat cache is only a cache: an older layout is dropped, not migrated
-    const columns = this.db.prepare(`SELECT name FROM pragma_table_info('file_checksums')`).pluck().all();
-    if (columns.length > 0 && !columns.includes("stat")) this.db.exec(`DROP TABLE file_checksums`);
+    // the stat cache is only a cache: an older layout (one row per file) is dropped, not migrated
+    this.db.exec(`DROP TABLE IF EXISTS file_checksums`);
     const fileMap = this.db.prepare(`SELECT name FROM pragma_table_info('deployed_files')`).pluck().all();
     if (fileMap.includes("deployment_id")) this.db.exec(`DROP TABLE deployed_files; DELETE FROM deployments`);
     this.db.exec(SCHEMA);
@@ -87,29 +111,56 @@ export class LocalState {
     }
   }
 
+  /**
+   * The stat cache of a workspace, read in one call. `load` and `loadFolders` share one decoded record;
+   * `save` applies the change to it and writes the record back whole (in one statement).
+   */
   statCache(workspace: string): StatCachePort {
-    const select = this.db
-      .prepare(`SELECT path, stat, checksum, clean FROM file_checksums WHERE workspace_path = ?`)
-      .raw(true);
-    const upsert = this.db.prepare(
-      `INSERT OR REPLACE INTO file_checksums (workspace_path, path, stat, checksum, clean) VALUES (?, ?, ?, ?, ?)`,
-    );
-    const remove = this.db.prepare(`DELETE FROM file_checksums WHERE workspace_path = ? AND path = ?`);
-    return {
-      load: () => {
-        const map = new Map<string, StatEntry>();
-        for (const [path, fingerprint, hash, clean] of select.iterate(workspace) as Iterable<
-          [string, string, string, number]
-        >) {
-          map.set(path, { fingerprint, hash, clean: clean === 1 });
-        }
-        return map;
-      },
-      save: this.db.transaction((changed: Map<string, StatEntry>, removed: string[]) => {
-        for (const [path, e] of changed) upsert.run(workspace, path, e.fingerprint, e.hash, e.clean ? 1 : 0);
-        for (const path of removed) remove.run(workspace, path);
-      }),
+    let contents: StatCacheContents | undefined;
+    const read = (): StatCacheContents => {
+      if (contents) return contents;
+      const row = this.db
+        .prepare(`SELECT record FROM stat_cache WHERE workspace_path = ?`)
+        .pluck()
+        .get(workspace) as Buffer | undefined;
+      contents = (row ? decodeStatCache(row) : undefined) ?? { entries: new Map(), folders: new Map() };
+      return contents;
     };
+    const write = this.db.prepare(`INSERT OR REPLACE INTO stat_cache (workspace_path, record) VALUES (?, ?)`);
+    return {
+      load: () => read().entries,
+      loadFolders: () => read().folders,
+      save: (changed: Map<string, StatEntry>, removed: string[], folders?: Map<string, CachedFolder>) => {
+        const { entries } = read();
+        for (const [path, e] of changed) entries.set(path, e);
+        for (const path of removed) entries.delete(path);
+        // cached trees are valid only beside the entries saved with them: none rather than stale ones
+        contents = { entries, folders: folders ?? new Map() };
+        write.run(workspace, encodeStatCache(contents.entries, contents.folders));
+      },
+    };
+  }
+
+  /** What this state keys a server by: its id, once an answer from this URL reported it; else the URL. */
+  serverKey(url: string): string {
+    const id = this.db.prepare(`SELECT server_id FROM server_ids WHERE url = ?`).pluck().get(url);
+    return typeof id === "string" ? id : url;
+  }
+
+  /**
+   * Records that `url` reaches the server `id`, and returns the key to use for it (the id). Rows an older
+   * state kept under the URL itself move to the id; rows the id has already win.
+   */
+  learnServerId(url: string, id: string): string {
+    if (this.serverKey(url) === id) return id;
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT OR REPLACE INTO server_ids (url, server_id) VALUES (?, ?)`).run(url, id);
+      for (const table of ["deployments", "deployed_files", "deployed_trees", "server_objects"]) {
+        this.db.prepare(`UPDATE OR IGNORE ${table} SET server_url = ? WHERE server_url = ?`).run(id, url);
+        this.db.prepare(`DELETE FROM ${table} WHERE server_url = ?`).run(url);
+      }
+    })();
+    return id;
   }
 
   lastDeployment(workspace: string, server: string): LocalDeployment | undefined {
@@ -129,6 +180,14 @@ export class LocalState {
     return new Map(rows);
   }
 
+  /** The tree objects (hash → bytes) of the last deployment here, if they are on record for this root. */
+  deployedTrees(workspace: string, server: string, root: string): Map<string, Buffer> | undefined {
+    const row = this.db
+      .prepare(`SELECT root, trees FROM deployed_trees WHERE workspace_path = ? AND server_url = ?`)
+      .get(workspace, server) as { root: string; trees: Buffer } | undefined;
+    return row?.root === root ? decodeTreeSet(row.trees) : undefined;
+  }
+
   /** Of the given hashes, those this client has seen on the server. */
   knownOnServer(server: string, hashes: Iterable<string>): Set<string> {
     const stmt = this.db
@@ -141,27 +200,47 @@ export class LocalState {
 
   /**
    * Records a successful deployment: its file map replaces the previous one for this workspace and server
-   * (older rows stay as history without their files), and every object it references is known on the server.
+   * (older rows stay as history without their files), written as the change only; its tree objects replace
+   * the previous ones (without them, the next deploy diffs file maps instead); every object it references is
+   * known on the server.
    */
   recordDeployment(
     d: Omit<LocalDeployment, "id">,
-    files: ReadonlyMap<string, string>,
+    update: FileMapUpdate,
     objects: Iterable<string>,
-    /** the file map stored now, when the caller has it loaded already */
-    stored?: ReadonlyMap<string, string>,
+    trees?: Iterable<TreeNode>,
   ): number {
     return this.db.transaction(() => {
       // only the change is written: a one-file deploy in a 100,000-file workspace writes one row, not 100,000
-      const before = stored ?? this.deployedFiles(d.workspace_path, d.server_url);
       const del = this.db.prepare(
         `DELETE FROM deployed_files WHERE workspace_path = ? AND server_url = ? AND path = ?`,
       );
       const put = this.db.prepare(
         `INSERT OR REPLACE INTO deployed_files (workspace_path, server_url, path, checksum) VALUES (?, ?, ?, ?)`,
       );
-      for (const path of before.keys()) if (!files.has(path)) del.run(d.workspace_path, d.server_url, path);
-      for (const [path, hash] of files) {
-        if (before.get(path) !== hash) put.run(d.workspace_path, d.server_url, path, hash);
+      if ("changes" in update) {
+        for (const c of update.changes) {
+          if (c.after === undefined) del.run(d.workspace_path, d.server_url, c.path);
+          else put.run(d.workspace_path, d.server_url, c.path, c.after);
+        }
+      } else {
+        const { files } = update;
+        const before = update.stored ?? this.deployedFiles(d.workspace_path, d.server_url);
+        for (const path of before.keys()) if (!files.has(path)) del.run(d.workspace_path, d.server_url, path);
+        for (const [path, hash] of files) {
+          if (before.get(path) !== hash) put.run(d.workspace_path, d.server_url, path, hash);
+        }
+      }
+      if (trees) {
+        this.db
+          .prepare(
+            `INSERT OR REPLACE INTO deployed_trees (workspace_path, server_url, root, trees) VALUES (?, ?, ?, ?)`,
+          )
+          .run(d.workspace_path, d.server_url, d.deployed_checksum, encodeTreeSet(trees));
+      } else {
+        this.db
+          .prepare(`DELETE FROM deployed_trees WHERE workspace_path = ? AND server_url = ?`)
+          .run(d.workspace_path, d.server_url);
       }
       const id = Number(
         this.db

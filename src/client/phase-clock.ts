@@ -5,6 +5,7 @@
  * where it happens instead of in variables scattered over the flow.
  */
 import type { DeployResult } from "../protocol/messages.js";
+import { roundMs } from "../protocol/round-ms.js";
 
 export interface DeployPhases {
   discovery_ms: number;
@@ -42,7 +43,7 @@ export class PhaseClock {
   }
 
   elapsedMs(): number {
-    return round(performance.now() - this.t0);
+    return roundMs(performance.now() - this.t0);
   }
 
   /** The phases, once the server's result is in. */
@@ -52,15 +53,11 @@ export class PhaseClock {
         ? 0
         : performance.now() - this.transferStart - result.validation_ms - result.apply_ms;
     return {
-      discovery_ms: round(this.discoveryMs),
-      validation_ms: round(this.validationMs + result.validation_ms),
+      discovery_ms: roundMs(this.discoveryMs),
+      validation_ms: roundMs(this.validationMs + result.validation_ms),
       server_validation_ms: result.validation_ms,
-      transfer_ms: round(Math.max(0, transferMs)),
+      transfer_ms: roundMs(Math.max(0, transferMs)),
       apply_ms: result.apply_ms,
     };
   }
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
 }

@@ -13,12 +13,10 @@ import { objectsFor } from "./deploy-objects.js";
 import type { PackObject } from "./pack-stream.js";
 import type { PhaseClock } from "./phase-clock.js";
 
-export interface UploadProgress {
-  phase: "upload";
-  sentBytes: number;
-  totalBytes: number;
-  objects: number;
-}
+export type UploadProgress =
+  | { phase: "upload"; sentBytes: number; totalBytes: number; objects: number }
+  /** everything is sent: the server validates and applies, and answers when done */
+  | { phase: "server" };
 
 export interface UploadOptions {
   dryRun: boolean;
@@ -96,7 +94,10 @@ export class Uploader {
     const { packStream } = await import("./pack-stream.js");
     const planned = this.deltas.plan(objects);
     const stream = this.plan.large ? compactingEvery(25_000, planned) : planned;
-    return this.api.deploy(packStream(this.plan.header, stream, onBytes, this.deltas.packOptions), {
+    const pack = packStream(this.plan.header, stream, onBytes, this.deltas.packOptions);
+    // once the last byte is out, the wait is the server's: validation and apply
+    const body = onProgress ? thenSignal(pack, () => onProgress({ phase: "server" })) : pack;
+    return this.api.deploy(body, {
       ifMatch,
       dryRun: this.options.dryRun,
       force: this.options.force,
@@ -104,6 +105,11 @@ export class Uploader {
       guardBreaking: this.options.guardBreaking,
     });
   }
+}
+
+async function* thenSignal(stream: AsyncIterable<Buffer>, done: () => void): AsyncGenerator<Buffer> {
+  yield* stream;
+  done();
 }
 
 /** The server's list of missing objects (its 409 detail), hashes only. */

@@ -11,16 +11,18 @@ import type { ScanResult } from "../workspace/scan-workspace.js";
 
 export async function validateLocally(
   scan: ScanResult,
-  base: ReadonlyMap<string, string> | null,
+  /** the files added or modified since the base, or null without a base */
+  changed: ReadonlySet<string> | null,
 ): Promise<void> {
   // the validator (TOML parser, schemas) loads only when there is something to validate
   const { isConfigPath, validateWorkspace } = await import("../config/validate-workspace.js");
   const configFiles = [...scan.files.values()].filter((f) => isConfigPath(f.path));
   const read = (f: { path: string; absPath: string }) => ({ path: f.path, content: readFileSync(f.absPath) });
-  if (base) {
+  if (changed) {
     const { analyzeFile } = await import("../config/analyze-file.js");
-    const changed = configFiles.filter((f) => base.get(f.path) !== f.hash);
-    const broken = changed.some((f) => analyzeFile(f.path, read(f).content).hasErrors);
+    const broken = configFiles
+      .filter((f) => changed.has(f.path))
+      .some((f) => analyzeFile(f.path, read(f).content).hasErrors);
     if (!broken) return;
   }
   const diagnostics = validateWorkspace(configFiles.map(read));

@@ -1,5 +1,5 @@
 /**
- * The shape of an agent file (any `*.toml` below `agents/`), per ../shared/spec/workspace-format.md, as zod schemas
+ * The shape of an agent file (any `*.toml` below `agents/`), per docs/workspace-format.md, as zod schemas
  * whose output is the normalized config: defaults filled in, unknown keys dropped (Caxton ignores them),
  * integers as numbers. The read API serves exactly this (`GET /api/v1/agents/{name}`).
  *

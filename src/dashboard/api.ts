@@ -4,6 +4,7 @@
  * memory and in sessionStorage (this tab only), never in localStorage or a cookie.
  */
 import type { DeploymentEvent } from "../server/event-hub.js";
+import { parseSseBlock } from "./sse-frame.js";
 
 const TOKEN_KEY = "caxton.token";
 
@@ -109,7 +110,7 @@ export function streamEvents(handlers: StreamHandlers): { stop(): void } {
           while ((end = buffer.indexOf("\n\n")) >= 0) {
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
-            const frame = parseFrame(block);
+            const frame = parseSseBlock(block);
             if (frame.retry) retryMs = frame.retry;
             if (frame.id !== null) lastId = frame.id;
             if (frame.data !== null) handlers.onEvent(frame.event, JSON.parse(frame.data) as DeploymentEvent);
@@ -128,23 +129,4 @@ export function streamEvents(handlers: StreamHandlers): { stop(): void } {
   };
   void run();
   return { stop: () => controller.abort() };
-}
-
-/** One Server-Sent Events block: `id:`, `event:`, `data:` (joined by newlines), `retry:`; comments skipped. */
-function parseFrame(block: string): { id: string | null; event: string; data: string | null; retry: number } {
-  let id: string | null = null;
-  let event = "message";
-  const data: string[] = [];
-  let retry = 0;
-  for (const line of block.split("\n")) {
-    if (line.startsWith(":")) continue;
-    const colon = line.indexOf(":");
-    const field = colon < 0 ? line : line.slice(0, colon);
-    const value = colon < 0 ? "" : line.slice(colon + 1).replace(/^ /, "");
-    if (field === "id") id = value;
-    else if (field === "event") event = value;
-    else if (field === "data") data.push(value);
-    else if (field === "retry" && /^\d+$/.test(value)) retry = Number(value);
-  }
-  return { id, event, data: data.length ? data.join("\n") : null, retry };
 }

@@ -2,8 +2,7 @@
  * The deployment history: each deployment with who, when, git and counts; its changed files against its
  * parent on demand, each file's diff on click; and a rollback that first shows what it would change.
  */
-import type { AgentPlan } from "../protocol/messages.js";
-import type { HistoryEntry } from "../server/deploy-service.js";
+import type { AgentPlan, HistoryEntry } from "../protocol/messages.js";
 import type { DeploymentChanges } from "../server/deployment-changes.js";
 import { getJson, postJson } from "./api.js";
 import { byId, checksumEl, countsEl, h, replaceChildren, timeEl } from "./dom.js";

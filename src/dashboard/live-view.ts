@@ -1,7 +1,13 @@
 /** The live deployment and its agents: a searchable table, and each agent's full configuration on click. */
-import type { HistoryEntry } from "../server/deploy-service.js";
+import type { HistoryEntry } from "../protocol/messages.js";
 import { getJson } from "./api.js";
+import { matchesAgent, type AgentSummary } from "./agent-search.js";
 import { byId, countsEl, h, replaceChildren, timeEl } from "./dom.js";
+
+export type { AgentSummary };
+
+/** A fleet of thousands stays responsive: the table shows this many rows, the search reaches all. */
+const MAX_ROWS = 500;
 
 export interface LiveDeployment {
   deployment_id: number;
@@ -13,16 +19,6 @@ export interface LiveDeployment {
   deleted: number;
   deployed_by: string | null;
   agents: number;
-}
-
-export interface AgentSummary {
-  name: string;
-  version: string;
-  path: string;
-  checksum: string;
-  capabilities: string[];
-  tools: string[];
-  model: string | null;
 }
 
 export function renderLive(live: LiveDeployment | null, entry: HistoryEntry | undefined): void {
@@ -72,21 +68,6 @@ export function renderLive(live: LiveDeployment | null, entry: HistoryEntry | un
   );
 }
 
-/** Case-insensitive match on name, version, model, path, capabilities and tools. */
-export function matchesAgent(agent: AgentSummary, query: string): boolean {
-  const q = query.trim().toLowerCase();
-  if (!q) return true;
-  const hay = [
-    agent.name,
-    agent.version,
-    agent.model ?? "",
-    agent.path,
-    ...agent.capabilities,
-    ...agent.tools,
-  ];
-  return q.split(/\s+/).every((word) => hay.some((s) => s.toLowerCase().includes(word)));
-}
-
 export function renderAgents(agents: AgentSummary[], query: string): void {
   const shown = agents.filter((a) => matchesAgent(a, query));
   byId("agent-count").textContent = query.trim() ? `${shown.length} of ${agents.length}` : `${agents.length}`;
@@ -110,7 +91,7 @@ export function renderAgents(agents: AgentSummary[], query: string): void {
       h(
         "tbody",
         {},
-        ...shown.map((a) =>
+        ...shown.slice(0, MAX_ROWS).map((a) =>
           h(
             "tr",
             {
@@ -132,6 +113,9 @@ export function renderAgents(agents: AgentSummary[], query: string): void {
       ),
     ),
     shown.length === 0 ? h("p", { class: "muted" }, `No agent matches “${query}”.`) : null,
+    shown.length > MAX_ROWS
+      ? h("p", { class: "muted" }, `Showing the first ${MAX_ROWS} of ${shown.length}: search to narrow.`)
+      : null,
   );
 }
 

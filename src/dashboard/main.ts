@@ -4,7 +4,7 @@
  * from the CLI shows without a reload. A server with a token answers 401 until the page has one: it then
  * asks for it.
  */
-import type { HistoryEntry } from "../server/deploy-service.js";
+import type { HistoryEntry } from "../protocol/messages.js";
 import type { DeploymentEvent } from "../server/event-hub.js";
 import { ApiError, getJson, hasToken, setToken, streamEvents, type StreamState } from "./api.js";
 import { byId, wireDialog } from "./dom.js";
@@ -84,7 +84,7 @@ function notify(text: string): void {
   el.textContent = text;
   el.hidden = false;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => (el.hidden = true), 8000);
+  noticeTimer = setTimeout(() => (el.hidden = true), 15_000);
 }
 
 function describe(type: string, e: DeploymentEvent): string {

@@ -1,8 +1,20 @@
 /**
  * The table of error codes: HTTP status (server side), CLI exit code (client side) and default hint.
- * Exit codes: 0 success, 1 deployment rejected (nothing applied), 2 usage or workspace error,
- * 3 server unreachable or protocol error. See docs/cli.md.
+ * Exit codes (EXIT_CODES below, docs/cli.md): 0 success, 1 rejected with nothing applied (or, for
+ * `caxton diff`, differences found), 2 usage or workspace error, 3 server unreachable or protocol error,
+ * 4 not authorized, 5 no such deployment, agent or object.
  */
+
+/** What each exit code means, for help and docs: the one place they are described. */
+export const EXIT_CODES = [
+  [0, 'success, including "nothing to deploy"; `diff`: no differences'],
+  [1, "rejected (validation, conflict, deletion guard): nothing applied; `diff`: there are differences"],
+  [2, "usage error, or a workspace problem (not a workspace, dangling link, special file, bad file name)"],
+  [3, "server unreachable, or a protocol/integrity error (checksum mismatch, limits, server error)"],
+  [4, "not authorized: the server wants a token, or refused the one given"],
+  [5, "no such deployment, agent or object (e.g. `rollback 999`, `show 999`, `agents NAME`)"],
+] as const;
+
 export const ERROR_CODES = {
   // usage and workspace (client side)
   E_USAGE: { http: 400, exit: 2, hint: "run `caxton --help` for usage" },
@@ -41,23 +53,23 @@ export const ERROR_CODES = {
     exit: 1,
     hint: "this workspace requires --allow-breaking for breaking changes ([deploy] require_allow_breaking in caxton.toml); review the plan with `caxton deploy --dry-run`, then pass --allow-breaking",
   },
+  E_LOCAL_EDITS: {
+    http: 409,
+    exit: 1,
+    hint: "deploy or move your edits first, or pass --force to overwrite them with the server's version",
+  },
   // access
   E_UNAUTHORIZED: {
     http: 401,
-    exit: 3,
+    exit: 4,
     hint: "pass the server's token with --token, $CAXTON_TOKEN or --token-file",
   },
   // protocol and integrity
   E_BAD_REQUEST: { http: 400, exit: 3, hint: undefined },
   E_CHECKSUM_MISMATCH: { http: 422, exit: 3, hint: "the content changed while it was sent; deploy again" },
-  E_ROOT_MISMATCH: {
-    http: 422,
-    exit: 3,
-    hint: "the tree the server rebuilt differs from the client's; deploy again",
-  },
   E_MISSING_OBJECTS: { http: 409, exit: 3, hint: undefined },
   E_BASE_MISMATCH: { http: 412, exit: 3, hint: "the server moved on since your last deploy; deploy again" },
-  E_NOT_FOUND: { http: 404, exit: 3, hint: undefined },
+  E_NOT_FOUND: { http: 404, exit: 5, hint: undefined },
   E_METHOD: { http: 405, exit: 3, hint: undefined },
   E_TOO_LARGE: { http: 413, exit: 3, hint: "raise the server's limit or make the workspace smaller" },
   E_UNSUPPORTED: { http: 415, exit: 3, hint: "client and server versions differ; upgrade the older one" },
@@ -68,7 +80,6 @@ export const ERROR_CODES = {
     exit: 3,
     hint: "client and server disagree on the protocol; upgrade the older one",
   },
-  E_TIMEOUT: { http: 408, exit: 3, hint: undefined },
   E_INTERNAL: { http: 500, exit: 3, hint: "see the server's log" },
   E_STORAGE: {
     http: 507,

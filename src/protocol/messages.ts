@@ -127,6 +127,15 @@ export const ErrorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
+/** A file changed by this deploy and, differently, by someone else since its base (E_CONFLICT's detail). */
+export const DeployConflictSchema = z.object({
+  path: z.string(),
+  changed_by: z.string().nullable(),
+  time: z.string(),
+  deployment_id: z.number().int(),
+});
+export type DeployConflict = z.infer<typeof DeployConflictSchema>;
+
 export const RollbackRequestSchema = z.object({
   target: z.string().max(64).nullable(),
   deployed_by: z.string().max(200).optional(),
@@ -150,10 +159,25 @@ export const HistoryEntrySchema = z.object({
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 export const HistoryResponseSchema = z.object({ deployments: z.array(HistoryEntrySchema) });
 
+/** `GET /api/v1/deployment` (the fields clients read; the server sends a few more) */
+export const LiveDeploymentSchema = z.object({
+  deployment_id: z.number().int(),
+  checksum: sha256,
+  time: z.string(),
+  kind: z.string().nullable(),
+  deployed_by: z.string().nullable(),
+});
+
 export const ManifestResponseSchema = z.object({
   deployment_id: z.number().int(),
   checksum: sha256,
   files: z.record(z.string(), sha256),
 });
 
-export const HealthSchema = z.object({ status: z.literal("ok"), version: z.string() });
+export const ManifestByRootSchema = z.object({ checksum: sha256, files: z.record(z.string(), sha256) });
+
+export const HealthSchema = z.object({
+  status: z.literal("ok"),
+  version: z.string(),
+  server_id: z.string().optional(),
+});

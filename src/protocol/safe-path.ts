@@ -24,3 +24,26 @@ export function assertSafePath(path: string): void {
   const problem = pathProblem(path);
   if (problem) throw new CaxtonError("E_UNSAFE_PATH", `unsafe path ${JSON.stringify(path)}: ${problem}`);
 }
+
+/**
+ * A folder's entries as a deployment may hold them: every path safe, and no two names that differ only in
+ * case or Unicode normalisation (they would overwrite each other on macOS and Windows). E_UNSAFE_PATH.
+ */
+export function assertSafeFolder(prefix: string, names: readonly { name: string }[]): void {
+  const folded = new Map<string, string>();
+  for (const { name } of names) {
+    const path = prefix === "" ? name : `${prefix}/${name}`;
+    const problem = pathProblem(path);
+    if (problem) throw new CaxtonError("E_UNSAFE_PATH", `unsafe path ${JSON.stringify(path)}: ${problem}`);
+    const key = name.normalize("NFC").toLowerCase();
+    const clash = folded.get(key);
+    if (clash !== undefined) {
+      throw new CaxtonError(
+        "E_UNSAFE_PATH",
+        `paths ${JSON.stringify(clash)} and ${JSON.stringify(path)} differ only in case or Unicode normalisation`,
+        { hint: "rename one of them: they would overwrite each other on macOS and Windows" },
+      );
+    }
+    folded.set(key, path);
+  }
+}

@@ -10,9 +10,12 @@ import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { API_PREFIX, RollbackRequestSchema, type DeployResult } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
+import { parseMessage } from "../protocol/parse-message.js";
 import { VERSION } from "../version.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
+import { SERVER_ID_HEADER } from "./server-identity.js";
+import { MANIFEST_BY_ROOT, manifestByRoot } from "./manifest-by-root.js";
 import { noteDeployment, type DeploymentNote } from "./request-notes.js";
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
@@ -37,6 +40,8 @@ export interface FinishedRequest {
 }
 
 export interface HttpServerOptions {
+  /** the server's identity (server-identity.ts): reported by /health and on every answer */
+  serverId?: string | null;
   service: DeployService;
   /** SHA-256 of the bearer token every call but /health needs; null: no authentication (loopback only) */
   tokenDigest?: Buffer | null;
@@ -51,9 +56,11 @@ export function createRequestHandler({
   tokenDigest = null,
   extraRoutes = () => undefined,
   onFinished = () => {},
+  serverId = null,
 }: HttpServerOptions): RequestListener {
   const routes: Record<string, Handler> = {
-    "GET /health": (_req, res) => sendJson(res, 200, { status: "ok", version: VERSION }),
+    "GET /health": (_req, res) =>
+      sendJson(res, 200, { status: "ok", version: VERSION, ...(serverId ? { server_id: serverId } : {}) }),
     [`GET ${API_PREFIX}/deployment`]: async (req, res) => {
       // a client asking "is my root live?" (the whole of a no-change deploy) gets a bodiless 304
       const current = await service.current();
@@ -113,11 +120,9 @@ export function createRequestHandler({
     [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
       expectContentType(req, "application/json");
       const body = parseJson(await readRequestBody(req, 64 * 1024, "max_rollback_request_bytes"));
-      const parsed = RollbackRequestSchema.safeParse(body);
-      if (!parsed.success)
-        throw new CaxtonError("E_BAD_REQUEST", `invalid rollback request: ${parsed.error.message}`);
-      const result = await service.rollback(parsed.data.target, parsed.data.deployed_by ?? null);
-      noteDeployment(res, deploymentNoteOf("rollback", result, parsed.data.deployed_by ?? null));
+      const request = parseMessage(RollbackRequestSchema, body, "invalid rollback request");
+      const result = await service.rollback(request.target, request.deployed_by ?? null);
+      noteDeployment(res, deploymentNoteOf("rollback", result, request.deployed_by ?? null));
       sendJson(res, 201, result);
     },
     [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
@@ -181,6 +186,7 @@ export function createRequestHandler({
     const key = `${req.method} ${url.pathname}`;
     const objectMatch = /^\/api\/v1\/objects\/([0-9a-f]{64})$/.exec(url.pathname);
     const agentMatch = /^\/api\/v1\/agents\/([^/]{1,200})$/.exec(url.pathname);
+    const manifestMatch = MANIFEST_BY_ROOT.exec(url.pathname);
     const handler: Handler | undefined =
       routes[key] ??
       (req.method === "GET" && objectMatch?.[1]
@@ -188,17 +194,21 @@ export function createRequestHandler({
         : undefined) ??
       (req.method === "GET" && agentMatch?.[1]
         ? (_q, r) => sendAgent(r, agentMatch[1] as string)
+        : undefined) ??
+      (req.method === "GET" && manifestMatch?.[1]
+        ? async (_q, r) => sendJson(r, 200, await manifestByRoot(service, manifestMatch[1] as string))
         : undefined);
     const extra = handler ? undefined : extraRoutes(req.method ?? "", url.pathname);
     const route = routes[key]
       ? key
       : handler
-        ? `GET ${API_PREFIX}/${objectMatch ? "objects/:hash" : "agents/:name"}`
+        ? `GET ${API_PREFIX}/${objectMatch ? "objects/:hash" : agentMatch ? "agents/:name" : "manifests/:checksum"}`
         : (extra?.route ?? "unmatched");
     let failure: CaxtonError | null = null;
     const run = async (): Promise<void> => {
       if (extra) {
         if (!extra.public) authenticate(req, tokenDigest);
+        if (serverId) res.setHeader(SERVER_ID_HEADER, serverId);
         await extra.handler(req, res, url);
         return;
       }
@@ -209,6 +219,7 @@ export function createRequestHandler({
           : new CaxtonError("E_NOT_FOUND", `no such endpoint: ${url.pathname}`);
       }
       if (url.pathname !== "/health") authenticate(req, tokenDigest);
+      if (serverId) res.setHeader(SERVER_ID_HEADER, serverId);
       await handler(req, res, url);
     };
     run()

@@ -5,6 +5,7 @@
  * Nothing here reads the Authorization header, so a token cannot reach the log.
  */
 import type { FinishedRequest } from "./http-server.js";
+import { roundMs } from "../protocol/round-ms.js";
 import { deploymentNote } from "./request-notes.js";
 
 export const LOG_FORMATS = ["json", "text"] as const;
@@ -48,7 +49,7 @@ export function createLogger(format: LogFormat, write: (line: string) => void): 
 export function logRequest(logger: Logger, done: FinishedRequest): void {
   const note = deploymentNote(done.res);
   const status = done.res.statusCode;
-  const ms = Math.round(done.durationMs * 100) / 100;
+  const ms = roundMs(done.durationMs);
   const fields: LogFields = {
     request_id: done.requestId,
     method: done.req.method ?? "",

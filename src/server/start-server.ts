@@ -8,11 +8,13 @@ import type { AddressInfo, Socket } from "node:net";
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { DurabilityPort } from "../store/durable-fs.js";
 import { isLoopback, tokenDigest } from "./authenticate.js";
-import { DEFAULT_LIMITS, DeployService, type ServerLimits } from "./deploy-service.js";
+import { DeployService } from "./deploy-service.js";
+import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
 import { createRequestHandler } from "./http-server.js";
 import { openFileStore } from "../store/file-store.js";
 import { loadDashboard } from "./dashboard-assets.js";
 import { createMetrics } from "./metrics.js";
+import { loadServerIdentity } from "./server-identity.js";
 import { operatorRoutes } from "./operator-routes.js";
 import { logRequest, type Logger } from "./request-log.js";
 
@@ -52,6 +54,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   const metrics = createMetrics(service);
   const handler = createRequestHandler({
     service,
+    serverId: loadServerIdentity(options.dataDir),
     tokenDigest: options.token ? tokenDigest(options.token) : null,
     // unexpected exceptions, with their stack
     log: (line) => logger?.log("error", line.replace(/^error: /, "")),

@@ -1,5 +1,5 @@
 /**
- * Walks a workspace and hashes it per ../shared/spec/workspace-hash.md, trusting the stat cache for files
+ * Walks a workspace and hashes it per docs/workspace-hash.md, trusting the stat cache for files
  * that did not change. Synchronous on purpose: for many small files, readFileSync runs at ~85k files/s here
  * against ~4k/s with sequential awaits, and a CLI has nothing else to do meanwhile.
  */
@@ -16,8 +16,17 @@ import {
 import { join } from "node:path";
 import ignore, { type Ignore } from "ignore";
 import { CaxtonError } from "../errors/caxton-error.js";
+import type { MerkleTree, TreeNode } from "../merkle/build-tree.js";
 import { sha256Hex } from "../merkle/sha256.js";
-import { cacheEntry, isCacheHit, nowNs, type StatCachePort, type StatEntry } from "./stat-cache.js";
+import { encodeTree, type TreeEntry } from "../merkle/tree-object.js";
+import {
+  cacheEntry,
+  isCacheHit,
+  nowNs,
+  type CachedFolder,
+  type StatCachePort,
+  type StatEntry,
+} from "./stat-cache.js";
 
 export interface ScannedFile {
   path: string;
@@ -40,6 +49,13 @@ export interface ScanResult {
   hashedFiles: number;
   hashedBytes: number;
   cachedFiles: number;
+  /**
+   * The Merkle tree, built during the walk: a folder whose entries are unchanged since the last scan reuses
+   * its cached tree object (neither re-encoded nor re-hashed); the same tree `buildTree(manifest)` gives.
+   */
+  tree: MerkleTree;
+  /** folders whose tree object came from the cache */
+  reusedFolders: number;
 }
 
 export interface ScanOptions {
@@ -64,18 +80,28 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
   if (!rootStat.isDirectory()) throw new CaxtonError("E_WORKSPACE", `workspace ${root} is not a folder`);
   const ig = loadIgnore(root);
   const cached = options.cache?.load() ?? new Map<string, StatEntry>();
+  const cachedFolders = options.cache?.loadFolders?.() ?? new Map<string, CachedFolder>();
+  const folders = new Map<string, CachedFolder>();
   const changed = new Map<string, StatEntry>();
-  const result: ScanResult = {
+  const trees = new Map<string, TreeNode>();
+  const result: Omit<ScanResult, "tree"> = {
     manifest: new Map(),
     files: new Map(),
     hashedFiles: 0,
     hashedBytes: 0,
     cachedFiles: 0,
+    reusedFolders: 0,
   };
   const ancestors = new Set<string>([`${rootStat.dev}:${rootStat.ino}`]);
   let lastProgress = 0;
 
-  const walk = (absDir: string, relDir: string): void => {
+  /** Walks one folder; returns its tree node, or undefined when it holds no file (not part of the tree). */
+  const walk = (absDir: string, relDir: string): TreeNode | undefined => {
+    const entries: TreeEntry[] = [];
+    const dirs: string[] = [];
+    let files = 0;
+    let hits = 0;
+    let sameChildren = true;
     let names: string[];
     try {
       names = readdirSync(absDir);
@@ -102,8 +128,13 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
           throw new CaxtonError("E_SYMLINK", `${rel}: symbolic link cycle (the folder contains itself)`);
         }
         ancestors.add(id);
-        walk(abs, rel);
+        const child = walk(abs, rel);
         ancestors.delete(id);
+        if (child) {
+          entries.push({ kind: "tree", name, hash: child.hash });
+          dirs.push(name);
+          if (cachedFolders.get(rel)?.hash !== child.hash) sameChildren = false;
+        }
       } else if (st.isFile()) {
         // the spec keeps the root's .caxtonignore in the tree whatever its patterns say
         if (ig?.ignores(rel) && rel !== ".caxtonignore") continue;
@@ -113,6 +144,7 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
         if (isCacheHit(entry, stat)) {
           hash = entry.hash;
           result.cachedFiles++;
+          hits++;
         } else {
           const hashedAtNs = nowNs();
           hash = hashFile(abs, st.size);
@@ -122,6 +154,8 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
         }
         result.manifest.set(rel, hash);
         result.files.set(rel, { path: rel, absPath: abs, size: Number(st.size), hash });
+        entries.push({ kind: "blob", name, hash });
+        files++;
         if (options.onProgress && result.files.size - lastProgress >= 1000) {
           lastProgress = result.files.size;
           options.onProgress({
@@ -138,13 +172,33 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
         );
       }
     }
+    if (entries.length === 0 && relDir !== "") return undefined;
+    dirs.sort();
+    const folder: Omit<CachedFolder, "hash" | "bytes"> = { files, dirs: dirs.join("/") };
+    const before = cachedFolders.get(relDir);
+    let node: TreeNode;
+    if (before && sameChildren && hits === files && before.files === files && before.dirs === folder.dirs) {
+      node = { path: relDir, hash: before.hash, bytes: before.bytes };
+      result.reusedFolders++;
+    } else {
+      const bytes = encodeTree(entries);
+      node = { path: relDir, hash: sha256Hex(bytes), bytes };
+    }
+    trees.set(relDir, node);
+    folders.set(relDir, { ...folder, hash: node.hash, bytes: node.bytes });
+    return node;
   };
-  walk(root, "");
+  const rootNode = walk(root, "") as TreeNode;
   if (options.cache) {
     const removed = [...cached.keys()].filter((p) => !result.manifest.has(p));
-    if (changed.size > 0 || removed.length > 0) options.cache.save(changed, removed);
+    const foldersChanged =
+      options.cache.loadFolders !== undefined &&
+      (result.reusedFolders !== folders.size || cachedFolders.size !== folders.size);
+    if (changed.size > 0 || removed.length > 0 || foldersChanged) {
+      options.cache.save(changed, removed, folders);
+    }
   }
-  return result;
+  return { ...result, tree: { root: rootNode.hash, trees } };
 }
 
 export function hashFile(abs: string, size: bigint | number): string {

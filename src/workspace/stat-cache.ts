@@ -26,11 +26,32 @@ export interface StatEntry {
   clean: boolean;
 }
 
+/**
+ * A folder's tree object as the last scan built it (git's cache-tree). It is reused, neither re-encoded nor
+ * re-hashed, when the folder's entries are the same: every file a stat-cache hit, as many files as then, the
+ * same subfolder names, each with the hash recorded here for it. Valid only beside the stat entries saved
+ * with it (the same `save`), which are exactly that scan's files.
+ */
+export interface CachedFolder {
+  hash: string;
+  /** the tree object (what `hash` is the SHA-256 of) */
+  bytes: Buffer;
+  /** how many files (blob entries) the folder held */
+  files: number;
+  /** the names of its subfolders that hold a file, sorted, joined by "/" */
+  dirs: string;
+}
+
 export interface StatCachePort {
   /** every entry of this workspace, by workspace path */
   load(): Map<string, StatEntry>;
-  /** replaces the changed entries and drops the vanished ones, in one transaction */
-  save(changed: Map<string, StatEntry>, removed: string[]): void;
+  /**
+   * Replaces the changed entries and drops the vanished ones, in one transaction; with `folders`, also
+   * replaces the cached tree objects by these (a port without `loadFolders` ignores them).
+   */
+  save(changed: Map<string, StatEntry>, removed: string[], folders?: Map<string, CachedFolder>): void;
+  /** the cached tree objects by folder path ("" is the root), if this port keeps them */
+  loadFolders?(): Map<string, CachedFolder>;
 }
 
 /**

@@ -162,9 +162,10 @@ describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is n
     assert.notEqual(readFileSync(file, "utf8"), firstCoordinator);
     const d2 = await runCli(["deploy", ws, "--server", server.url, "--as", "bob"], env);
     assert.equal(d2.code, 0, d2.stderr);
+    // the notice comes first (then the reload), and hides itself after a while: wait for it first
+    await page.locator("#notice", { hasText: "Deployment #2 applied" }).waitFor();
     await page.locator("#live-id", { hasText: "#2" }).waitFor();
     assert.match(await page.locator("#live-who").innerText(), /bob/);
-    await page.locator("#notice", { hasText: "Deployment #2 applied" }).waitFor();
     assert.equal(await page.evaluate("window.notReloaded"), true);
     await page.locator('[data-deployment="2"]').waitFor();
     await page.locator('[data-deployment="1"]').waitFor();

@@ -108,10 +108,10 @@ describe("agent-aware plan", () => {
     );
 
     const diff = await cli("diff", ws);
-    assert.equal(diff.code, 0, diff.stderr);
-    const summary = diff.stdout.indexOf("Agents: 1 breaking, 1 compatible, 1 cosmetic");
-    const patch = diff.stdout.indexOf("modified: agents/code-reviewer.toml");
-    assert.ok(summary >= 0 && patch > summary, `summary above the patch:\n${diff.stdout}`);
+    assert.equal(diff.code, 1, "differences: exit 1, as diff(1)");
+    // the summary on stderr, before the patch on stdout (which stays a patch git can apply)
+    assert.match(diff.stderr, /Agents: 1 breaking, 1 compatible, 1 cosmetic\n[^]*~ coordinator +breaking/);
+    assert.doesNotMatch(diff.stdout, /Agents:/);
     assert.match(diff.stdout, /-tools = \["mcp__search__web_search", "delegate_task"\]/);
     const diffJson = (await cli("diff", ws, "--json")).json() as { impact: string; agents: AgentEntry[] };
     assert.deepEqual(diffJson.agents, json.agents, "diff computes the plan the server computes");

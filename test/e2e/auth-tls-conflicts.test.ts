@@ -24,11 +24,11 @@ describe("tokens", () => {
     try {
       await runCli(["init", ws]);
       const denied = await runCli(["deploy", ws, "--server", server.url], env);
-      assert.equal(denied.code, 3);
+      assert.equal(denied.code, 4, "not authorized has its own exit code");
       assert.match(denied.stderr, /requires a token/);
       assert.match(denied.stderr, /--token/);
       const wrong = await runCli(["deploy", ws, "--server", server.url, "--token", "x".repeat(43)], env);
-      assert.equal(wrong.code, 3);
+      assert.equal(wrong.code, 4);
       assert.match(wrong.stderr, /not accepted/);
       assert.doesNotMatch(wrong.stderr, /xxxxxxxx/, "the token is never echoed");
       const byFlag = await runCli(["deploy", ws, "--server", server.url, "--token", token, "--json"], env);
@@ -126,17 +126,23 @@ describe("https", () => {
   });
 });
 
+/** Two people deploying the same workspace to one server, each with their own local state. */
+function deployers(root: string, server: string) {
+  const alice = { ws: join(root, "alice"), env: { CAXTON_STATE_DIR: join(root, "state-a") } };
+  const bob = { ws: join(root, "bob"), env: { CAXTON_STATE_DIR: join(root, "state-b") } };
+  const deploy = (who: typeof alice, ...extra: string[]) =>
+    runCli(
+      ["deploy", who.ws, "--server", server, "--as", who === alice ? "alice" : "bob", ...extra],
+      who.env,
+    );
+  return { alice, bob, deploy };
+}
+
 describe("several deployers", () => {
   test("a stale client changing a file someone else changed is rejected, naming who; --force overrides", async () => {
     const root = tempDir();
     const server = await startServerProcess(join(root, "data"));
-    const alice = { ws: join(root, "alice"), env: { CAXTON_STATE_DIR: join(root, "state-a") } };
-    const bob = { ws: join(root, "bob"), env: { CAXTON_STATE_DIR: join(root, "state-b") } };
-    const deploy = (who: typeof alice, ...extra: string[]) =>
-      runCli(
-        ["deploy", who.ws, "--server", server.url, "--as", who === alice ? "alice" : "bob", ...extra],
-        who.env,
-      );
+    const { alice, bob, deploy } = deployers(root, server.url);
     try {
       await runCli(["init", alice.ws]);
       assert.equal((await deploy(alice)).code, 0);
@@ -185,13 +191,7 @@ describe("several deployers", () => {
     const root = tempDir();
     // keep one deployment, no grace: the base's tree objects are gone by the time bob deploys
     const server = await startServerProcess(join(root, "data"), {}, ["--keep", "1", "--gc-grace", "0"]);
-    const alice = { ws: join(root, "alice"), env: { CAXTON_STATE_DIR: join(root, "state-a") } };
-    const bob = { ws: join(root, "bob"), env: { CAXTON_STATE_DIR: join(root, "state-b") } };
-    const deploy = (who: typeof alice, ...extra: string[]) =>
-      runCli(
-        ["deploy", who.ws, "--server", server.url, "--as", who === alice ? "alice" : "bob", ...extra],
-        who.env,
-      );
+    const { alice, bob, deploy } = deployers(root, server.url);
     try {
       await runCli(["init", alice.ws]);
       assert.equal((await deploy(alice)).code, 0);

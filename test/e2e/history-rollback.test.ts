@@ -51,11 +51,12 @@ describe("log, rollback, diff", () => {
       const human = await runCli(["log", "--server", server.url, "-n", "1"]);
       assert.match(human.stdout, /#2 [0-9a-f]{12} \(live\)/);
 
-      // diff asks the server, with a unified diff for text files
+      // diff asks the server, with a git-style patch for text files; exit 1: there are differences
       writeFileSync(join(ws, "extra.txt"), "three\n");
       const diff = await runCli(["diff", ws, "--server", server.url], env);
-      assert.equal(diff.code, 0);
-      assert.match(diff.stdout, /modified: extra\.txt/);
+      assert.equal(diff.code, 1);
+      assert.match(diff.stdout, /^diff --git a\/extra\.txt b\/extra\.txt$/m);
+      assert.match(diff.stdout, /^--- a\/extra\.txt$/m);
       assert.match(diff.stdout, /^-two$/m);
       assert.match(diff.stdout, /^\+three$/m);
 
@@ -86,7 +87,7 @@ describe("log, rollback, diff", () => {
       assert.equal((await runCli(["rollback", target, "--server", server.url], env, ws)).code, 0);
       assert.equal(snapshot(data).get("extra.txt"), Buffer.from("two\n").toString("base64"));
       const unknown = await runCli(["rollback", "999", "--server", server.url], env, ws);
-      assert.equal(unknown.code, 3);
+      assert.equal(unknown.code, 5, "no such deployment has its own exit code");
       assert.match(unknown.stderr, /no deployment 999/);
 
       // retention: keep 3 — the oldest is pruned and says so

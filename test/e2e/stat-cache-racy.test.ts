@@ -9,7 +9,36 @@ import { createHash } from "node:crypto";
 import { statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
+import { decodeStatCache, encodeStatCache } from "../../src/workspace/stat-cache-record.js";
+import type { StatEntry } from "../../src/workspace/stat-cache.js";
 import { cleanup, runCli, tempDir } from "../support/caxton-process.js";
+
+/** Edits one entry of the workspace's stat cache record in the state file, as the CLI would have written it. */
+function editCacheEntry(
+  stateDir: string,
+  workspace: string,
+  path: string,
+  edit: (e: StatEntry) => void,
+): void {
+  const db = new Database(join(stateDir, "state.db"));
+  const record = db.prepare(`SELECT record FROM stat_cache WHERE workspace_path = ?`).pluck().get(workspace);
+  const contents = decodeStatCache(record as Buffer);
+  const entry = contents?.entries.get(path);
+  assert.ok(contents && entry, `no cache entry for ${path}`);
+  edit(entry);
+  db.prepare(`UPDATE stat_cache SET record = ? WHERE workspace_path = ?`).run(
+    encodeStatCache(contents.entries, contents.folders),
+    workspace,
+  );
+  db.close();
+}
+
+function cachedHash(stateDir: string, workspace: string, path: string): string | undefined {
+  const db = new Database(join(stateDir, "state.db"));
+  const record = db.prepare(`SELECT record FROM stat_cache WHERE workspace_path = ?`).pluck().get(workspace);
+  db.close();
+  return decodeStatCache(record as Buffer)?.entries.get(path)?.hash;
+}
 
 function forgeCacheStat(
   stateDir: string,
@@ -20,20 +49,11 @@ function forgeCacheStat(
 ): void {
   // simulate a write in the same tick: the cached stat fields become exactly the file's current ones
   const st = statSync(file, { bigint: true });
-  const db = new Database(join(stateDir, "state.db"));
-  db.prepare(`UPDATE file_checksums SET stat = ? WHERE workspace_path = ? AND path = ?`).run(
-    `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`,
-    workspace,
-    path,
-  );
-  if (hashedLater) {
+  editCacheEntry(stateDir, workspace, path, (e) => {
+    e.fingerprint = `${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.ino}`;
     // as if it had been hashed a second after its last change: then matching stat fields are trusted
-    db.prepare(`UPDATE file_checksums SET clean = 1 WHERE workspace_path = ? AND path = ?`).run(
-      workspace,
-      path,
-    );
-  }
-  db.close();
+    if (hashedLater) e.clean = true;
+  });
 }
 
 test("status re-hashes a racily clean file and trusts an old one", async () => {
@@ -72,12 +92,7 @@ test("status re-hashes a racily clean file and trusts an old one", async () => {
     assert.notEqual(after, before, "the racily clean file was hashed again, so the change is seen");
 
     // the old file's entry was trusted: its change is invisible until its stat changes (why the rule exists)
-    const db = new Database(join(state, "state.db"));
-    const row = db.prepare(`SELECT checksum FROM file_checksums WHERE path = 'old.txt'`).get() as {
-      checksum: string;
-    };
-    db.close();
-    assert.equal(row.checksum, createHash("sha256").update("aaaa\n").digest("hex"));
+    assert.equal(cachedHash(state, wsReal, "old.txt"), createHash("sha256").update("aaaa\n").digest("hex"));
   } finally {
     cleanup(root);
   }

@@ -1,9 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { buildTree } from "../../src/merkle/build-tree.js";
 import { sha256Hex, EMPTY_SHA256 } from "../../src/merkle/sha256.js";
+import { REPO } from "../support/caxton-process.js";
 
-// ../shared/spec/workspace-hash.md, workspace v1
+// docs/workspace-hash.md, workspace v1
 const v1 = new Map<string, string>([
   ["agents/coordinator.toml", sha256Hex(Buffer.from('name = "coordinator"\n'))],
   ["agents/researcher.toml", sha256Hex(Buffer.from('name = "researcher"\n'))],
@@ -48,4 +51,18 @@ test("spec vectors: rename changes the root", () => {
 
 test("spec vectors: empty workspace", () => {
   assert.equal(buildTree(new Map()).root, EMPTY_SHA256);
+});
+
+test("docs/workspace-hash.md: every checksum in its vector table is what the code computes", () => {
+  const doc = readFileSync(join(REPO, "docs", "workspace-hash.md"), "utf8");
+  const rows = [...doc.matchAll(/^\| (\S[^|]*?) +\| (blob|tree) +\| ([0-9a-f]{64}) \|$/gm)];
+  assert.equal(rows.length, 6, "the node table has six rows");
+  const tree = buildTree(v1);
+  for (const [, node, kind, checksum] of rows) {
+    const path = node === "(root)" ? "" : (node as string);
+    const actual = kind === "blob" ? v1.get(path) : tree.trees.get(path)?.hash;
+    assert.equal(actual, checksum, `${node} in docs/workspace-hash.md`);
+  }
+  const renamed = new Map([...v1].map(([p, h]) => [p.replace("researcher", "analyst"), h]));
+  assert.match(doc, new RegExp(`gives the root\\s+\`${buildTree(renamed).root}\``));
 });

@@ -5,7 +5,9 @@ import fc from "fast-check";
 import { CaxtonError } from "../../src/errors/caxton-error.js";
 import { buildTree, type Manifest, type MerkleTree } from "../../src/merkle/build-tree.js";
 import { diffManifests, countChanges, type ManifestDiff } from "../../src/merkle/diff-manifests.js";
-import { flattenTree, type TreeLookup } from "../../src/merkle/flatten-tree.js";
+import { flattenTree } from "../../src/merkle/walk-tree.js";
+
+type TreeLookup = (hash: string) => Uint8Array | undefined;
 import { EMPTY_SHA256 } from "../../src/merkle/sha256.js";
 import { decodeTree } from "../../src/merkle/tree-object.js";
 import { hashArb, manifestArb, nameArb } from "./arbitraries.js";

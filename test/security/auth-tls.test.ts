@@ -1,5 +1,5 @@
 /**
- * Issue 6, authentication and TLS, against the real `caxton serve`: with --token-file every endpoint but
+ * Authentication and TLS, against the real `caxton serve`: with --token-file every endpoint but
  * /health needs `Authorization: Bearer <token>`; the token never shows up in the log or an error; the server
  * refuses a token file others can read, and a non-loopback address without a token. TLS with a CA and a
  * server certificate (IP SAN 127.0.0.1) that the test generates with the openssl CLI.

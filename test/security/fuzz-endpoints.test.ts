@@ -1,5 +1,5 @@
 /**
- * Issue 6, fuzzing: random and mutated bodies, headers, paths and methods against every endpoint of a real
+ * Fuzzing: random and mutated bodies, headers, paths and methods against every endpoint of a real
  * `caxton serve`, with fast-check, time-boxed (CAXTON_FUZZ_MS per property, default 5 s; CAXTON_FUZZ_SEED to
  * replay). Every refusal is a 4xx with a JSON `{error: {code, message}}` whose status matches the code's;
  * a 2xx is accepted only where it cannot change anything (reads, negotiation, dry runs) or is a real, valid

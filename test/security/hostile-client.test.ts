@@ -1,5 +1,5 @@
 /**
- * Issue 6, "a hostile-client test crafts requests directly (not through our client) for each rule": every
+ * Hostile clients: requests crafted directly (not through our client), one for each rule: every
  * path rule and every limit, against the real `caxton serve`, with packs and tree objects built byte by byte.
  * Each refusal must be a 4xx JSON error naming the problem, and leave `DATA/current` byte-identical, the
  * history as it was, `DATA/tmp` empty and (for the path rules) nothing outside the data dir.

@@ -22,11 +22,26 @@ export interface CliResult {
   json(): Record<string, unknown>;
 }
 
+let sharedStateDir: string | undefined;
+
+/**
+ * The local state dir of CLI runs that name none: one temp dir per test process (shared by its runs, as a
+ * user's state is), removed when the process exits. Tests never touch the real ~/.local/state/caxton.
+ */
+function defaultStateDir(): string {
+  if (sharedStateDir === undefined) {
+    const dir = tempDir("caxton-state-");
+    sharedStateDir = dir;
+    process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return sharedStateDir;
+}
+
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = REPO): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CAXTON, ...args], {
       cwd,
-      env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", ...env },
+      env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", CAXTON_STATE_DIR: defaultStateDir(), ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let stdout = "";

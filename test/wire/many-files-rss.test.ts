@@ -1,6 +1,6 @@
 /**
  * Bounded memory with many files: a first deploy of 100,000 small files keeps the client and the server each
- * under 300 MB peak RSS (issue 4), measured on the real processes. Its own file, so no other test shares
+ * under 300 MB peak RSS, measured on the real processes. Its own file, so no other test shares
  * the processes; the workspace is generated here (a few seconds).
  */
 import { test } from "node:test";

@@ -1,30 +1,29 @@
-/** `caxton agents [--server URL] [--json]`: the agents that are live on a server. */
+/** `caxton agents [NAME]`: the agents that are live on a server, or the one named NAME. */
 import { ApiClient } from "../../client/api-client.js";
 import type { AgentRecord } from "../../config/config-cache.js";
-import { parseCommandArgs } from "../parse-args.js";
-import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
+import { parseCommand } from "../parse-args.js";
+import { writeJson } from "../write-json.js";
+import { COMMANDS } from "../command-table.js";
+import { connectionFrom } from "../connection-flags.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
 import { style } from "../style.js";
-
-const USAGE = `usage: caxton agents [--server URL] [--json]
-
-Lists the agents of the live deployment: name, version, file, capabilities and tools.
-${CONNECTION_USAGE}
-`;
 
 type AgentSummary = Omit<AgentRecord, "config">;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    argv,
-    { server: { type: "string" }, ...CONNECTION_FLAGS, json: { type: "boolean" } },
-    USAGE,
-  );
+  const { values, positionals } = parseCommand("agents", COMMANDS.agents, argv);
   const api = new ApiClient(resolveServer(values.server, findWorkspace()), connectionFrom(values));
   try {
+    const [name] = positionals;
+    if (name !== undefined) {
+      const agent = (await api.getJson(`/agents/${encodeURIComponent(name)}`)) as AgentDetail;
+      if (values.json) writeJson(agent);
+      else printAgent(agent);
+      return 0;
+    }
     const live = (await api.getJson("/agents")) as { deployment_id: number | null; agents: AgentSummary[] };
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(live, null, 2)}\n`);
+      writeJson(live);
       return 0;
     }
     if (live.deployment_id === null) {
@@ -43,5 +42,23 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   } finally {
     api.close();
+  }
+}
+
+interface AgentDetail {
+  deployment_id: number;
+  path: string;
+  file_checksum: string;
+  config: Record<string, unknown>;
+}
+
+function printAgent(a: AgentDetail): void {
+  const s = style(process.stdout);
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  out(`${s.bold(String(a.config.name))} ${String(a.config.version ?? "")}  ${s.dim(a.path)}`);
+  out(`  live in deployment #${a.deployment_id}, file checksum ${a.file_checksum.slice(0, 12)}`);
+  for (const [key, value] of Object.entries(a.config)) {
+    if (key === "name" || key === "version") continue;
+    out(`  ${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`);
   }
 }

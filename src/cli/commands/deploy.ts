@@ -3,8 +3,10 @@ import { deployWorkspace, type DeployOutcome } from "../../client/deploy-workspa
 import { LocalState } from "../../client/local-state.js";
 import { formatDiagnostic } from "../../errors/format-diagnostic.js";
 import { formatBytes, formatMs } from "../format-bytes.js";
-import { parseCommandArgs } from "../parse-args.js";
-import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
+import { parseCommand } from "../parse-args.js";
+import { writeJson } from "../write-json.js";
+import { COMMANDS } from "../command-table.js";
+import { connectionFrom } from "../connection-flags.js";
 import { progressRenderer } from "../progress.js";
 import { canAsk, confirm } from "../confirm.js";
 import { deletionLines } from "../deletion-summary.js";
@@ -13,40 +15,8 @@ import { breakingLines, planJson, planLines } from "../agent-plan-lines.js";
 import { requiresAllowBreaking, resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton deploy [DIR] [--server URL] [--dry-run] [--json] [--as NAME] [-m MESSAGE] [--yes] [--allow-breaking]
-
-Deploys the workspace DIR (default: the workspace the current folder is in): sends only what the server lacks, and the server
-validates everything and applies it atomically, or nothing at all.
-  --server URL   server to deploy to (default: $CAXTON_SERVER, [deploy] server in caxton.toml,
-                 else http://127.0.0.1:8080)
-  --dry-run      validate against the server and show what would change; apply nothing
-  --json         print one JSON object (for scripts and CI)
-  --as NAME      who deploys, for the server's history (default: user@host)
-  -m, --message  a note for the server's history (\`caxton log\`)
-  --force        deploy even over files someone else changed on the server since your last deploy
-  -y, --yes      deploy even when it deletes every agent or over half of the live files (otherwise
-                 asked on a terminal, refused off one)
-  --allow-breaking  deploy a plan with breaking changes in a workspace whose caxton.toml sets
-                 [deploy] require_allow_breaking = true (otherwise asked on a terminal, refused off one)
-${CONNECTION_USAGE}
-`;
-
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    {
-      server: { type: "string" },
-      ...CONNECTION_FLAGS,
-      "dry-run": { type: "boolean" },
-      json: { type: "boolean" },
-      as: { type: "string" },
-      message: { type: "string", short: "m" },
-      force: { type: "boolean" },
-      yes: { type: "boolean", short: "y" },
-      "allow-breaking": { type: "boolean" },
-    },
-    USAGE,
-  );
+  const { values, positionals } = parseCommand("deploy", COMMANDS.deploy, argv);
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
   const state = LocalState.open();
@@ -94,11 +64,15 @@ export async function run(argv: string[]): Promise<number> {
       });
     }
     const outcome = attempt.outcome;
-    if (values.json)
-      process.stdout.write(
-        `${JSON.stringify(toJson(outcome), null, process.stdout.isTTY ? 2 : undefined)}\n`,
+    if (values.json) writeJson(toJson(outcome));
+    else
+      printHuman(
+        outcome,
+        workspace,
+        server,
+        values.quiet ? 0 : values.verbose ? Infinity : LISTED,
+        request.guardBreaking,
       );
-    else printHuman(outcome, workspace, server, request.guardBreaking);
     return 0;
   } finally {
     progress.done();
@@ -140,7 +114,16 @@ export function toJson(o: DeployOutcome) {
   };
 }
 
-function printHuman(o: DeployOutcome, workspace: string, server: string, guardBreaking: boolean): void {
+/** changed files listed by default; --verbose lists all, --quiet none */
+const LISTED = 20;
+
+function printHuman(
+  o: DeployOutcome,
+  workspace: string,
+  server: string,
+  listed: number,
+  guardBreaking: boolean,
+): void {
   const s = style(process.stdout);
   const r = o.result;
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
@@ -157,9 +140,10 @@ function printHuman(o: DeployOutcome, workspace: string, server: string, guardBr
     );
     return;
   }
-  out(`${r.dry_run ? "Would deploy" : "Deploying"} ${workspace} → ${server}`);
-  const width = Math.min(60, Math.max(0, ...o.files.map((f) => f.path.length)));
-  for (const f of o.files) {
+  if (listed > 0) out(`${r.dry_run ? "Would deploy" : "Deploying"} ${workspace} → ${server}`);
+  const shown = o.files.slice(0, listed);
+  const width = Math.min(60, Math.max(0, ...shown.map((f) => f.path.length)));
+  for (const f of shown) {
     const mark = f.op === "added" ? s.green("+") : f.op === "deleted" ? s.red("-") : s.yellow("~");
     const sent =
       f.op === "deleted"
@@ -170,6 +154,13 @@ function printHuman(o: DeployOutcome, workspace: string, server: string, guardBr
             ? formatBytes(f.bytes)
             : s.dim("on server already");
     out(`  ${mark} ${f.path.padEnd(width)}  ${sent}`);
+  }
+  if (listed > 0 && o.files.length > shown.length) {
+    out(
+      s.dim(
+        `  … and ${(o.files.length - shown.length).toLocaleString("en-US")} more (--verbose lists every file)`,
+      ),
+    );
   }
   if (r.plan) for (const line of planLines(r.plan, s)) out(line);
   const counts = `${r.added.length} added, ${r.modified.length} modified, ${r.deleted.length} deleted`;

@@ -3,21 +3,12 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { exampleWorkspace } from "../../scaffold/example-workspace.js";
-import { parseCommandArgs } from "../parse-args.js";
+import { parseCommand } from "../parse-args.js";
+import { COMMANDS } from "../command-table.js";
 import { DEFAULT_SERVER, resolveServer } from "../resolve-target.js";
 
-const USAGE = `usage: caxton init [DIR] [--server URL] [--force]
-
-Creates an example workspace in DIR (default: the current folder): three agents, MCP servers, caxton.toml.
-Refuses to write into a non-empty folder unless --force is given (existing files are then overwritten).
-`;
-
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { force: { type: "boolean" }, server: { type: "string" } },
-    USAGE,
-  );
+  const { values, positionals } = parseCommand("init", COMMANDS.init, argv);
   const dir = resolve(positionals[0] ?? ".");
   if (existsSync(dir) && readdirSync(dir).length > 0 && !values.force) {
     throw new CaxtonError("E_WORKSPACE", `${dir} is not empty`, {

@@ -1,30 +1,16 @@
 /** `caxton log [--server URL] [--json] [-n N]`: the server's deployment history, newest first. */
 import { ApiClient } from "../../client/api-client.js";
-import { parseCommandArgs } from "../parse-args.js";
-import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
+import { parseCommand } from "../parse-args.js";
+import { writeJson } from "../write-json.js";
+import { COMMANDS } from "../command-table.js";
+import { connectionFrom } from "../connection-flags.js";
 import { planSummary } from "../agent-plan-lines.js";
 import { style } from "../style.js";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
 
-const USAGE = `usage: caxton log [--server URL] [--json] [-n N]
-
-The server's deployment history, newest first: id, time, checksum, changes, who deployed it and, for
-workspaces in git, the commit, branch and whether the tree was dirty.
-${CONNECTION_USAGE}
-`;
-
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    argv,
-    {
-      server: { type: "string" },
-      ...CONNECTION_FLAGS,
-      json: { type: "boolean" },
-      n: { type: "string", short: "n" },
-    },
-    USAGE,
-  );
+  const { values } = parseCommand("log", COMMANDS.log, argv);
   const limit = values.n === undefined ? 20 : Number(values.n);
   if (!Number.isInteger(limit) || limit < 1)
     throw new CaxtonError("E_USAGE", `-n takes a positive number, got ${values.n}`);
@@ -32,7 +18,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const entries = await api.history(limit);
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ deployments: entries }, null, 2)}\n`);
+      writeJson({ deployments: entries });
       return 0;
     }
     if (entries.length === 0) {

@@ -3,27 +3,17 @@ import { ApiClient } from "../../client/api-client.js";
 import { defaultDeployer } from "../../client/deploy-workspace.js";
 import { LocalState } from "../../client/local-state.js";
 import { buildTree } from "../../merkle/build-tree.js";
-import { parseCommandArgs } from "../parse-args.js";
-import { CONNECTION_FLAGS, CONNECTION_USAGE, connectionFrom } from "../connection-flags.js";
+import { parseCommand } from "../parse-args.js";
+import { writeJson } from "../write-json.js";
+import { COMMANDS } from "../command-table.js";
+import { connectionFrom } from "../connection-flags.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
 import { formatMs } from "../format-bytes.js";
 import { planLines } from "../agent-plan-lines.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton rollback [ID|CHECKSUM] [--server URL] [--json] [--as NAME]
-
-Switches the server back to an earlier deployment (default: the one before the live one) without uploading
-anything. The rollback is itself recorded in \`caxton log\`. Run inside a workspace folder, the local state
-learns the new server state, so \`caxton status\` compares against it.
-${CONNECTION_USAGE}
-`;
-
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { server: { type: "string" }, ...CONNECTION_FLAGS, json: { type: "boolean" }, as: { type: "string" } },
-    USAGE,
-  );
+  const { values, positionals } = parseCommand("rollback", COMMANDS.rollback, argv);
   const t0 = performance.now();
   const workspace = findWorkspace();
   const server = resolveServer(values.server, workspace);
@@ -39,21 +29,22 @@ export async function run(argv: string[]): Promise<number> {
         state.recordDeployment(
           {
             workspace_path: workspace,
-            server_url: server,
+            server_url: api.serverId ? state.learnServerId(server, api.serverId) : state.serverKey(server),
             server_deployment_id: manifest.deployment_id,
             deployed_checksum: manifest.checksum,
             deployment_time: result.timestamp,
             changes_count: result.changes_applied,
           },
-          files,
+          { files },
           [...files.values(), ...[...tree.trees.values()].map((t) => t.hash)],
+          tree.trees.values(),
         );
       } finally {
         state.close();
       }
     }
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ ...result, round_trips: api.stats.roundTrips }, null, 2)}\n`);
+      writeJson({ ...result, round_trips: api.stats.roundTrips });
       return 0;
     }
     const s = style(process.stdout);

@@ -3,58 +3,21 @@ import { readFileSync } from "node:fs";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { startServer } from "../../server/start-server.js";
 import { faultInjectionFromEnv } from "../../server/fault-injection.js";
-import type { ServerLimits } from "../../server/deploy-service.js";
-import { parseCommandArgs } from "../parse-args.js";
+import type { ServerLimits } from "../../server/server-limits.js";
+import { parseCommand } from "../parse-args.js";
+import { COMMANDS } from "../command-table.js";
 import { readTokenFile } from "../read-token.js";
 import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from "../../server/request-log.js";
 
 const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly string[]).includes(v);
 
-const USAGE = `usage: caxton serve --data-dir DIR [--listen HOST:PORT] [options]
-
-Runs the deployment server. DIR holds the object store, the history, the transaction log and DIR/current,
-the live configuration as plain files. The first line printed is \`listening on URL\`. The dashboard is at
-URL/, Prometheus metrics at URL/metrics, readiness at URL/ready (docs/operations.md).
-
-  --listen HOST:PORT      default 127.0.0.1:8080; port 0 picks a free port. A non-loopback address
-                          needs --token-file.
-  --token-file FILE       require \`Authorization: Bearer <token>\` on every call but /health, /ready
-                          and the dashboard's page (which asks for it); create one with
-                          \`caxton token create FILE\`
-  --tls-cert FILE --tls-key FILE   serve HTTPS
-  --keep N                deployments kept for rollback (default 50); older ones are garbage-collected
-  --gc-grace SECONDS      unreferenced content younger than this survives collection (default 3600)
-  --max-file-bytes N      largest file accepted (default 4 GiB)
-  --max-files N           most files in a deployment (default 1,000,000)
-  --max-body-bytes N      largest request body after decompression (default 8 GiB)
-  --idle-timeout SECONDS  disconnect a client that sends nothing for this long (default 60)
-  --log-format json|text  the log on stderr: one JSON object per line (the default when stdout is not a
-                          terminal) or text lines (the default on a terminal)
-  --quiet                 no request log on stderr
-`;
-
 export async function run(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(
-    argv,
-    {
-      "data-dir": { type: "string" },
-      listen: { type: "string" },
-      quiet: { type: "boolean", short: "q" },
-      "log-format": { type: "string" },
-      keep: { type: "string" },
-      "gc-grace": { type: "string" },
-      "token-file": { type: "string" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      "max-file-bytes": { type: "string" },
-      "max-files": { type: "string" },
-      "max-body-bytes": { type: "string" },
-      "idle-timeout": { type: "string" },
-    },
-    USAGE,
-  );
+  const { values } = parseCommand("serve", COMMANDS.serve, argv);
   const dataDir = values["data-dir"] ?? process.env.CAXTON_DATA_DIR;
-  if (!dataDir) throw new CaxtonError("E_USAGE", "--data-dir is required", { hint: USAGE.split("\n")[0] });
+  if (!dataDir)
+    throw new CaxtonError("E_USAGE", "--data-dir is required", {
+      hint: "usage: caxton serve --data-dir DIR [options]",
+    });
   const { host, port } = parseListen(values.listen ?? "127.0.0.1:8080");
   const number = (flag: string, min: number): number | undefined => {
     const raw = (values as Record<string, string | boolean | undefined>)[flag];

@@ -1,62 +1,87 @@
-/** `caxton status [DIR] [--server URL] [--json]` — offline: compares with the last deploy's recorded files. */
+/**
+ * `caxton status [DIR]`: what changed since the last deploy from here (offline), and whether the server
+ * still runs that deploy (one small request; `--offline` skips it).
+ */
 import { LocalState } from "../../client/local-state.js";
-import { workspaceStatus } from "../../client/workspace-status.js";
-import { parseCommandArgs } from "../parse-args.js";
+import { workspaceStatus, type WorkspaceStatus } from "../../client/workspace-status.js";
+import { parseCommand } from "../parse-args.js";
+import { writeJson } from "../write-json.js";
+import { COMMANDS } from "../command-table.js";
+import { connectionFrom } from "../connection-flags.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton status [DIR] [--server URL] [--json]
-
-Shows what changed in the workspace since its last successful deploy to the server. Works offline.
-`;
+/** status must answer fast even when the server is down or unreachable */
+const CHECK_TIMEOUT_MS = 3000;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(
-    argv,
-    { server: { type: "string" }, json: { type: "boolean" } },
-    USAGE,
-  );
+  const { values, positionals } = parseCommand("status", COMMANDS.status, argv);
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
   const state = LocalState.open();
   try {
-    const st = workspaceStatus(workspace, server, state);
-    if (values.json) {
-      const { workspace_checksum, deployed_checksum, in_sync, added, modified, deleted, last_deployment } =
-        st;
-      process.stdout.write(
-        `${JSON.stringify({ workspace, server, workspace_checksum, deployed_checksum, in_sync, added, modified, deleted, last_deployment }, null, 2)}\n`,
-      );
-      return 0;
-    }
-    const s = style(process.stdout);
-    const out = (line: string): boolean => process.stdout.write(`${line}\n`);
-    out(`Workspace ${workspace}`);
-    out(`Server    ${server}`);
-    if (!st.last_deployment) {
-      out(`Never deployed from here to this server: ${st.added.length} file(s) would be added.`);
-    } else {
-      const when = new Date(st.last_deployment.time);
-      out(
-        `Last deploy #${st.last_deployment.id} at ${when.toISOString()} (${ago(when)}), ${st.last_deployment.changes_count} change(s)`,
-      );
-    }
-    if (st.in_sync) {
-      out(`${s.green("✓")} In sync: nothing to deploy (checksum ${st.workspace_checksum.slice(0, 12)})`);
-      return 0;
-    }
-    for (const p of st.added) out(`  ${s.green("+")} ${p}`);
-    for (const p of st.modified) out(`  ${s.yellow("~")} ${p}`);
-    for (const p of st.deleted) out(`  ${s.red("-")} ${p}`);
-    if (st.last_deployment) {
-      out(
-        `${st.added.length} added, ${st.modified.length} modified, ${st.deleted.length} deleted since the last deploy; run \`caxton deploy\``,
-      );
-    }
+    const connection = values.offline ? null : { ...connectionFrom(values), timeoutMs: CHECK_TIMEOUT_MS };
+    const st = await workspaceStatus({ workspace, server, state, connection });
+    if (values.json) writeJson(st);
+    else printHuman(st);
     return 0;
   } finally {
     state.close();
   }
+}
+
+function printHuman(st: WorkspaceStatus): void {
+  const s = style(process.stdout);
+  const out = (line: string): boolean => process.stdout.write(`${line}\n`);
+  out(`Workspace ${st.workspace}`);
+  out(`Server    ${st.server}`);
+  const last = st.last_deployment;
+  if (!last) {
+    out(`Never deployed from here to this server: ${st.added.length} file(s) would be added.`);
+  } else {
+    const when = new Date(last.time);
+    out(
+      `Compared with your last deploy from here: #${last.id} at ${when.toISOString()} (${ago(when)}), ${last.changes_count} change(s)`,
+    );
+  }
+  if (st.in_sync) {
+    out(
+      `${s.green("✓")} No local changes since that deploy (checksum ${st.workspace_checksum.slice(0, 12)})`,
+    );
+  } else {
+    for (const p of st.added) out(`  ${s.green("+")} ${p}`);
+    for (const p of st.modified) out(`  ${s.yellow("~")} ${p}`);
+    for (const p of st.deleted) out(`  ${s.red("-")} ${p}`);
+    if (last) {
+      out(
+        `${st.added.length} added, ${st.modified.length} modified, ${st.deleted.length} deleted since that deploy; run \`caxton deploy\``,
+      );
+    }
+  }
+  if (st.not_checked) {
+    const why =
+      st.not_checked.code === "OFFLINE" ? "offline" : `could not ask the server: ${st.not_checked.message}`;
+    if (last) out(s.dim(`(${why}; not checked whether the server still runs #${last.id})`));
+    else out(s.dim(`(${why})`));
+    return;
+  }
+  const live = st.live;
+  if (!st.drift) {
+    if (live) out(`${s.green("✓")} The server still runs #${live.deployment_id}, your last deploy.`);
+    else out("Nothing is deployed on the server yet.");
+    return;
+  }
+  if (!live) {
+    out(`${s.red("!")} Drift: the server runs nothing now (its data was reset), not your #${last?.id}.`);
+    return;
+  }
+  const what = [live.kind, live.deployed_by ? `by ${live.deployed_by}` : null, `at ${live.time}`]
+    .filter(Boolean)
+    .join(", ");
+  out(
+    `${s.red("!")} Drift: the server runs #${live.deployment_id} (${what}; checksum ${live.checksum.slice(0, 12)})${last ? `, not your #${last.id}` : ", not a deploy from here"}.`,
+  );
+  out("  `caxton diff` shows how it differs from this workspace; `caxton pull` brings its files here.");
 }
 
 function ago(when: Date): string {

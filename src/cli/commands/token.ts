@@ -2,19 +2,16 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, writeFileSync } from "node:fs";
 import { CaxtonError } from "../../errors/caxton-error.js";
-import { parseCommandArgs } from "../parse-args.js";
-
-const USAGE = `usage: caxton token create [FILE] [--force]
-
-Creates a random bearer token. With FILE, writes it there (mode 0600) for \`caxton serve --token-file FILE\`
-and clients' --token-file; without, prints it. Refuses to overwrite FILE unless --force.
-`;
+import { parseCommand } from "../parse-args.js";
+import { COMMANDS } from "../command-table.js";
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { force: { type: "boolean" } }, USAGE);
+  const { values, positionals } = parseCommand("token", COMMANDS.token, argv);
   const [sub, file] = positionals;
   if (sub !== "create")
-    throw new CaxtonError("E_USAGE", "the only token subcommand is `create`", { hint: USAGE.split("\n")[0] });
+    throw new CaxtonError("E_USAGE", "the only token subcommand is `create`", {
+      hint: "usage: caxton token create [FILE] [--force]",
+    });
   const token = randomBytes(32).toString("base64url");
   if (!file) {
     process.stdout.write(`${token}\n`);

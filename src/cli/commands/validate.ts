@@ -4,18 +4,14 @@ import { isConfigPath, validateWorkspace, formatDiagnostic } from "../../config/
 import { LocalState } from "../../client/local-state.js";
 import { scanWorkspace } from "../../workspace/scan-workspace.js";
 import { formatMs } from "../format-bytes.js";
-import { parseCommandArgs } from "../parse-args.js";
+import { parseCommand } from "../parse-args.js";
+import { writeJson } from "../write-json.js";
+import { COMMANDS } from "../command-table.js";
 import { resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
-const USAGE = `usage: caxton validate [DIR] [--json]
-
-Runs every check the server runs (agent files, tools/mcp_servers.toml, caxton.toml, cross-file rules) on
-the workspace DIR, offline. Exit 1 when there is an error; warnings never fail.
-`;
-
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs(argv, { json: { type: "boolean" } }, USAGE);
+  const { values, positionals } = parseCommand("validate", COMMANDS.validate, argv);
   const t0 = performance.now();
   const workspace = resolveWorkspace(positionals[0]);
   const state = LocalState.open();
@@ -32,9 +28,7 @@ export async function run(argv: string[]): Promise<number> {
   const errors = diagnostics.filter((d) => d.severity === "error");
   const warnings = diagnostics.filter((d) => d.severity === "warning");
   if (values.json) {
-    process.stdout.write(
-      `${JSON.stringify({ valid: errors.length === 0, files: files.length, errors, warnings }, null, 2)}\n`,
-    );
+    writeJson({ valid: errors.length === 0, files: files.length, errors, warnings });
     return errors.length > 0 ? 1 : 0;
   }
   const s = style(process.stdout);

@@ -7,7 +7,7 @@
  */
 import type pg from "pg";
 import { CaxtonError } from "../../errors/caxton-error.js";
-import { flattenTree } from "../../merkle/flatten-tree.js";
+import { flattenTree } from "../../merkle/walk-tree.js";
 import { decodeTree } from "../../merkle/tree-object.js";
 import {
   DEFAULT_WORKSPACE,
