@@ -134,6 +134,12 @@ describe("agent-aware plan", () => {
     const history = (await cli("log", "--json")).json() as {
       deployments: { id: number; plan: { impact: string; agents: AgentEntry[] } | null }[];
     };
+    const show = await cli("show", "2");
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(
+      show.stdout,
+      /Meant: +breaking: coordinator \(modified\); compatible: researcher \(modified\)/,
+    );
     const second = history.deployments.find((d) => d.id === 2);
     assert.equal(second?.plan?.impact, "breaking");
     assert.deepEqual(second?.plan?.agents.find((a) => a.name === "coordinator")?.reasons, [
