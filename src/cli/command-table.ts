@@ -97,6 +97,10 @@ export const COMMANDS = {
         short: "y",
         help: "deploy even when it deletes every agent or over half of the live files (asked on a terminal, refused off one)",
       },
+      "allow-breaking": {
+        type: "boolean",
+        help: "deploy breaking changes in a workspace whose caxton.toml sets [deploy] require_allow_breaking = true (asked on a terminal, refused off one)",
+      },
       verbose: { type: "boolean", short: "v", help: "list every changed file (default: the first 20)" },
       quiet: { type: "boolean", short: "q", help: "list no changed files, only the summary line" },
       watch: {

@@ -1,6 +1,7 @@
 /** Renders a CaxtonError for a person (stderr) or as one JSON object (stdout, with --json). */
 import type { CaxtonError, Diagnostic } from "../errors/caxton-error.js";
 import { formatDiagnostic } from "../errors/format-diagnostic.js";
+import { breakingLines } from "./agent-plan-lines.js";
 import { deletionLines } from "./deletion-summary.js";
 import type { FailureFigures } from "./reported-failure.js";
 import type { DeployConflict } from "../protocol/messages.js";
@@ -26,6 +27,7 @@ export function printError(error: CaxtonError, json: boolean, figures: FailureFi
       warnings,
       ...(error.detail?.conflicts ? { conflicts: error.detail.conflicts } : {}),
       ...(error.code === "E_MASS_DELETION" ? { deletion: error.detail } : {}),
+      ...(error.code === "E_BREAKING_CHANGE" ? { plan: error.detail?.plan } : {}),
       ...figures,
     };
     writeJson(out);
@@ -42,6 +44,9 @@ export function printError(error: CaxtonError, json: boolean, figures: FailureFi
   }
   if (error.code === "E_MASS_DELETION") {
     for (const line of deletionLines(error.detail)) process.stderr.write(`${line}\n`);
+  }
+  if (error.code === "E_BREAKING_CHANGE") {
+    for (const line of breakingLines(error.detail)) process.stderr.write(`${line}\n`);
   }
   process.stderr.write(`${s.red("error")}: ${error.message}\n`);
   if (error.hint) process.stderr.write(`${s.dim("hint")}: ${error.hint}\n`);

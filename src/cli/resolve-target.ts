@@ -94,17 +94,31 @@ export function resolveServer(flag: string | undefined, workspace: string | null
 }
 
 function fromWorkspace(workspace: string): string | undefined {
+  const server = deploySettings(workspace)["server"];
+  return typeof server === "string" ? server : undefined;
+}
+
+/** Does the workspace's caxton.toml set `[deploy] require_allow_breaking = true`? */
+export function requiresAllowBreaking(workspace: string | null): boolean {
+  return workspace !== null && deploySettings(workspace)["require_allow_breaking"] === true;
+}
+
+/** The `[deploy]` table of the workspace's caxton.toml, as written ({} when absent or unreadable). */
+function deploySettings(workspace: string): Record<string, unknown> {
   let text: string;
   try {
     text = readFileSync(join(workspace, "caxton.toml"), "utf8");
   } catch {
-    return undefined;
+    return {};
   }
-  if (!text.includes("server")) return undefined;
+  // the TOML parser is loaded only when the file can hold a setting we read
+  if (!text.includes("server") && !text.includes("require_allow_breaking")) return {};
   try {
-    const doc = loadToml().parse(text) as { deploy?: { server?: unknown } };
-    return typeof doc.deploy?.server === "string" ? doc.deploy.server : undefined;
+    const doc = loadToml().parse(text) as { deploy?: unknown };
+    return typeof doc.deploy === "object" && doc.deploy !== null
+      ? (doc.deploy as Record<string, unknown>)
+      : {};
   } catch {
-    return undefined; // validation reports the syntax error with its position
+    return {}; // validation reports the syntax error with its position
   }
 }

@@ -201,16 +201,18 @@ export class ApiClient {
 
   async deploy(
     pack: AsyncIterable<Buffer>,
-    options: { ifMatch: string | null; dryRun: boolean; force?: boolean; guardDeletions?: boolean },
+    options: {
+      ifMatch: string | null;
+      dryRun: boolean;
+      force?: boolean;
+      guardDeletions?: boolean;
+      guardBreaking?: boolean;
+    },
   ): Promise<DeployResult> {
     const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
     if (options.ifMatch === "none") headers["If-None-Match"] = "*";
     else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
-    const query = [
-      options.dryRun ? "dry_run=1" : "",
-      options.force ? "force=1" : "",
-      options.guardDeletions ? "guard=deletions" : "",
-    ]
+    const query = [options.dryRun ? "dry_run=1" : "", options.force ? "force=1" : "", guardQuery(options)]
       .filter(Boolean)
       .join("&");
     const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;
@@ -522,4 +524,9 @@ function oneLine(text: string): string {
 
 function parseAnswer<T>(schema: Parameters<typeof parseMessage<T>>[0], value: unknown): T {
   return parseMessage(schema, value, "unexpected answer from the server", "E_PROTOCOL");
+}
+
+function guardQuery(o: { guardDeletions?: boolean; guardBreaking?: boolean }): string {
+  const guards = [o.guardDeletions ? "deletions" : "", o.guardBreaking ? "breaking" : ""].filter(Boolean);
+  return guards.length > 0 ? `guard=${guards.join(",")}` : "";
 }

@@ -38,6 +38,8 @@ export interface DeployRequest {
   force?: boolean;
   /** let the server refuse a deployment that deletes every agent or over half of the live files */
   guardDeletions?: boolean;
+  /** let the server refuse a deployment whose agent-aware plan has a breaking change */
+  guardBreaking?: boolean;
   connection?: ConnectionOptions;
   deployedBy?: string;
   message?: string;
@@ -127,6 +129,7 @@ async function deployPlanned(
     dryRun,
     force: req.force ?? false,
     guardDeletions: req.guardDeletions ?? false,
+    guardBreaking: req.guardBreaking ?? false,
     onProgress: req.onProgress,
   });
   const ctx: PathContext = { plan, api, state: req.state, uploader, deltas, clock, dryRun };

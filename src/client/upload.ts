@@ -24,6 +24,7 @@ export interface UploadOptions {
   force: boolean;
   /** let the server refuse a deployment that deletes every agent or over half of the live files */
   guardDeletions: boolean;
+  guardBreaking: boolean;
   onProgress?: ((p: UploadProgress) => void) | undefined;
 }
 
@@ -103,6 +104,7 @@ export class Uploader {
         dryRun: this.options.dryRun,
         force: this.options.force,
         guardDeletions: this.options.guardDeletions,
+        guardBreaking: this.options.guardBreaking,
       });
     } catch (err) {
       throw explainTooLarge(err, this.plan.scan);

@@ -16,7 +16,12 @@ import {
   type AgentConfig,
 } from "./agent-schema.js";
 import { makeDiagnostic } from "./diagnostic-codes.js";
-import { MCP_KEY_TREE, mcpServerDiagnostics, mcpServersSchema } from "./mcp-servers-schema.js";
+import {
+  MCP_KEY_TREE,
+  mcpServerDiagnostics,
+  mcpServersSchema,
+  type McpServersConfig,
+} from "./mcp-servers-schema.js";
 import { buildPositionIndex, type PathSegment, type Position, type PositionIndex } from "./position-index.js";
 import {
   issuesToDiagnostics,
@@ -75,6 +80,8 @@ export interface FileAnalysis {
   agent: AgentFacts | null;
   /** For `tools/mcp_servers.toml` when it parses as TOML: the server names it defines (valid or not). */
   mcpServers: string[] | null;
+  /** For a valid `tools/mcp_servers.toml`: its servers as parsed (for the agent-aware plan). */
+  mcpConfig: McpServersConfig["servers"] | null;
 }
 
 const AGENT_CODES: SchemaCodes = {
@@ -103,6 +110,7 @@ export function analyzeFile(path: string, content: Uint8Array): FileAnalysis {
     hasErrors: false,
     agent: null,
     mcpServers: null,
+    mcpConfig: null,
   };
   if (kind === "other") return result;
 
@@ -160,6 +168,7 @@ export function analyzeFile(path: string, content: Uint8Array): FileAnalysis {
       });
       const servers = data["servers"];
       result.mcpServers = isTable(servers) ? Object.keys(servers) : [];
+      result.mcpConfig = parsed.success ? (parsed.data.servers ?? {}) : null;
       return finish(result, [
         ...report.diagnostics,
         ...mcpServerDiagnostics(path, data, index),

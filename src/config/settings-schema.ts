@@ -1,7 +1,8 @@
 /**
- * The shape of `caxton.toml`, the optional workspace settings: `[deploy] server` (the spec's own choice)
- * and `[workspace] allow_links_to` (folders outside the workspace that symbolic links may lead into,
- * workspace/link-boundary.ts); anything else is a warning, since a later version may add settings.
+ * The shape of `caxton.toml`, the optional workspace settings: `[deploy] server` (the spec's own choice),
+ * `[deploy] require_allow_breaking` (the breaking-change policy) and `[workspace] allow_links_to` (folders
+ * outside the workspace that symbolic links may lead into, workspace/link-boundary.ts); anything else is a
+ * warning, since a later version may add settings.
  */
 import { z } from "zod";
 import { isHttpUrl } from "./mcp-servers-schema.js";
@@ -21,6 +22,8 @@ export const settingsSchema = z.object({
           );
       })
       .optional(),
+    /** the breaking-change policy (breaking-guard.ts): deploys with breaking changes need --allow-breaking */
+    require_allow_breaking: z.boolean().optional(),
   }).optional(),
   workspace: table({
     allow_links_to: z.array(z.string().min(1).max(4096)).max(64).optional(),
@@ -30,5 +33,8 @@ export const settingsSchema = z.object({
 export type WorkspaceSettings = z.output<typeof settingsSchema>;
 
 export const SETTINGS_KEY_TREE: KeyTree = {
-  keys: { deploy: { keys: { server: null } }, workspace: { keys: { allow_links_to: null } } },
+  keys: {
+    deploy: { keys: { server: null, require_allow_breaking: null } },
+    workspace: { keys: { allow_links_to: null } },
+  },
 };

@@ -2,7 +2,7 @@
  * The deployment history: each deployment with who, when, git and counts; its changed files against its
  * parent on demand, each file's diff on click; and a rollback that first shows what it would change.
  */
-import type { HistoryEntry } from "../protocol/messages.js";
+import type { AgentPlan, HistoryEntry } from "../protocol/messages.js";
 import type { DeploymentChanges } from "../server/deployment-changes.js";
 import { getJson, postJson } from "./api.js";
 import { byId, checksumEl, countsEl, h, replaceChildren, timeEl } from "./dom.js";
@@ -89,10 +89,30 @@ export function renderHistory(
                 ),
           ),
           e.message ? h("p", { class: "message" }, e.message) : null,
+          e.plan ? planEl(e.plan) : null,
           panel,
         );
       }),
     ),
+  );
+}
+
+/** What the deployment meant for its agents: its impact, then each agent and MCP server with its own. */
+function planEl(plan: AgentPlan): HTMLElement | null {
+  if (plan.impact === null) return null;
+  const entry = (name: string, change: string, impact: string, detail: string[]) =>
+    h(
+      "span",
+      { class: `plan-entry ${impact}`, title: [impact, ...detail].join("; ") },
+      `${name} (${change})`,
+    );
+  return h(
+    "p",
+    { class: "plan" },
+    h("span", { class: `tag impact ${plan.impact}` }, plan.impact),
+    ...plan.agents.map((a) => entry(a.name, a.change, a.impact, [...a.fields, ...a.reasons])),
+    ...plan.mcp_servers.map((m) => entry(`MCP ${m.name}`, m.change, m.impact, m.reasons)),
+    plan.agents_omitted ? h("span", { class: "muted" }, `and ${plan.agents_omitted} more`) : null,
   );
 }
 

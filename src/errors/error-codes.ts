@@ -48,6 +48,11 @@ export const ERROR_CODES = {
     exit: 1,
     hint: "check that this is the workspace you meant to deploy; to deploy it anyway, pass --yes",
   },
+  E_BREAKING_CHANGE: {
+    http: 409,
+    exit: 1,
+    hint: "this workspace requires --allow-breaking for breaking changes ([deploy] require_allow_breaking in caxton.toml); review the plan with `caxton deploy --dry-run`, then pass --allow-breaking",
+  },
   E_LOCAL_EDITS: {
     http: 409,
     exit: 1,

@@ -49,6 +49,54 @@ export const DiagnosticSchema = z.object({
   suggestion: z.string().nullable(),
 });
 
+/** What a change means for an agent, least to most serious (config/plan-agent-changes.ts has the rules). */
+export const IMPACTS = ["cosmetic", "compatible", "breaking"] as const;
+export type Impact = (typeof IMPACTS)[number];
+
+export const PromptChangeSchema = z.object({
+  field: z.string(),
+  length_before: z.number().int(),
+  length_after: z.number().int(),
+  /** changed words as `[-old-]{+new+}` with a few words of context, elided with `…` */
+  word_diff: z.string(),
+});
+
+export const AgentChangeSchema = z.object({
+  name: z.string(),
+  path: z.string(),
+  change: z.enum(["added", "modified", "removed", "renamed"]),
+  impact: z.enum(IMPACTS),
+  /** dotted paths of the normalized config that differ (`llm.temperature`, `tools.available`) */
+  fields: z.array(z.string()),
+  /** why the impact is what it is, one short phrase each (`tool \`x\` removed`) */
+  reasons: z.array(z.string()),
+  renamed_from: z.string().optional(),
+  prompts: z.array(PromptChangeSchema).optional(),
+});
+export type AgentChange = z.infer<typeof AgentChangeSchema>;
+
+export const McpServerChangeSchema = z.object({
+  name: z.string(),
+  change: z.enum(["added", "modified", "removed"]),
+  impact: z.enum(IMPACTS),
+  fields: z.array(z.string()),
+  reasons: z.array(z.string()),
+  /** agents whose tools name this server */
+  agents: z.array(z.string()),
+});
+export type McpServerChange = z.infer<typeof McpServerChangeSchema>;
+
+/** The agent-aware plan of a deployment: per agent and per MCP server, what changed and what it means. */
+export const AgentPlanSchema = z.object({
+  /** the most serious impact of any change; null when no agent or MCP server is touched */
+  impact: z.enum(IMPACTS).nullable(),
+  agents: z.array(AgentChangeSchema),
+  mcp_servers: z.array(McpServerChangeSchema),
+  /** entries left out of `agents` when a stored plan is capped (history keeps at most a few hundred) */
+  agents_omitted: z.number().int().optional(),
+});
+export type AgentPlan = z.infer<typeof AgentPlanSchema>;
+
 export const DeployResultSchema = z.object({
   success: z.literal(true),
   dry_run: z.boolean(),
@@ -64,6 +112,8 @@ export const DeployResultSchema = z.object({
   timestamp: z.string(),
   validation_ms: z.number(),
   apply_ms: z.number(),
+  /** absent from servers that predate the agent-aware plan */
+  plan: AgentPlanSchema.optional(),
 });
 export type DeployResult = z.infer<typeof DeployResultSchema>;
 
@@ -106,6 +156,8 @@ export const HistoryEntrySchema = z.object({
   message: z.string().nullable(),
   git: z.object({ commit: z.string(), branch: z.string().nullable(), dirty: z.boolean() }).nullable(),
   rollback_of: z.number().int().nullable(),
+  /** the agent-aware plan recorded with the deployment (capped), null for rollbacks and older records */
+  plan: AgentPlanSchema.nullable().optional(),
 });
 export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 export const HistoryResponseSchema = z.object({ deployments: z.array(HistoryEntrySchema) });

@@ -3,7 +3,9 @@
  * named), validation proportional to the change, the conflict check, the deletion guard, then the commit
  * through the store port, the live view and the event.
  */
+import { refuseBreaking, storedPlan } from "../config/breaking-guard.js";
 import { refuseMassDeletion } from "../config/deletion-guard.js";
+import { configSide, planAgentChanges } from "../config/plan-agent-changes.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
 import type { DeployHeader, DeployResult } from "../protocol/messages.js";
@@ -36,6 +38,8 @@ export interface DeployOptions {
   force?: boolean;
   /** refuse a deployment that deletes every agent or over half of the live files (config/deletion-guard.ts) */
   guardDeletions?: boolean;
+  /** refuse a deployment whose agent-aware plan has a breaking change (config/breaking-guard.ts) */
+  guardBreaking?: boolean;
 }
 
 /** `If-Match`: the live root must be the one the client expects ("none": nothing deployed yet). */
@@ -137,6 +141,12 @@ export async function applyDeployment(
   }
   const diff = diffManifests(before, manifest);
   if (options.guardDeletions && !options.dryRun) refuseMassDeletion(before, manifest, diff.deleted);
+  const plan = planAgentChanges(configSide(previous?.analyses ?? new Map()), configSide(validated.analyses), [
+    ...diff.added,
+    ...diff.modified,
+    ...diff.deleted,
+  ]);
+  if (options.guardBreaking && !options.dryRun) refuseBreaking(plan);
   const result: DeployResult = {
     ...emptyResult(header.root, current?.checksum ?? null, timestamp, options.dryRun),
     changes_applied: diff.added.length + diff.modified.length + diff.deleted.length,
@@ -145,6 +155,7 @@ export async function applyDeployment(
     deleted: diff.deleted,
     warnings,
     validation_ms: roundMs(validationMs),
+    plan,
   };
   if (options.dryRun) {
     await tx.log(txid, null, "dry-run", { root: header.root });
@@ -162,7 +173,7 @@ export async function applyDeployment(
     kind: "deploy",
     counts: { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length },
     deployedBy: header.deployed_by ?? null,
-    meta: deployMeta(header),
+    meta: { ...deployMeta(header), plan: storedPlan(plan) },
   });
   ctx.manifests.remember(header.root, manifest);
   const deployment = { id, root: header.root, time: createdAt, previous: current?.checksum ?? null };

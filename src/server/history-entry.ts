@@ -2,7 +2,12 @@
  * Row-to-API mapping: a stored deployment row as `GET /api/v1/deployments` lists it (the shape is the
  * protocol's `HistoryEntrySchema`), and the row's `meta` as a deploy header fills it.
  */
-import type { DeployHeader, HistoryEntry } from "../protocol/messages.js";
+import {
+  AgentPlanSchema,
+  type AgentPlan,
+  type DeployHeader,
+  type HistoryEntry,
+} from "../protocol/messages.js";
 import type { DeploymentRow } from "../store/deployment-store.js";
 
 export function toHistoryEntry(row: DeploymentRow): HistoryEntry {
@@ -24,7 +29,14 @@ export function toHistoryEntry(row: DeploymentRow): HistoryEntry {
     message: typeof meta.message === "string" ? meta.message : null,
     git: (meta.git as HistoryEntry["git"]) ?? null,
     rollback_of: typeof meta.rollback_of === "number" ? meta.rollback_of : null,
+    plan: storedPlanOf(meta.plan),
   };
+}
+
+/** The plan a deployment record keeps, if it parses (older records have none). */
+function storedPlanOf(value: unknown): AgentPlan | null {
+  const r = AgentPlanSchema.safeParse(value);
+  return r.success ? r.data : null;
 }
 
 /** What a deploy header adds to its row's `meta`; null when nothing. */

@@ -160,7 +160,8 @@ export function createRequestHandler({
           ifMatch: parseIfMatch(req),
           dryRun: url.searchParams.get("dry_run") === "1",
           force: url.searchParams.get("force") === "1",
-          guardDeletions: url.searchParams.get("guard") === "deletions",
+          guardDeletions: guards(url).has("deletions"),
+          guardBreaking: guards(url).has("breaking"),
         });
       } finally {
         uploads--;
@@ -325,4 +326,9 @@ function parseIfMatch(req: IncomingMessage): IfMatch {
 function clampInt(value: string | null, min: number, max: number, fallback: number): number {
   const n = value === null ? fallback : Number.parseInt(value, 10);
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}
+
+/** `?guard=deletions,breaking`: the guards a deploy asks for. */
+function guards(url: URL): Set<string> {
+  return new Set((url.searchParams.get("guard") ?? "").split(","));
 }

@@ -2,6 +2,8 @@
  * Rolling back under the deploy lock: an earlier retained deployment becomes live again, recorded as a
  * deployment of kind "rollback" (a pointer move for the store: no object is new).
  */
+import { storedPlan } from "../config/breaking-guard.js";
+import { configSide, planAgentChanges } from "../config/plan-agent-changes.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { diffManifests } from "../merkle/diff-manifests.js";
 import type { DeployResult } from "../protocol/messages.js";
@@ -33,6 +35,18 @@ export async function rollbackDeployment(
   const txid = newTxid();
   await tx.log(txid, null, "begin-rollback", { to: row.id, root: row.root });
   const counts = { added: diff.added.length, modified: diff.modified.length, deleted: diff.deleted.length };
+  const previous = await ctx.live.validatedFor(current.checksum);
+  const { state } = validateIncrementally(
+    ctx.configCache,
+    await configEntries(ctx.store.objects, ctx.configCache, manifest, null, previous),
+    previous,
+  );
+  // what the rollback means for the agents, recorded like a deploy's
+  const plan = planAgentChanges(configSide(previous.analyses), configSide(state.analyses), [
+    ...diff.added,
+    ...diff.modified,
+    ...diff.deleted,
+  ]);
   const { id, createdAt } = await commit(ctx, tx, {
     txid,
     root: row.root,
@@ -42,14 +56,8 @@ export async function rollbackDeployment(
     kind: "rollback",
     counts,
     deployedBy,
-    meta: { rollback_of: row.id },
+    meta: { rollback_of: row.id, plan: storedPlan(plan) },
   });
-  const previous = await ctx.live.validatedFor(current.checksum);
-  const { state } = validateIncrementally(
-    ctx.configCache,
-    await configEntries(ctx.store.objects, ctx.configCache, manifest, null, previous),
-    previous,
-  );
   const deployment = { id, root: row.root, time: createdAt, previous: current.checksum };
   await ctx.live.goLive(txid, "deployment.rolled_back", deployment, diff, state);
   await ctx.gc.afterCommit(tx);
@@ -62,6 +70,7 @@ export async function rollbackDeployment(
     modified: diff.modified,
     deleted: diff.deleted,
     apply_ms: roundMs(performance.now() - started),
+    plan,
   };
 }
 

@@ -192,6 +192,16 @@ describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is n
     },
   );
 
+  test("the history says what each deployment meant for its agents", TEST, async () => {
+    const plan = page.locator('[data-deployment="2"] .plan');
+    await plan.locator(".tag.impact.compatible", { hasText: "compatible" }).waitFor();
+    const entry = plan.locator(".plan-entry.compatible", { hasText: "coordinator (modified)" });
+    assert.match((await entry.getAttribute("title")) ?? "", /compatible; llm\.temperature/);
+    await page
+      .locator('[data-deployment="1"] .plan .plan-entry', { hasText: "researcher (added)" })
+      .waitFor();
+  });
+
   test("rollback through the page names what it changes, then changes DATA/current", TEST, async () => {
     const live = join(root, "data", "current", "agents", "coordinator.toml");
     assert.match(readFileSync(live, "utf8"), /temperature = 0\.9/);

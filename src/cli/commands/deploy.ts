@@ -15,7 +15,8 @@ import { progressRenderer } from "../progress.js";
 import { canAsk, confirm } from "../confirm.js";
 import { deletionLines } from "../deletion-summary.js";
 import { ReportedFailure, type FailureFigures } from "../reported-failure.js";
-import { resolveServer, resolveWorkspace } from "../resolve-target.js";
+import { breakingLines, planJson, planLines } from "../agent-plan-lines.js";
+import { requiresAllowBreaking, resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
 
 export async function run(argv: string[]): Promise<number> {
@@ -24,6 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   const server = resolveServer(values.server, workspace);
   if (values.watch || values.poll)
     return withLocalState((state) => watch(values, workspace, server, state), printNotice);
+  const guardBreaking = requiresAllowBreaking(workspace) && !values["allow-breaking"];
   const progress = progressRenderer(!values.json && process.stderr.isTTY === true);
   try {
     const attempt = await withLocalState(async (state) => {
@@ -34,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
         dryRun: values["dry-run"] ?? false,
         force: values.force ?? false,
         guardDeletions: !values.yes,
+        guardBreaking,
         connection: connectionFrom(values),
         ...(values.as ? { deployedBy: values.as } : {}),
         ...(values.message ? { message: values.message } : {}),
@@ -47,6 +50,13 @@ export async function run(argv: string[]): Promise<number> {
         if (await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))
           a = await deployWorkspace({ ...request, guardDeletions: false });
       }
+      // a breaking plan the workspace's policy stopped: the same, with --allow-breaking for scripts
+      if (!a.ok && a.error.code === "E_BREAKING_CHANGE" && canAsk()) {
+        progress.done();
+        for (const line of breakingLines(a.error.detail)) process.stderr.write(`${line}\n`);
+        if (await confirm(`Deploy ${workspace} to ${server} with these breaking changes?`))
+          a = await deployWorkspace({ ...request, guardDeletions: false, guardBreaking: false });
+      }
       if (!a.ok && stateProblem(a.error) === "damaged") throw a.error; // rebuilt, and run again once
       return a;
     }, printNotice);
@@ -54,7 +64,14 @@ export async function run(argv: string[]): Promise<number> {
     if (!attempt.ok) throw new ReportedFailure(attempt.error, failureFigures(attempt));
     const outcome = attempt.outcome;
     if (values.json) writeJson(toJson(outcome));
-    else printHuman(outcome, workspace, server, values.quiet ? 0 : values.verbose ? Infinity : LISTED);
+    else
+      printHuman(
+        outcome,
+        workspace,
+        server,
+        values.quiet ? 0 : values.verbose ? Infinity : LISTED,
+        guardBreaking,
+      );
     return 0;
   } finally {
     progress.done();
@@ -153,6 +170,7 @@ export function toJson(o: DeployOutcome) {
     phases: o.phases,
     scan: o.scan,
     timestamp: r.timestamp,
+    ...planJson(r.plan),
     ...(o.confirmedAfterDrop ? { confirmed_after_drop: true } : {}),
   };
 }
@@ -160,7 +178,13 @@ export function toJson(o: DeployOutcome) {
 /** changed files listed by default; --verbose lists all, --quiet none */
 const LISTED = 20;
 
-function printHuman(o: DeployOutcome, workspace: string, server: string, listed: number): void {
+function printHuman(
+  o: DeployOutcome,
+  workspace: string,
+  server: string,
+  listed: number,
+  guardBreaking: boolean,
+): void {
   const s = style(process.stdout);
   const r = o.result;
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
@@ -199,9 +223,12 @@ function printHuman(o: DeployOutcome, workspace: string, server: string, listed:
       ),
     );
   }
+  if (r.plan) for (const line of planLines(r.plan, s)) out(line);
   const counts = `${r.added.length} added, ${r.modified.length} modified, ${r.deleted.length} deleted`;
   const wire = `sent ${formatBytes(o.wire.bytesSent)} in ${trips}`;
   if (r.dry_run) {
+    if (guardBreaking && r.plan?.impact === "breaking")
+      out(`${s.red("breaking")}: this workspace requires --allow-breaking to deploy this plan`);
     out(
       `${s.yellow("dry run")}: ${counts}; a deploy would send ${formatBytes(o.sentContentBytes)} of content. Nothing was applied.`,
     );

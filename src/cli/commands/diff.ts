@@ -12,6 +12,8 @@ import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
 import { connectionFrom } from "../connection-flags.js";
+import { previewPlan } from "../../client/preview-plan.js";
+import { planJson, planLines } from "../agent-plan-lines.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { isPatchableText, renderPatch } from "../render-patch.js";
 import { style } from "../style.js";
@@ -30,6 +32,12 @@ export async function run(argv: string[]): Promise<number> {
     const remote = new Map(Object.entries(live?.files ?? {}));
     const d = diffManifests(remote, scan.manifest);
     const changed = d.added.length + d.modified.length + d.deleted.length;
+    const { plan, remoteContent } = await previewPlan(
+      scan,
+      remote,
+      [...d.added, ...d.modified, ...d.deleted],
+      (h) => api.object(h),
+    );
     if (values.json) {
       writeJson({
         deployed_checksum: live?.checksum ?? null,
@@ -38,6 +46,7 @@ export async function run(argv: string[]): Promise<number> {
         modified: d.modified,
         deleted: d.deleted,
         renamed: d.renamed,
+        ...planJson(plan),
       });
       return changed > 0 ? 1 : 0;
     }
@@ -46,6 +55,9 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`No differences: ${server} runs this workspace.\n`);
       return 0;
     }
+    // the summary in agents first, on stderr (stdout stays a patch git can apply), then the patch
+    const summary = planLines(plan, style(process.stderr));
+    if (summary.length > 0) process.stderr.write(`${summary.join("\n")}\n\n`);
     for (const path of [...d.added, ...d.modified, ...d.deleted].sort()) {
       const local = scan.files.get(path);
       const remoteHash = remote.get(path);
@@ -55,7 +67,7 @@ export async function run(argv: string[]): Promise<number> {
         process.stdout.write(`${color(`${op}: ${path}`)}\n`);
         continue;
       }
-      const before = remoteHash ? await api.object(remoteHash) : null;
+      const before = remoteHash ? (remoteContent.get(path) ?? (await api.object(remoteHash))) : null;
       const after = local ? readFileSync(local.absPath) : null;
       if ((before && !isPatchableText(before)) || (after && !isPatchableText(after))) {
         // no text patch for binary content: said on stderr, so stdout stays a patch git can apply

@@ -4,6 +4,7 @@ import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
 import { connectionFrom } from "../connection-flags.js";
+import { planSummary } from "../agent-plan-lines.js";
 import { style } from "../style.js";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
@@ -36,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
         : "";
       if (by || git) process.stdout.write(`    ${by}${git}\n`);
       if (e.message) process.stdout.write(`    ${e.message}\n`);
+      if (e.plan) process.stdout.write(`    ${planSummary(e.plan)}\n`);
     }
     return 0;
   } finally {

@@ -9,6 +9,7 @@ import { COMMANDS } from "../command-table.js";
 import { connectionFrom } from "../connection-flags.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
 import { formatMs } from "../format-bytes.js";
+import { planLines } from "../agent-plan-lines.js";
 import { style } from "../style.js";
 
 export async function run(argv: string[]): Promise<number> {
@@ -47,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     const s = style(process.stdout);
+    if (result.plan) for (const line of planLines(result.plan, s)) process.stdout.write(`${line}\n`);
     process.stdout.write(
       `${s.green("✓")} Rolled back: deployment #${result.deployment_id} is live (checksum ${result.deployed_checksum.slice(0, 12)}; ` +
         `${result.added.length} added, ${result.modified.length} modified, ${result.deleted.length} deleted) in ${formatMs(performance.now() - t0)}\n`,

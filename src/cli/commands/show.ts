@@ -11,6 +11,7 @@ import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
 import { connectionFrom } from "../connection-flags.js";
 import { findWorkspace, resolveServer } from "../resolve-target.js";
+import { planSummary } from "../agent-plan-lines.js";
 import { style } from "../style.js";
 
 export async function run(argv: string[]): Promise<number> {
@@ -65,6 +66,7 @@ export async function run(argv: string[]): Promise<number> {
         `Git:      ${entry.git.commit}${entry.git.branch ? ` (${entry.git.branch})` : ""}${entry.git.dirty ? " with uncommitted changes" : ""}`,
       );
     if (entry.message) out(`Message:  ${entry.message}`);
+    if (entry.plan) out(`Meant:    ${planSummary(entry.plan)}`);
     out(
       `Contains: ${files.size} file(s), ${agents.length} agent file(s)${agents.length ? `: ${agents.join(", ")}` : ""}`,
     );
