@@ -104,6 +104,32 @@ describe("client robustness", () => {
     assert.ok(aside.length >= 2, `kept for a post-mortem: ${aside.join(", ")}`);
   });
 
+  test("status, pull and rollback also rebuild a damaged state.db instead of failing", async () => {
+    const { ws, env } = await workspace("damaged-others");
+    for (let i = 0; i < 200; i++) writeFileSync(join(ws, `notes-${i}.txt`), `note ${i}\n`.repeat(20));
+    assert.equal((await runCli(["deploy", ws, "--server", server.url, "--yes"], env)).code, 0);
+    writeFileSync(join(ws, "notes-1.txt"), "second\n");
+    assert.equal((await runCli(["deploy", ws, "--server", server.url, "--yes"], env)).code, 0);
+    const db = join(env.CAXTON_STATE_DIR!, "state.db");
+    const damage = (): void => {
+      const fd = openSync(db, "r+");
+      writeSync(fd, Buffer.alloc(4096), 0, 4096, 0);
+      closeSync(fd);
+    };
+    const rebuilt = /^note: the local state was damaged and is rebuilt/;
+    for (const [args, cwd] of [
+      [["status", ws, "--server", server.url, "--offline", "--json"], undefined],
+      [["pull", "--server", server.url, "--json"], ws],
+      [["rollback", "--server", server.url, "--json"], ws],
+    ] as const) {
+      damage();
+      const r = await runCli([...args], env, cwd);
+      assert.equal(r.code, 0, `${args[0]}: ${r.stdout}${r.stderr}`);
+      noStack(r.stderr);
+      assert.match(r.stderr.trim(), rebuilt, `${args[0]}: ${r.stderr}`);
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+  });
   test("an unreadable file (as an ordinary user) is exit 2 naming the file and the reason", async () => {
     const { ws, env } = await workspace("unreadable");
     mkdirSync(env.CAXTON_STATE_DIR!);

@@ -1,6 +1,7 @@
 /** `caxton pull [PATH…]`: the server's live version of files into the workspace (client/pull-files.ts). */
 import { relative, resolve, sep } from "node:path";
-import { LocalState } from "../../client/local-state.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { printNotice } from "../print-error.js";
 import { pullFiles } from "../../client/pull-files.js";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { parseCommand } from "../parse-args.js";
@@ -22,30 +23,29 @@ export async function run(argv: string[]): Promise<number> {
     }
     return rel.split(sep).join("/");
   });
-  const state = LocalState.open();
-  try {
-    const r = await pullFiles({
-      workspace,
-      server,
-      state,
-      connection: connectionFrom(values),
-      paths,
-      force: values.force ?? false,
-    });
-    if (values.json) {
-      writeJson(r);
-      return 0;
-    }
-    const s = style(process.stdout);
-    for (const p of r.written) process.stdout.write(`  ${s.green("↓")} ${p}\n`);
-    for (const p of r.deleted) process.stdout.write(`  ${s.red("-")} ${p}\n`);
-    process.stdout.write(
-      r.written.length + r.deleted.length === 0
-        ? `${s.green("✓")} Nothing to pull: these files match deployment #${r.deployment_id ?? "-"} on ${server}\n`
-        : `${s.green("✓")} Pulled ${r.written.length} file(s), deleted ${r.deleted.length}, from deployment #${r.deployment_id} on ${server}\n`,
-    );
+  const r = await withLocalState(
+    (state) =>
+      pullFiles({
+        workspace,
+        server,
+        state,
+        connection: connectionFrom(values),
+        paths,
+        force: values.force ?? false,
+      }),
+    printNotice,
+  );
+  if (values.json) {
+    writeJson(r);
     return 0;
-  } finally {
-    state.close();
   }
+  const s = style(process.stdout);
+  for (const p of r.written) process.stdout.write(`  ${s.green("↓")} ${p}\n`);
+  for (const p of r.deleted) process.stdout.write(`  ${s.red("-")} ${p}\n`);
+  process.stdout.write(
+    r.written.length + r.deleted.length === 0
+      ? `${s.green("✓")} Nothing to pull: these files match deployment #${r.deployment_id ?? "-"} on ${server}\n`
+      : `${s.green("✓")} Pulled ${r.written.length} file(s), deleted ${r.deleted.length}, from deployment #${r.deployment_id} on ${server}\n`,
+  );
+  return 0;
 }

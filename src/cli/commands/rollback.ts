@@ -1,7 +1,8 @@
 /** `caxton rollback [ID|CHECKSUM] [--server URL] [--json]`: make an earlier deployment live again. */
 import { ApiClient } from "../../client/api-client.js";
 import { defaultDeployer } from "../../client/deploy-workspace.js";
-import { LocalState } from "../../client/local-state.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { printNotice } from "../print-error.js";
 import { buildTree } from "../../merkle/build-tree.js";
 import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
@@ -22,8 +23,8 @@ export async function run(argv: string[]): Promise<number> {
     const result = await api.rollback(positionals[0] ?? null, values.as ?? defaultDeployer());
     const manifest = workspace ? await api.manifest() : null;
     if (workspace && manifest) {
-      const state = LocalState.open();
-      try {
+      // what is live now is recorded as this workspace's last deploy; a damaged state is rebuilt first
+      await withLocalState(async (state) => {
         const files = new Map(Object.entries(manifest.files));
         const tree = buildTree(files);
         state.recordDeployment(
@@ -39,9 +40,7 @@ export async function run(argv: string[]): Promise<number> {
           [...files.values(), ...[...tree.trees.values()].map((t) => t.hash)],
           tree.trees.values(),
         );
-      } finally {
-        state.close();
-      }
+      }, printNotice);
     }
     if (values.json) {
       writeJson({ ...result, round_trips: api.stats.roundTrips });

@@ -2,7 +2,8 @@
  * `caxton status [DIR]`: what changed since the last deploy from here (offline), and whether the server
  * still runs that deploy (one small request; `--offline` skips it).
  */
-import { LocalState } from "../../client/local-state.js";
+import { withLocalState } from "../../client/open-local-state.js";
+import { printNotice } from "../print-error.js";
 import { workspaceStatus, type WorkspaceStatus } from "../../client/workspace-status.js";
 import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
@@ -18,16 +19,15 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("status", COMMANDS.status, argv);
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace);
-  const state = LocalState.open();
-  try {
-    const connection = values.offline ? null : { ...connectionFrom(values), timeoutMs: CHECK_TIMEOUT_MS };
-    const st = await workspaceStatus({ workspace, server, state, connection });
-    if (values.json) writeJson(st);
-    else printHuman(st);
-    return 0;
-  } finally {
-    state.close();
-  }
+  const connection = values.offline ? null : { ...connectionFrom(values), timeoutMs: CHECK_TIMEOUT_MS };
+  // a damaged local state is moved aside and rebuilt: the status then compares against no last deploy
+  const st = await withLocalState(
+    (state) => workspaceStatus({ workspace, server, state, connection }),
+    printNotice,
+  );
+  if (values.json) writeJson(st);
+  else printHuman(st);
+  return 0;
 }
 
 function printHuman(st: WorkspaceStatus): void {
