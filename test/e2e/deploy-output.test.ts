@@ -40,7 +40,9 @@ async function workspace(name: string, notes: number): Promise<string> {
 }
 
 test("20 changed paths and a count by default, all with --verbose, none with --quiet", async () => {
-  const lines = (out: string): string[] => out.split("\n").filter((l) => /^ {2}[+~-] /.test(l));
+  // file rows (`  + path  size`), not the agent plan's rows (`  + name  impact  what`) printed above them
+  const lines = (out: string): string[] =>
+    out.split("\n").filter((l) => /^ {2}[+~-] \S+( +[\d.]+ [kMGT]?B)?$/.test(l));
   const dry = async (ws: string, ...flags: string[]): Promise<string> => {
     const r = await runCli(["deploy", ws, "--server", server.url, "--dry-run", ...flags], {
       CAXTON_STATE_DIR: join(root, "state-dry"),

@@ -223,7 +223,8 @@ function printHuman(
       ),
     );
   }
-  if (r.plan) for (const line of planLines(r.plan, s)) out(line);
+  // --quiet: the one summary line only (the plan is in --json, log and show)
+  if (r.plan && listed > 0) for (const line of planLines(r.plan, s)) out(line);
   const counts = `${r.added.length} added, ${r.modified.length} modified, ${r.deleted.length} deleted`;
   const wire = `sent ${formatBytes(o.wire.bytesSent)} in ${trips}`;
   if (r.dry_run) {
