@@ -3,9 +3,9 @@
  * with their own state dir. Tests use these instead of calling our modules, so they exercise what users run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const REPO = resolve(fileURLToPath(import.meta.url), "../../../..");
@@ -54,6 +54,7 @@ export function runCliUnprivileged(
   cwd = REPO,
 ): Promise<CliResult> {
   if (process.getuid?.() !== 0) return runCli(args, env, cwd);
+  letOthersTraverse(REPO);
   const drop = [`--reuid=${UNPRIVILEGED.uid}`, `--regid=${UNPRIVILEGED.gid}`, "--clear-groups"];
   return runCommand(
     "setpriv",
@@ -61,6 +62,20 @@ export function runCliUnprivileged(
     { HOME: "/nonexistent", ...env },
     cwd,
   );
+}
+
+/**
+ * An unprivileged user can run the CLI only if every folder above the checkout may be traversed: a clone
+ * under a private folder (say /root) would fail every such test for a reason that is not ours. When the
+ * tests run as root, the search (x) bit for others is added to each folder above the checkout that lacks
+ * it; nothing is made readable or writable.
+ */
+function letOthersTraverse(dir: string): void {
+  for (let d = dir; ; d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) chmodSync(d, (mode & 0o7777) | 0o001);
+    if (dirname(d) === d) return;
+  }
 }
 
 function runCommand(
