@@ -9,7 +9,7 @@
  *   MCP servers:
  *     ~ git           breaking     `command` changed; used by code-reviewer, researcher
  */
-import { AgentPlanSchema, type AgentPlan, type Impact } from "../protocol/messages.js";
+import type { AgentPlan, Impact } from "../protocol/messages.js";
 import { style, type style as styleOf } from "./style.js";
 
 type Style = ReturnType<typeof styleOf>;
@@ -88,10 +88,14 @@ export function planJson(plan: AgentPlan | undefined) {
   return { impact: plan.impact, agents: plan.agents, mcp_servers: plan.mcp_servers };
 }
 
-/** What a refused breaking deployment would have changed (E_BREAKING_CHANGE's detail), for stderr. */
+/**
+ * What a refused breaking deployment would have changed (E_BREAKING_CHANGE's detail), for stderr. The plan
+ * was checked against its schema where the answer was read (client/api-client.ts), so the no-change path
+ * does not load zod for this.
+ */
 export function breakingLines(detail: Record<string, unknown> | undefined): string[] {
-  const plan = AgentPlanSchema.safeParse(detail?.["plan"]);
-  return plan.success ? planLines(plan.data, style(process.stderr), { prompts: false }) : [];
+  const plan = detail?.["plan"] as AgentPlan | undefined;
+  return plan ? planLines(plan, style(process.stderr), { prompts: false }) : [];
 }
 
 /** One line for `caxton log`: `breaking: coordinator (modified), old-bot (removed); compatible: planner (added)`. */

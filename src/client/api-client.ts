@@ -253,10 +253,17 @@ export class ApiClient {
       throw new CaxtonError("E_PROTOCOL", `the server answered ${res.status} with a body that is not JSON`);
     }
     if (res.status >= 200 && res.status < 300) return value;
-    const parsed = (await messages()).ErrorBodySchema.safeParse(value);
+    const schemas = await messages();
+    const parsed = schemas.ErrorBodySchema.safeParse(value);
     if (!parsed.success)
       throw new CaxtonError("E_PROTOCOL", `the server answered ${res.status} without an error body`);
-    const { code, message, hint, detail } = parsed.data.error;
+    const { code, message, hint } = parsed.data.error;
+    let detail = parsed.data.error.detail;
+    // a refused breaking plan is printed from its detail: checked here, where the schemas are loaded
+    if (code === "E_BREAKING_CHANGE" && detail) {
+      const plan = schemas.AgentPlanSchema.safeParse(detail["plan"]);
+      detail = { ...detail, plan: plan.success ? plan.data : undefined };
+    }
     throw new CaxtonError(isErrorCode(code) ? code : "E_PROTOCOL", oneLine(message), {
       ...(hint ? { hint: oneLine(hint) } : {}),
       ...(detail ? { detail } : {}),
