@@ -21,6 +21,7 @@ import type * as Messages from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
 import { parseLimits, type ServerLimits } from "./server-limits.js";
+import { oneLine, requestError } from "./request-error.js";
 import {
   decodeResponse,
   loadCodec,
@@ -53,16 +54,6 @@ export interface ConnectionOptions {
   /** give up on a request that sees no activity for this long (unreachable); default: no limit */
   timeoutMs?: number;
 }
-
-const TLS_ERRORS = new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-]);
 
 /** The live deployment, as `GET /api/v1/deployment` reports it (kind and who are unknown after a 304). */
 export interface LiveDeployment {
@@ -342,21 +333,7 @@ export class ApiClient {
           reject(bodyError);
           return;
         }
-        reject(
-          TLS_ERRORS.has(err.code ?? "")
-            ? new CaxtonError(
-                "E_PROTOCOL",
-                `the server at ${this.serverUrl} has a certificate this client does not trust (${err.code})`,
-                {
-                  hint: "for a private CA, pass --ca FILE (PEM); certificates are always verified",
-                },
-              )
-            : UNREACHABLE_CODES.includes(err.code ?? "")
-              ? unreachable(this.serverUrl, err.code ?? "", req.writableFinished)
-              : new CaxtonError("E_PROTOCOL", `request to ${this.serverUrl} failed: ${err.message}`, {
-                  cause: err,
-                }),
-        );
+        reject(requestError(this.serverUrl, err, req.writableFinished));
       });
       if (wireBody === null) req.end();
       else if (wireBody instanceof Buffer) req.end(wireBody);
@@ -375,53 +352,6 @@ export class ApiClient {
     this.limits = parseLimits(raw.headers["caxton-limits"]) ?? this.limits;
     return { ...raw, body: await decodeResponse(raw) };
   }
-}
-
-/**
- * The server could not be reached, or (a reset after the whole request was written) the connection dropped
- * while the server had it: then `detail.connection` is "lost", and a deploy asks what is live (confirm-live.ts).
- */
-function unreachable(server: string, code: string, requestWritten: boolean): CaxtonError {
-  if (code === "ECONNRESET" && requestWritten) {
-    return new CaxtonError(
-      "E_UNREACHABLE",
-      `the connection to ${server} dropped before it answered (${code})`,
-      {
-        detail: { connection: "lost" },
-      },
-    );
-  }
-  if (code === "ECONNRESET" || code === "EPIPE") {
-    // the server closed while the request was still being written: it cannot have applied it
-    return new CaxtonError(
-      "E_UNREACHABLE",
-      `the connection to ${server} dropped during the request (${code}); nothing was applied`,
-      {
-        hint: "is the server still running? deploy again once it is",
-      },
-    );
-  }
-  return new CaxtonError("E_UNREACHABLE", `cannot reach the server at ${server} (${code})`);
-}
-
-const UNREACHABLE_CODES: readonly string[] = [
-  "ECONNREFUSED",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-];
-
-/**
- * A peer's text as one printable line: control characters (a terminal escape a hostile server could send)
- * and line breaks become spaces, and it is cut at 500 characters.
- */
-function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  const flat = text.replace(/[\u0000-\u001f\u007f-\u009f]+/g, " ").trim();
-  return flat.length > 500 ? `${flat.slice(0, 500)}…` : flat;
 }
 
 function parseAnswer<T>(schema: Parameters<typeof parseMessage<T>>[0], value: unknown): T {
