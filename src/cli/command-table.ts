@@ -7,6 +7,8 @@
 export interface FlagSpec {
   readonly type: "string" | "boolean";
   readonly short?: string;
+  /** may be given several times (the parser then gives a list) */
+  readonly multiple?: boolean;
   /** the value's placeholder in help, for string flags */
   readonly value?: string;
   readonly help: string;
@@ -36,6 +38,11 @@ const JSON_FLAG = {
 
 /** The flags of every command that talks to a server. */
 export const CONNECTION_FLAGS = {
+  workspace: {
+    type: "string",
+    value: "NAME",
+    help: "the server's workspace (else $CAXTON_WORKSPACE, else [deploy] workspace in caxton.toml, else default)",
+  },
   token: {
     type: "string",
     value: "TOKEN",
@@ -165,6 +172,20 @@ export const COMMANDS = {
       force: { type: "boolean", help: "overwrite local edits" },
     },
   },
+  workspaces: {
+    summary: "list the server's workspaces",
+    args: "",
+    maxArgs: 0,
+    about:
+      "Lists the workspaces of the server (those the token may see: the admin token all, a workspace's token its own): name, live deployment, agents and when the last deploy was made. A workspace is created by its first deploy (caxton deploy --workspace NAME).",
+    flags: {
+      server: SERVER,
+      token: CONNECTION_FLAGS.token,
+      "token-file": CONNECTION_FLAGS["token-file"],
+      ca: CONNECTION_FLAGS.ca,
+      json: JSON_FLAG,
+    },
+  },
   agents: {
     summary: "list the agents that are live, or show one",
     args: "[NAME]",
@@ -218,7 +239,20 @@ export const COMMANDS = {
     about:
       "Creates a random bearer token. With FILE, writes it there (mode 0600) for `caxton serve --token-file FILE` and clients' --token-file; without, prints it. Refuses to overwrite FILE unless --force.",
     complete: "subcommand",
-    flags: { force: { type: "boolean", help: "overwrite FILE" } },
+    flags: {
+      force: { type: "boolean", help: "overwrite FILE" },
+      append: { type: "boolean", help: "add the token as one more line of FILE (a file holds several)" },
+      workspace: {
+        type: "string",
+        value: "NAME",
+        help: "a token for workspace NAME only (without: the server admin's token, for every workspace)",
+      },
+      role: {
+        type: "string",
+        value: "ROLE",
+        help: "with --workspace: deploy (default; also reads) or read",
+      },
+    },
   },
   serve: {
     summary: "run the deployment server",
@@ -239,8 +273,9 @@ export const COMMANDS = {
       },
       "token-file": {
         type: "string",
+        multiple: true,
         value: "FILE",
-        help: "require `Authorization: Bearer <token>` on every call but /health, /ready and the dashboard's page (which asks for it); create one with `caxton token create FILE`",
+        help: "require `Authorization: Bearer <token>` on every call but /health, /ready and the dashboard's page (which asks for it); repeatable, one token a line, each the admin's or scoped to a workspace (`caxton token create FILE [--workspace NAME]`)",
       },
       "tls-cert": {
         type: "string",
@@ -318,6 +353,7 @@ export function isCommandName(name: string): name is CommandName {
 export const ENVIRONMENT = [
   ["CAXTON_SERVER", "the server URL when --server is not given"],
   ["CAXTON_TOKEN", "the bearer token when --token is not given"],
+  ["CAXTON_WORKSPACE", "the server's workspace when --workspace is not given"],
   ["CAXTON_TOKEN_FILE", "a file holding the bearer token, when neither --token nor $CAXTON_TOKEN is set"],
   ["CAXTON_CA", "a CA certificate (PEM) to trust, when --ca is not given"],
   ["CAXTON_STATE_DIR", "where the local state lives (default $XDG_STATE_HOME/caxton)"],

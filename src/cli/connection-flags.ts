@@ -1,14 +1,22 @@
-/** What the connection flags (--token, --token-file, --ca; declared in command-table.ts) ask for. */
+/**
+ * What the connection flags (--token, --token-file, --ca, --workspace; declared in command-table.ts) ask
+ * for. `server` is what resolveServer gave: it names the server's workspace.
+ */
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "../client/api-client.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { clientToken } from "./read-token.js";
+import { findWorkspace, resolveServer, workspaceOfServer } from "./resolve-target.js";
 
-export function connectionFrom(values: {
-  token?: string;
-  "token-file"?: string;
-  ca?: string;
-}): ConnectionOptions {
+export function connectionFrom(
+  values: {
+    token?: string;
+    "token-file"?: string;
+    ca?: string;
+  },
+  server: string,
+): ConnectionOptions {
+  const workspace = workspaceOfServer(server);
   const caFile = values.ca ?? process.env.CAXTON_CA;
   let ca: Buffer | null = null;
   if (caFile) {
@@ -21,5 +29,13 @@ export function connectionFrom(values: {
       );
     }
   }
-  return { token: clientToken(values), ca };
+  return { token: clientToken(values, workspace), ca, workspace };
+}
+
+/** The server and connection of a command that works from any folder (log, agents, show). */
+export function apiTarget(
+  values: Parameters<typeof connectionFrom>[0] & { server?: string; workspace?: string },
+): [string, ConnectionOptions] {
+  const server = resolveServer(values.server, findWorkspace(), values.workspace);
+  return [server, connectionFrom(values, server)];
 }
