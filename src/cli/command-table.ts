@@ -48,7 +48,11 @@ export const CONNECTION_FLAGS = {
     value: "TOKEN",
     help: "bearer token (else $CAXTON_TOKEN, else --token-file / $CAXTON_TOKEN_FILE)",
   },
-  "token-file": { type: "string", value: "FILE", help: "read the bearer token from FILE (mode 0600)" },
+  "token-file": {
+    type: "string",
+    value: "FILE",
+    help: "read the bearer token from FILE (mode 0600; of several lines, the one for the workspace, else the admin's)",
+  },
   ca: {
     type: "string",
     value: "FILE",
@@ -237,7 +241,7 @@ export const COMMANDS = {
     args: "create [FILE]",
     maxArgs: 2,
     about:
-      "Creates a random bearer token. With FILE, writes it there (mode 0600) for `caxton serve --token-file FILE` and clients' --token-file; without, prints it. Refuses to overwrite FILE unless --force.",
+      "Creates a random bearer token, as one line of a token file: the secret alone (the server admin's token), or with --workspace the secret followed by `workspace=NAME role=ROLE`. With FILE, writes it there (mode 0600) for `caxton serve --token-file FILE` and clients' --token-file; without, prints it. Refuses to overwrite FILE unless --force; --append adds a line.",
     complete: "subcommand",
     flags: {
       force: { type: "boolean", help: "overwrite FILE" },
