@@ -13,6 +13,7 @@ export function connectionFrom(
     token?: string;
     "token-file"?: string;
     ca?: string;
+    timeout?: string;
   },
   server: string,
 ): ConnectionOptions {
@@ -29,7 +30,12 @@ export function connectionFrom(
       );
     }
   }
-  return { token: clientToken(values, workspace), ca, workspace };
+  return {
+    token: clientToken(values, workspace),
+    ca,
+    timeoutMs: idleTimeoutMs(values.timeout),
+    workspace,
+  };
 }
 
 /** The server and connection of a command that works from any folder (log, agents, show). */
@@ -38,4 +44,21 @@ export function apiTarget(
 ): [string, ConnectionOptions] {
   const server = resolveServer(values.server, findWorkspace(), values.workspace);
   return [server, connectionFrom(values, server)];
+}
+
+/** Seconds a command waits for a silent server: --timeout, else $CAXTON_TIMEOUT, else 120; 0 waits forever. */
+const DEFAULT_IDLE_TIMEOUT_S = 120;
+
+function idleTimeoutMs(flag: string | undefined): number {
+  const given = flag ?? process.env.CAXTON_TIMEOUT;
+  if (given === undefined || given === "") return DEFAULT_IDLE_TIMEOUT_S * 1000;
+  const seconds = Number(given);
+  if (!/^\d+(\.\d+)?$/.test(given.trim()) || !Number.isFinite(seconds) || seconds > 86_400) {
+    throw new CaxtonError(
+      "E_USAGE",
+      `${flag === undefined ? "$CAXTON_TIMEOUT" : "--timeout"}: expected a number of seconds, got ${JSON.stringify(given)}`,
+      { hint: "for example --timeout 30; 0 waits forever" },
+    );
+  }
+  return Math.round(seconds * 1000);
 }

@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { existsSync, readlinkSync, writeFileSync, appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
-import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 import { serverEnv, STORE_BACKENDS, stopBackends, type StoreBackend } from "../support/store-backends.js";
 
 after(() => stopBackends());
@@ -65,7 +65,7 @@ for (const backend of STORE_BACKENDS)
     test("two teams deploy at once to two workspaces: both succeed, each isolated from the other", async () => {
       const root = tempDir("caxton-ws-");
       const env = { CAXTON_STATE_DIR: join(root, "state") };
-      const server = await startServerProcess(join(root, "data"), await serverEnv(backend));
+      const server = await startServe({ dataDir: join(root, "data"), env: await serverEnv(backend) });
       try {
         const a = await newWorkspace(root, "a");
         const b = await newWorkspace(root, "b");
@@ -157,7 +157,7 @@ for (const backend of STORE_BACKENDS)
 
     test("names are checked before any work; an unknown workspace is a clear 404 with a hint", async () => {
       const root = tempDir("caxton-ws-");
-      const server = await startServerProcess(join(root, "data"), await serverEnv(backend));
+      const server = await startServe({ dataDir: join(root, "data"), env: await serverEnv(backend) });
       try {
         const ws = await newWorkspace(root, "w");
         // the CLI refuses before it asks anything (the server is not even reachable)
@@ -199,7 +199,7 @@ for (const backend of STORE_BACKENDS)
     test("--workspace beats $CAXTON_WORKSPACE beats [deploy] workspace in caxton.toml beats default", async () => {
       const root = tempDir("caxton-ws-");
       const env = { CAXTON_STATE_DIR: join(root, "state") };
-      const server = await startServerProcess(join(root, "data"), await serverEnv(backend));
+      const server = await startServe({ dataDir: join(root, "data"), env: await serverEnv(backend) });
       try {
         const ws = await newWorkspace(root, "w");
         appendFileSync(join(ws, "caxton.toml"), 'workspace = "from-toml"\n');
@@ -238,12 +238,11 @@ for (const backend of STORE_BACKENDS)
       const root = tempDir("caxton-ws-");
       const env = { CAXTON_STATE_DIR: join(root, "state") };
       const data = join(root, "data");
-      const server = await startServerProcess(data, await serverEnv(backend), [
-        "--keep",
-        "1",
-        "--gc-grace",
-        "0",
-      ]);
+      const server = await startServe({
+        dataDir: data,
+        env: await serverEnv(backend),
+        args: ["--keep", "1", "--gc-grace", "0"],
+      });
       try {
         const a = await newWorkspace(root, "a");
         const b = await newWorkspace(root, "b");
@@ -296,7 +295,7 @@ for (const backend of STORE_BACKENDS)
       const serve = await serverEnv(backend);
       const a = await newWorkspace(root, "a");
       const b = await newWorkspace(root, "b");
-      let server = await startServerProcess(data, serve);
+      let server = await startServe({ dataDir: data, env: serve });
       const da = await runCli(["deploy", a, "--server", server.url, "--workspace", "a", "--json"], env);
       const db = await runCli(["deploy", b, "--server", server.url, "--workspace", "b", "--json"], env);
       assert.equal(da.code + db.code, 0);
@@ -304,12 +303,12 @@ for (const backend of STORE_BACKENDS)
       const aLink = readlinkSync(join(data, "workspaces", "a", "current"));
       const steps = CRASH_STEPS[backend];
       for (const step of [steps.before, steps.after]) {
-        server = await startServerProcess(data, { ...serve, CAXTON_FAULT_CRASH_AT: step });
+        server = await startServe({ dataDir: data, env: { ...serve, CAXTON_FAULT_CRASH_AT: step } });
         writeFileSync(join(b, "crash.txt"), `${step}\n`);
         const crashed = await runCli(["deploy", b, "--server", server.url, "--workspace", "b"], env);
         assert.notEqual(crashed.code, 0);
         await server.stop();
-        server = await startServerProcess(data, serve);
+        server = await startServe({ dataDir: data, env: serve });
         try {
           assert.equal(readlinkSync(join(data, "workspaces", "a", "current")), aLink, step);
           const rows = (await runCli(["workspaces", "--server", server.url, "--json"])).json()

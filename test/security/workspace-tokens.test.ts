@@ -8,7 +8,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 import { serverEnv, stopBackends } from "../support/store-backends.js";
 
 after(() => stopBackends());
@@ -40,12 +40,11 @@ describe("workspace tokens (file store)", () => {
       `${B_DEPLOY} workspace=team-b role=deploy\n${D_DEPLOY} workspace=team-d\n${E_READ} workspace=team-e role=read\n`,
       { mode: 0o600 },
     );
-    const server = await startServerProcess(join(root, "data"), await serverEnv("file"), [
-      "--token-file",
-      first,
-      "--token-file",
-      second,
-    ]);
+    const server = await startServe({
+      dataDir: join(root, "data"),
+      env: await serverEnv("file"),
+      args: ["--token-file", first, "--token-file", second],
+    });
     const call = (token: string | null, method: string, path: string): Promise<Response> =>
       fetch(`${server.url}${path}`, {
         method,
