@@ -169,10 +169,4 @@ export class DeployService {
     const row = live ? await this.workspace.get(live.deployment_id) : undefined;
     return live && row ? { ...row, agents: live.agents.length } : null;
   }
-
-  /** Closes this workspace's event streams and the store (a server with several: WorkspaceServices.close). */
-  async close(): Promise<void> {
-    this.events.closeAll();
-    await this.store.close();
-  }
 }
