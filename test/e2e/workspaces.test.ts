@@ -250,8 +250,12 @@ for (const backend of STORE_BACKENDS)
         writeFileSync(join(b, "only-b.txt"), onlyB);
         const onlyOldA = "team-a's first version only\n";
         writeFileSync(join(a, "old-a.txt"), onlyOldA);
-        assert.equal((await runCli(["deploy", b, "--server", server.url, "--workspace", "b"], env)).code, 0);
-        assert.equal((await runCli(["deploy", a, "--server", server.url, "--workspace", "a"], env)).code, 0);
+        const deployTo = async (dir: string, name: string): Promise<void> => {
+          const r = await runCli(["deploy", dir, "--server", server.url, "--workspace", name], env);
+          assert.equal(r.code, 0, r.stderr);
+        };
+        await deployTo(b, "b");
+        await deployTo(a, "a");
         const hashOf = (text: string): string => createHash("sha256").update(text).digest("hex");
         // the store holds an object iff the admin (no tokens here) can read it
         const held = async (h: string): Promise<boolean> => {
@@ -263,10 +267,7 @@ for (const backend of STORE_BACKENDS)
         // team-a deploys twice more: its first deployment is pruned and collected (keep 1)
         for (const n of [1, 2]) {
           writeFileSync(join(a, "old-a.txt"), `version ${n}\n`);
-          assert.equal(
-            (await runCli(["deploy", a, "--server", server.url, "--workspace", "a"], env)).code,
-            0,
-          );
+          await deployTo(a, "a");
         }
         const deadline = Date.now() + 10_000;
         while ((await held(hashOf(onlyOldA))) && Date.now() < deadline)
