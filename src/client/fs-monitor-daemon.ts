@@ -117,10 +117,12 @@ export class FsMonitor {
   private drain(): void {
     const batch = this.watcher.drain();
     if (!batch) return;
-    if (batch.full) {
+    // a new folder is not watched yet: watch it, and give up the past (what was written in it meanwhile)
+    const folder = batch.full ? undefined : [...batch.paths].find((p) => isFolder(join(this.root, p)));
+    if (batch.full || folder !== undefined) {
       this.watcher.resync();
       this.floor = ++this.seq;
-      this.floorReason = `${batch.reason} since the last answer`;
+      this.floorReason = `${batch.full ? batch.reason : `folder ${folder} appeared`} since the last answer`;
       this.changed.clear();
       return;
     }
@@ -171,6 +173,14 @@ export class FsMonitor {
     this.waiting.delete(cookie);
     rmSync(join(this.cookieDir, cookie), { force: true });
     done();
+  }
+}
+
+function isFolder(abs: string): boolean {
+  try {
+    return statSync(abs).isDirectory();
+  } catch {
+    return false;
   }
 }
 

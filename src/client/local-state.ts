@@ -184,7 +184,9 @@ export class LocalState {
       `INSERT OR REPLACE INTO monitor_tokens (workspace_path, token) VALUES (?, ?)`,
     );
     const dropToken = this.db.prepare(`DELETE FROM monitor_tokens WHERE workspace_path = ?`);
-    const advance = this.db.prepare(`UPDATE monitor_tokens SET token = ? WHERE workspace_path = ? AND token = ?`);
+    const advance = this.db.prepare(
+      `UPDATE monitor_tokens SET token = ? WHERE workspace_path = ? AND token = ?`,
+    );
     const write = this.db.transaction((record: Buffer, next: string | null) => {
       writeRecord.run(workspace, record);
       if (next === null) dropToken.run(workspace);

@@ -45,7 +45,10 @@ export function scanFromCache(root: string, cache: StatCachePort): ScanResult | 
 }
 
 /** The cache's folder records for a tree (what scanWorkspace saves), derived from its tree objects. */
-export function foldersOf(tree: MerkleTree, before?: ReadonlyMap<string, CachedFolder>): Map<string, CachedFolder> {
+export function foldersOf(
+  tree: MerkleTree,
+  before?: ReadonlyMap<string, CachedFolder>,
+): Map<string, CachedFolder> {
   const folders = new Map<string, CachedFolder>();
   for (const [path, node] of tree.trees) {
     const same = before?.get(path);
