@@ -17,6 +17,8 @@ import {
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import ignore from "ignore";
+import { connect, createServer } from "node:net";
+import { monitorPlace } from "../../src/client/fs-monitor-client.js";
 import { startServe, type ServeProcess } from "../../support/caxton-serve.js";
 import { cleanup, runCli, tempDir, type CliResult } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
@@ -147,6 +149,50 @@ describe("caxton monitor", () => {
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline && isAlive(pid)) await new Promise((r) => setTimeout(r, 100));
     assert.equal(isAlive(pid), false);
+  });
+
+  it("garbage on its socket is refused, and the monitor goes on answering", async () => {
+    const place = monitorPlace(env.CAXTON_STATE_DIR as string, ws);
+    for (const junk of ["not json\n", '{"op":"nope"}\n', "[1,2]\n", `${"x".repeat(10_000)}\n`]) {
+      await new Promise<void>((resolve) => {
+        const c = connect(place.socket, () => c.end(junk));
+        c.on("data", () => {});
+        c.on("error", () => resolve());
+        c.on("close", () => resolve());
+      });
+    }
+    assert.equal((await cli("monitor", "status", "--json")).json().running, true);
+    assert.equal((await deployAndCheck()).json.up_to_date, true);
+  });
+
+  it("a socket that answers nonsense is no monitor: the scan walks", async () => {
+    const other = join(root, "hostile");
+    assert.equal((await runCli(["init", other], env)).code, 0);
+    const place = monitorPlace(env.CAXTON_STATE_DIR as string, other);
+    mkdirSync(join(place.socket, ".."), { recursive: true, mode: 0o700 });
+    const answers = [
+      '{"token":5}',
+      '{"token":"x","paths":[1]}',
+      "\u0000\u0001",
+      '{"token":"x","paths":"all"}',
+    ];
+    let n = 0;
+    const fake = createServer((c) => {
+      c.on("data", () => c.end(`${answers[n++ % answers.length]}\n`));
+    });
+    await new Promise<void>((resolve) => fake.listen(place.socket, resolve));
+    try {
+      for (let i = 0; i < answers.length; i++) {
+        const r = await runCli(
+          ["deploy", other, "--server", server.url, "--json", "--yes", "--dry-run"],
+          env,
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal((r.json().scan as { monitor: boolean }).monitor, false);
+      }
+    } finally {
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    }
   });
 
   it("refuses an unknown subcommand with exit 2", async () => {
