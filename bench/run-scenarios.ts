@@ -215,7 +215,10 @@ export const SCENARIOS: readonly Scenario[] = [
     before: undefined,
     git: (g) => g.publishUnchanged(),
   },
-  { ...changeAgents("monitor-one-agent", "one agent changed, with `caxton monitor`", 1), prepare: startMonitor },
+  {
+    ...changeAgents("monitor-one-agent", "one agent changed, with `caxton monitor`", 1),
+    prepare: startMonitor,
+  },
 ];
 
 async function startMonitor(ctx: Context): Promise<void> {
