@@ -46,11 +46,6 @@ CREATE TABLE IF NOT EXISTS stat_cache (
   workspace_path TEXT PRIMARY KEY,
   record BLOB NOT NULL
 );
--- the file-system monitor's token the stat cache record is current as of (written with the record)
-CREATE TABLE IF NOT EXISTS monitor_tokens (
-  workspace_path TEXT PRIMARY KEY,
-  token TEXT NOT NULL
-);
 CREATE TABLE IF NOT EXISTS deployments (
   id INTEGER PRIMARY KEY,
   workspace_path TEXT NOT NULL,
@@ -93,6 +88,11 @@ CREATE TABLE IF NOT EXISTS server_objects (
   checksum TEXT NOT NULL,
   PRIMARY KEY (server_url, checksum)
 ) WITHOUT ROWID;
+-- the file-system monitor's token the stat cache record is current as of (written with the record)
+CREATE TABLE IF NOT EXISTS monitor_tokens (
+  workspace_path TEXT PRIMARY KEY,
+  token TEXT NOT NULL
+);
 `;
 
 export class LocalState {
