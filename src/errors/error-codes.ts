@@ -161,8 +161,11 @@ interface ErrorDetailTable {
   };
   E_UNSUPPORTED: { content_encoding: string; supported: string[] };
   E_BUSY: { limit: "max_concurrent_uploads"; value: number };
-  /** a connection lost after the request went out; `live`: whether the deployment went live (null: unknown) */
-  E_UNREACHABLE: { connection: "lost"; live?: false | null };
+  /**
+   * a connection lost after the request went out: `silentFor` seconds of silence first (a time-out); `live`:
+   * whether the deployment went live (null: unknown)
+   */
+  E_UNREACHABLE: { connection: "lost"; silentFor?: number; live?: false | null };
   E_PROTOCOL: never;
   E_INTERNAL: never;
   E_STORAGE: never;
