@@ -17,6 +17,7 @@ import { parseMessage } from "../protocol/parse-message.js";
 import { isErrorCode } from "../errors/error-codes.js";
 import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
+import { ifMatchHeaders, type IfMatch } from "../protocol/if-match.js";
 import type * as Messages from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
@@ -183,16 +184,14 @@ export class ApiClient {
   async deploy(
     pack: AsyncIterable<Buffer>,
     options: {
-      ifMatch: string | null;
+      ifMatch: IfMatch;
       dryRun: boolean;
       force?: boolean;
       guardDeletions?: boolean;
       guardBreaking?: boolean;
     },
   ): Promise<DeployResult> {
-    const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
-    if (options.ifMatch === "none") headers["If-None-Match"] = "*";
-    else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
+    const headers = { "Content-Type": PACK_CONTENT_TYPE, ...ifMatchHeaders(options.ifMatch) };
     const query = [options.dryRun ? "dry_run=1" : "", options.force ? "force=1" : "", guardQuery(options)]
       .filter(Boolean)
       .join("&");
