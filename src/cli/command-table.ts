@@ -194,6 +194,7 @@ export const COMMANDS = {
       token: CONNECTION_FLAGS.token,
       "token-file": CONNECTION_FLAGS["token-file"],
       ca: CONNECTION_FLAGS.ca,
+      timeout: CONNECTION_FLAGS.timeout,
       json: JSON_FLAG,
     },
   },
