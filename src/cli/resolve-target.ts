@@ -111,6 +111,12 @@ export function resolveWorkspaceName(flag: string | undefined, workspace: string
   return name;
 }
 
+/** The URL of a resolved server string (see resolveServer), without its workspace. */
+export function serverUrlOf(server: string): string {
+  const hash = server.indexOf("#");
+  return hash === -1 ? server : server.slice(0, hash);
+}
+
 /** The workspace a resolved server string names (see resolveServer), `default` when none. */
 export function workspaceOfServer(server: string): string {
   const hash = server.indexOf("#");

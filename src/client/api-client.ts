@@ -32,6 +32,7 @@ import {
   type Codec,
   type RawResponse,
 } from "./wire-bodies.js";
+import { serverLabel } from "../protocol/workspace-name.js";
 
 export interface WireStats {
   roundTrips: number;
@@ -346,7 +347,7 @@ export class ApiClient {
           reject(bodyError);
           return;
         }
-        reject(requestError(this.serverUrl, err, req.writableFinished));
+        reject(requestError(serverLabel(this.serverUrl), err, req.writableFinished));
       });
       if (wireBody === null) req.end();
       else if (wireBody instanceof Buffer) req.end(wireBody);

@@ -24,6 +24,7 @@ import type { LocalState } from "./local-state.js";
 import { PhaseClock, type DeployPhases } from "./phase-clock.js";
 import { withinLimits } from "./server-limits.js";
 import { Uploader, type UploadProgress } from "./upload.js";
+import { serverLabel } from "../protocol/workspace-name.js";
 
 export { defaultDeployer } from "./deploy-plan.js";
 
@@ -141,7 +142,7 @@ async function deployPlanned(
   } catch (err) {
     if (dryRun || !isLostConnection(err)) throw err;
     const after = await confirmLive(api, plan.tree.root, err);
-    if (after.kind !== "live") throw droppedError(req.server, after, err);
+    if (after.kind !== "live") throw droppedError(serverLabel(req.server), after, err);
     result = liveAfterDrop(plan, after.deployment_id, after.time);
     confirmedAfterDrop = true;
   }
@@ -210,7 +211,7 @@ async function run(ctx: PathContext, req: DeployRequest): Promise<DeployResult> 
   if (req.strictBase && ctx.plan.last) {
     throw new CaxtonError(
       "E_BASE_MISMATCH",
-      `the live deployment on ${req.server} is not this client's last`,
+      `the live deployment on ${serverLabel(req.server)} is not this client's last`,
     );
   }
   req.onProgress?.({ phase: "negotiate" });

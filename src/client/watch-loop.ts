@@ -19,6 +19,7 @@ import { ApiClient, type ConnectionOptions } from "./api-client.js";
 import { deployWorkspace, type DeployOutcome } from "./deploy-workspace.js";
 import type { LocalState } from "./local-state.js";
 import { WorkspaceWatcher, type WatchBatch } from "./workspace-watcher.js";
+import { serverLabel } from "../protocol/workspace-name.js";
 
 export interface WatchLoopRequest {
   workspace: string;
@@ -191,7 +192,7 @@ async function someoneElseDeployed(api: ApiClient, server: string): Promise<Caxt
   }
   return new CaxtonError(
     "E_CONFLICT",
-    `${who} deployed to ${server} since this watch's last deploy; stopped so as not to overwrite it`,
+    `${who} deployed to ${serverLabel(server)} since this watch's last deploy; stopped so as not to overwrite it`,
     {
       hint: "pull their change and start the watch again, or watch with --force to overwrite what others deploy",
     },

@@ -18,6 +18,7 @@ import { ReportedFailure, type FailureFigures } from "../reported-failure.js";
 import { breakingLines, planJson, planLines } from "../agent-plan-lines.js";
 import { requiresAllowBreaking, resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
+import { serverLabel } from "../../protocol/workspace-name.js";
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("deploy", COMMANDS.deploy, argv);
@@ -47,14 +48,14 @@ export async function run(argv: string[]): Promise<number> {
       if (!a.ok && a.error.code === "E_MASS_DELETION" && canAsk()) {
         progress.done();
         for (const line of deletionLines(a.error.detail)) process.stderr.write(`${line}\n`);
-        if (await confirm(`Deploy ${workspace} anyway, deleting these from ${server}?`))
+        if (await confirm(`Deploy ${workspace} anyway, deleting these from ${serverLabel(server)}?`))
           a = await deployWorkspace({ ...request, guardDeletions: false });
       }
       // a breaking plan the workspace's policy stopped: the same, with --allow-breaking for scripts
       if (!a.ok && a.error.code === "E_BREAKING_CHANGE" && canAsk()) {
         progress.done();
         for (const line of breakingLines(a.error.detail)) process.stderr.write(`${line}\n`);
-        if (await confirm(`Deploy ${workspace} to ${server} with these breaking changes?`))
+        if (await confirm(`Deploy ${workspace} to ${serverLabel(server)} with these breaking changes?`))
           a = await deployWorkspace({ ...request, guardDeletions: false, guardBreaking: false });
       }
       if (!a.ok && stateProblem(a.error) === "damaged") throw a.error; // rebuilt, and run again once
@@ -197,11 +198,11 @@ function printHuman(
   const trips = `${o.wire.roundTrips} round trip${o.wire.roundTrips === 1 ? "" : "s"}`;
   if (r.up_to_date) {
     out(
-      `${s.green("✓")} Up to date: ${server} already runs this workspace (deployment #${r.deployment_id}, ${short(r.deployed_checksum)}) · ${formatMs(o.duration_ms)}, ${trips}`,
+      `${s.green("✓")} Up to date: ${serverLabel(server)} already runs this workspace (deployment #${r.deployment_id}, ${short(r.deployed_checksum)}) · ${formatMs(o.duration_ms)}, ${trips}`,
     );
     return;
   }
-  if (listed > 0) out(`${r.dry_run ? "Would deploy" : "Deploying"} ${workspace} → ${server}`);
+  if (listed > 0) out(`${r.dry_run ? "Would deploy" : "Deploying"} ${workspace} → ${serverLabel(server)}`);
   const shown = o.files.slice(0, listed);
   const width = Math.min(60, Math.max(0, ...shown.map((f) => f.path.length)));
   for (const f of shown) {

@@ -17,6 +17,7 @@ import { planJson, planLines } from "../agent-plan-lines.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { isPatchableText, renderPatch } from "../render-patch.js";
 import { style } from "../style.js";
+import { serverLabel } from "../../protocol/workspace-name.js";
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("diff", COMMANDS.diff, argv);
@@ -52,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     const s = style(process.stdout);
     if (changed === 0) {
-      process.stderr.write(`No differences: ${server} runs this workspace.\n`);
+      process.stderr.write(`No differences: ${serverLabel(server)} runs this workspace.\n`);
       return 0;
     }
     // the summary in agents first, on stderr (stdout stays a patch git can apply), then the patch

@@ -10,6 +10,7 @@ import { COMMANDS } from "../command-table.js";
 import { connectionFrom } from "../connection-flags.js";
 import { resolveServer, resolveWorkspace } from "../resolve-target.js";
 import { style } from "../style.js";
+import { serverLabel } from "../../protocol/workspace-name.js";
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("pull", COMMANDS.pull, argv);
@@ -44,8 +45,8 @@ export async function run(argv: string[]): Promise<number> {
   for (const p of r.deleted) process.stdout.write(`  ${s.red("-")} ${p}\n`);
   process.stdout.write(
     r.written.length + r.deleted.length === 0
-      ? `${s.green("✓")} Nothing to pull: these files match deployment #${r.deployment_id ?? "-"} on ${server}\n`
-      : `${s.green("✓")} Pulled ${r.written.length} file(s), deleted ${r.deleted.length}, from deployment #${r.deployment_id} on ${server}\n`,
+      ? `${s.green("✓")} Nothing to pull: these files match deployment #${r.deployment_id ?? "-"} on ${serverLabel(server)}\n`
+      : `${s.green("✓")} Pulled ${r.written.length} file(s), deleted ${r.deleted.length}, from deployment #${r.deployment_id} on ${serverLabel(server)}\n`,
   );
   return 0;
 }

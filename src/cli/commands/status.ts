@@ -9,8 +9,9 @@ import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
 import { connectionFrom } from "../connection-flags.js";
-import { resolveServer, resolveWorkspace } from "../resolve-target.js";
+import { resolveServer, resolveWorkspace, serverUrlOf, workspaceOfServer } from "../resolve-target.js";
 import { style } from "../style.js";
+import { serverLabel } from "../../protocol/workspace-name.js";
 
 /** status must answer fast even when the server is down or unreachable */
 const CHECK_TIMEOUT_MS = 3000;
@@ -27,7 +28,8 @@ export async function run(argv: string[]): Promise<number> {
     (state) => workspaceStatus({ workspace, server, state, connection }),
     printNotice,
   );
-  if (values.json) writeJson(st);
+  // JSON: the server's URL, and its workspace beside it (the `URL#NAME` key is the local state's)
+  if (values.json) writeJson({ ...st, server: serverUrlOf(server), workspace: workspaceOfServer(server) });
   else printHuman(st);
   return 0;
 }
@@ -36,7 +38,7 @@ function printHuman(st: WorkspaceStatus): void {
   const s = style(process.stdout);
   const out = (line: string): boolean => process.stdout.write(`${line}\n`);
   out(`Workspace ${st.workspace}`);
-  out(`Server    ${st.server}`);
+  out(`Server    ${serverLabel(st.server)}`);
   const last = st.last_deployment;
   if (!last) {
     out(`Never deployed from here to this server: ${st.added.length} file(s) would be added.`);
