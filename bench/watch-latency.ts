@@ -9,9 +9,10 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startCaxtonServer } from "./caxton-server.js";
+import { startServe } from "../support/caxton-serve.js";
 import { trackChild } from "./child-processes.js";
 import { generateWorkspace, SIZES, type SizeName } from "./generate-workspace.js";
+import { percentile } from "./sample-stats.js";
 
 export interface WatchLatencyRow {
   size: SizeName;
@@ -47,7 +48,13 @@ export async function runWatchLatency(opts: WatchLatencyOptions): Promise<WatchL
     const ws = generateWorkspace(join(dir, "ws"), SIZES[name], opts.seed);
     const env = { ...process.env, CAXTON_STATE_DIR: join(dir, "state"), NO_COLOR: "1" };
     mkdirSync(join(dir, "data"), { recursive: true });
-    const server = await startCaxtonServer(opts.caxton, join(dir, "data"), env);
+    const server = await startServe({
+      caxton: opts.caxton,
+      dataDir: join(dir, "data"),
+      env,
+      quiet: true,
+      onSpawn: trackChild,
+    });
     const child = spawn(
       process.execPath,
       [opts.caxton, "deploy", ws.dir, "--server", server.url, "--watch"],
@@ -100,10 +107,10 @@ export async function runWatchLatency(opts: WatchLatencyOptions): Promise<WatchL
         size: name,
         files: ws.files,
         edits,
-        p50_ms: percentile(latencies, 0.5),
-        p99_ms: percentile(latencies, 0.99),
+        p50_ms: percentile(latencies, 50) ?? Number.NaN,
+        p99_ms: percentile(latencies, 99) ?? Number.NaN,
         max_ms: Math.max(...latencies),
-        deploy_p50_ms: percentile(deployMs, 0.5),
+        deploy_p50_ms: percentile(deployMs, 50) ?? Number.NaN,
         round_trips: trips,
         goal_p50_ms: WATCH_GOALS[name] ?? null,
       };
@@ -148,13 +155,6 @@ function liveAfter(dataDir: string, rel: string, marker: string, timeoutMs: numb
     };
     check();
   });
-}
-
-/** Nearest-rank percentile. */
-function percentile(values: readonly number[], p: number): number {
-  const v = [...values].sort((a, b) => a - b);
-  if (v.length === 0) return Number.NaN;
-  return v[Math.min(v.length - 1, Math.max(0, Math.ceil(p * v.length) - 1))] as number;
 }
 
 export function formatWatchTable(rows: readonly WatchLatencyRow[]): string {

@@ -17,6 +17,7 @@ import { parseMessage } from "../protocol/parse-message.js";
 import { isErrorCode } from "../errors/error-codes.js";
 import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
+import { ifMatchHeaders, type IfMatch } from "../protocol/if-match.js";
 import type * as Messages from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
@@ -51,7 +52,7 @@ type Body = Buffer | AsyncIterable<Buffer> | null;
 export interface ConnectionOptions {
   token?: string | null;
   ca?: Buffer | null;
-  /** give up on a request that sees no activity for this long (unreachable); default: no limit */
+  /** give up on a request whose connection sees no byte for this long (E_UNREACHABLE); 0 or absent: no limit */
   timeoutMs?: number;
 }
 
@@ -169,16 +170,14 @@ export class ApiClient {
   async deploy(
     pack: AsyncIterable<Buffer>,
     options: {
-      ifMatch: string | null;
+      ifMatch: IfMatch;
       dryRun: boolean;
       force?: boolean;
       guardDeletions?: boolean;
       guardBreaking?: boolean;
     },
   ): Promise<DeployResult> {
-    const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
-    if (options.ifMatch === "none") headers["If-None-Match"] = "*";
-    else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
+    const headers = { "Content-Type": PACK_CONTENT_TYPE, ...ifMatchHeaders(options.ifMatch) };
     const query = [options.dryRun ? "dry_run=1" : "", options.force ? "force=1" : "", guardQuery(options)]
       .filter(Boolean)
       .join("&");
@@ -316,10 +315,10 @@ export class ApiClient {
           res.on("error", reject);
         },
       );
-      if (this.timeoutMs !== undefined) {
+      if (this.timeoutMs) {
         const ms = this.timeoutMs;
         req.setTimeout(ms, () =>
-          req.destroy(Object.assign(new Error(`no answer in ${ms} ms`), { code: "ETIMEDOUT" })),
+          req.destroy(Object.assign(new Error(`no answer in ${ms} ms`), { code: "ETIMEDOUT", idleMs: ms })),
         );
       }
       req.on("socket", (s) => {

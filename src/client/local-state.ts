@@ -89,6 +89,11 @@ CREATE TABLE IF NOT EXISTS server_objects (
   checksum TEXT NOT NULL,
   PRIMARY KEY (server_url, checksum)
 ) WITHOUT ROWID;
+-- the file-system monitor's token the stat cache record is current as of (written with the record)
+CREATE TABLE IF NOT EXISTS monitor_tokens (
+  workspace_path TEXT PRIMARY KEY,
+  token TEXT NOT NULL
+);
 -- what changed since a workspace's stat_cache record (client/stat-cache-store.ts), so a small change writes
 -- a small record (last, so that a new file lays the tables above out as before)
 CREATE TABLE IF NOT EXISTS stat_cache_delta (

@@ -9,10 +9,10 @@ import { authenticate } from "./authenticate.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { API_PREFIX, RollbackRequestSchema, type DeployResult } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
+import { parseIfMatch } from "../protocol/if-match.js";
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { parseMessage } from "../protocol/parse-message.js";
 import { VERSION } from "../version.js";
-import type { IfMatch } from "./apply-deployment.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
 import { SERVER_ID_HEADER } from "./server-identity.js";
@@ -157,7 +157,7 @@ export function createRequestHandler({
       let result: DeployResult;
       try {
         result = await service.deploy(decodedRequestBody(req, service.limits.maxBodyBytes), {
-          ifMatch: parseIfMatch(req),
+          ifMatch: parseIfMatch(req.headers["if-match"], req.headers["if-none-match"]),
           dryRun: url.searchParams.get("dry_run") === "1",
           force: url.searchParams.get("force") === "1",
           guardDeletions: guards(url).has("deletions"),
@@ -313,14 +313,6 @@ function expectContentType(req: IncomingMessage, type: string): void {
   if (actual !== type) {
     throw new CaxtonError("E_UNSUPPORTED", `expected Content-Type ${type}, got ${actual || "none"}`);
   }
-}
-
-function parseIfMatch(req: IncomingMessage): IfMatch {
-  const value = req.headers["if-match"];
-  if (value === undefined) return req.headers["if-none-match"] === "*" ? "none" : null;
-  const m = /^"([0-9a-f]{64})"$/.exec(value.trim());
-  if (!m?.[1]) throw new CaxtonError("E_BAD_REQUEST", 'If-Match must be a quoted SHA-256: "<64 hex digits>"');
-  return { root: m[1] };
 }
 
 function clampInt(value: string | null, min: number, max: number, fallback: number): number {

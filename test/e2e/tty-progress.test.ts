@@ -5,24 +5,20 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CAXTON, cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir, runCliOnTerminal } from "../support/caxton-process.js";
 
 test("progress on a TTY, none when piped", async () => {
   const root = tempDir();
   const ws = join(root, "ws");
-  const server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+  const server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
   try {
     assert.equal((await runCli(["init", ws])).code, 0);
     mkdirSync(join(ws, "docs"));
     for (let i = 0; i < 2500; i++) writeFileSync(join(ws, "docs", `n${i}.md`), `note ${i}\n`);
-    const command = `${process.execPath} ${CAXTON} deploy ${ws} --server ${server.url}`;
-    const tty = spawnSync("script", ["-qec", command, "/dev/null"], {
-      env: { ...process.env, CAXTON_STATE_DIR: join(root, "state-tty"), NO_COLOR: "1", CAXTON_SERVER: "" },
-      encoding: "utf8",
-      timeout: 60_000,
+    const tty = runCliOnTerminal(["deploy", ws, "--server", server.url], {
+      CAXTON_STATE_DIR: join(root, "state-tty"),
     });
     assert.equal(tty.status, 0, tty.stdout + tty.stderr);
     const line = "\r\x1b[2K"; // return, erase the line: the status line rewrites itself

@@ -2,14 +2,21 @@
  * Runs the real `caxton` executable: the server on 127.0.0.1 port 0 with a temp data dir, and CLI commands
  * with their own state dir. Tests use these instead of calling our modules, so they exercise what users run.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { CAXTON, REPO } from "../../support/caxton-serve.js";
 
-export const REPO = resolve(fileURLToPath(import.meta.url), "../../../..");
-export const CAXTON = join(REPO, "bin", "caxton");
+/** the server: `startServe({ dataDir, env, args })` (support/caxton-serve.ts has every option) */
+export {
+  CAXTON,
+  isServing,
+  REPO,
+  spawnServe,
+  startServe,
+  type ServeProcess,
+} from "../../support/caxton-serve.js";
 
 export function tempDir(prefix = "caxton-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -39,6 +46,33 @@ function defaultStateDir(): string {
 
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = REPO): Promise<CliResult> {
   return runCommand(process.execPath, [CAXTON, ...args], env, cwd);
+}
+
+export interface TerminalResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together */
+  output: string;
+}
+
+/**
+ * Runs the CLI on a real terminal (a pty from util-linux `script`), typing `input` at it; the environment as
+ * `runCli` gives it.
+ */
+export function runCliOnTerminal(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { input?: string; timeoutMs?: number } = {},
+): TerminalResult {
+  const command = [process.execPath, CAXTON, ...args].map((a) => `'${a}'`).join(" ");
+  const r = spawnSync("script", ["-qec", command, "/dev/null"], {
+    env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", CAXTON_STATE_DIR: defaultStateDir(), ...env },
+    encoding: "utf8",
+    timeout: options.timeoutMs ?? 60_000,
+    ...(options.input === undefined ? {} : { input: options.input }),
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
 }
 
 /** The uid and gid `runCliUnprivileged` runs as (nobody), for chown in tests. */
@@ -108,58 +142,6 @@ function runCommand(
           }
         },
       }),
-    );
-  });
-}
-
-export interface ServerProcess {
-  url: string;
-  dataDir: string;
-  child: ChildProcess;
-  stderr(): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-export function startServerProcess(
-  dataDir: string,
-  env: Record<string, string> = {},
-  args: string[] = [],
-): Promise<ServerProcess> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      [CAXTON, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", ...args],
-      {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    const exited = new Promise<number | null>((r) =>
-      child.on("exit", (code, signal) => r(code ?? (signal ? -1 : null))),
-    );
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    const onData = (c: Buffer): void => {
-      out += c.toString();
-      const m = /^listening on (https?:\/\/\S+)\n/.exec(out);
-      if (m?.[1]) {
-        child.stdout.off("data", onData);
-        resolvePromise({
-          url: m[1],
-          dataDir,
-          child,
-          stderr: () => err,
-          stop: async (signal = "SIGTERM") => {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-            return exited;
-          },
-        });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.on("exit", (code) =>
-      reject(new Error(`server exited (${code}) before listening:\n${out}\n${err}`)),
     );
   });
 }
