@@ -162,7 +162,8 @@ export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<D
     ...(req.message ? { message: req.message } : {}),
   });
   const plan = new DeployPlan(req.workspace, serverKey, req.state, scan, tree, last, header(undefined));
-  if (plan.large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload
+  // the scan's garbage (stat results, cache rows) goes before the upload; a kept scan left none
+  if (plan.large && !req.scan) compactHeap();
   if (changed) {
     req.onProgress?.({ phase: "validate" });
     await clock.validation(() => validateLocally(scan, last ? plan.changedPaths() : null));

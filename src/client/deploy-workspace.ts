@@ -148,7 +148,8 @@ async function deployPlanned(
     result = liveAfterDrop(plan, after.deployment_id, after.time);
     confirmedAfterDrop = true;
   }
-  if (plan.large) compactHeap(); // the pack's garbage goes before the result is recorded and reported
+  // the pack's garbage goes before the result is recorded and reported (a watch's small deploys skip it)
+  if (plan.large && !req.scan) compactHeap();
   if (!dryRun && result.deployment_id !== null && !plan.unchanged) {
     // the answers carried the server's id: record under it (an older record under the URL moves to it)
     const key = api.serverId ? req.state.learnServerId(req.server, api.serverId) : plan.serverKey;
