@@ -19,6 +19,7 @@ import { DeltaPlanner, type SentAs } from "./choose-delta.js";
 import { compactHeap } from "./compact-heap.js";
 import { confirmLive, droppedError, isLostConnection } from "./confirm-live.js";
 import { fastPath, negotiatedPath, type PathContext } from "./deploy-paths.js";
+import type { GitInfo } from "./git-info.js";
 import { planDeploy, type DeployPlan } from "./deploy-plan.js";
 import type { LocalState } from "./local-state.js";
 import { PhaseClock, type DeployPhases } from "./phase-clock.js";
@@ -52,6 +53,8 @@ export interface DeployRequest {
   api?: ApiClient;
   /** when the live deployment is no longer this client's last one, fail (E_BASE_MISMATCH), do not negotiate */
   strictBase?: boolean;
+  /** the git facts, when the caller keeps them across deploys (`deploy --watch`); default: read now */
+  gitFacts?: () => Promise<GitInfo | undefined>;
 }
 
 export interface FilePlan {

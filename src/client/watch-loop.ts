@@ -17,6 +17,7 @@ import { rescanPaths } from "../workspace/rescan-paths.js";
 import { scanWorkspace, type ScanResult } from "../workspace/scan-workspace.js";
 import { ApiClient, type ConnectionOptions } from "./api-client.js";
 import { deployWorkspace, type DeployOutcome } from "./deploy-workspace.js";
+import { KeptGitInfo } from "./git-info.js";
 import type { LocalState } from "./local-state.js";
 import { WorkspaceWatcher, type WatchBatch } from "./workspace-watcher.js";
 
@@ -75,6 +76,7 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
   req.signal.addEventListener("abort", stop);
   const api = new ApiClient(req.server, req.connection ?? {});
   const cache = req.state.statCache(req.workspace);
+  const git = new KeptGitInfo(req.workspace);
   let scan: ScanResult | null = null;
   let deployedOnce = false;
   /** the tree of the last rejected deploy: not sent again until it changes */
@@ -126,6 +128,7 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
               strictBase: deployedOnce && !req.force,
               scan: scanned,
               api,
+              gitFacts: () => git.facts(),
               ...(req.deployedBy ? { deployedBy: req.deployedBy } : {}),
               ...(req.message ? { message: req.message } : {}),
             });
