@@ -22,6 +22,8 @@ export interface CommandSpec {
   readonly flags: Readonly<Record<string, FlagSpec>>;
   /** what completion offers for positional arguments */
   readonly complete?: "dir" | "file" | "command" | "shell" | "subcommand";
+  /** the subcommands completion offers, when `complete` is "subcommand" */
+  readonly subcommands?: readonly string[];
 }
 
 const SERVER = {
@@ -223,7 +225,18 @@ export const COMMANDS = {
     about:
       "Creates a random bearer token. With FILE, writes it there (mode 0600) for `caxton serve --token-file FILE` and clients' --token-file; without, prints it. Refuses to overwrite FILE unless --force.",
     complete: "subcommand",
+    subcommands: ["create"],
     flags: { force: { type: "boolean", help: "overwrite FILE" } },
+  },
+  monitor: {
+    summary: "watch a workspace in the background, so scans stat only what changed",
+    args: "start|stop|status [DIR]",
+    maxArgs: 2,
+    about:
+      "Starts, stops or reports the workspace's file-system monitor: a background process (one inotify watch per folder) that deploy, status, validate, diff and pull ask which paths changed since their last scan, instead of walking the workspace. Whenever it cannot be sure (it restarted, a folder was created or renamed, an overflow), the scan walks as it would without it. It stops with `caxton monitor stop`, or when the workspace folder goes away.",
+    complete: "subcommand",
+    subcommands: ["start", "stop", "status"],
+    flags: { json: JSON_FLAG },
   },
   serve: {
     summary: "run the deployment server",

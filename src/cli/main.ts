@@ -30,6 +30,7 @@ const LOADERS: Record<Exclude<CommandName, "help">, () => Promise<Command>> = {
   show: async () => (await import("./commands/show.js")).run,
   rollback: async () => (await import("./commands/rollback.js")).run,
   token: async () => (await import("./commands/token.js")).run,
+  monitor: async () => (await import("./commands/monitor.js")).run,
   serve: async () => (await import("./commands/serve.js")).run,
   completion: async () => (await import("./commands/completion.js")).run,
 };

@@ -5,12 +5,13 @@
  * map, tree and object set are computed on first use only (without that record): a no-change deploy
  * never loads them.
  */
+import { scanLocal } from "./scan-with-monitor.js";
 import { hostname, userInfo } from "node:os";
 import { isCaxtonError } from "../errors/caxton-error.js";
 import { buildTree, type MerkleTree } from "../merkle/build-tree.js";
 import { diffTrees, type TreeDiff } from "../merkle/diff-trees.js";
 import type { DeployHeader } from "../protocol/messages.js";
-import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
+import { type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
 import { VERSION } from "../version.js";
 import { compactHeap, LARGE_WORKSPACE_FILES, limitYoungGeneration } from "./compact-heap.js";
 import { gitInfo } from "./git-info.js";
@@ -137,10 +138,11 @@ export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<D
   limitYoungGeneration(); // before the scan, whose garbage is most of a large deploy's
   const scan =
     req.scan ??
-    scanWorkspace(req.workspace, {
-      cache: req.state.statCache(req.workspace),
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    });
+    (
+      await scanLocal(req.workspace, req.state.statCache(req.workspace), {
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      })
+    ).scan;
   const tree = scan.tree;
   // keyed by the server's id once this URL reported it, so every spelling of its URL shares one record
   const serverKey = req.state.serverKey(req.server);

@@ -72,7 +72,8 @@ export interface DeployOutcome {
   files: FilePlan[];
   phases: DeployPhases;
   duration_ms: number;
-  scan: { files: number; hashed: number; cached: number };
+  /** `monitor`: the file-system monitor named what to stat, instead of a walk */
+  scan: { files: number; hashed: number; cached: number; monitor: boolean };
   /** the connection dropped before the server answered, and asking again found this deployment live */
   confirmedAfterDrop: boolean;
 }
@@ -177,7 +178,12 @@ async function deployPlanned(
     files: planFiles(result, plan, uploader.sentHashes, deltas),
     phases: clock.phases(result),
     duration_ms: clock.elapsedMs(),
-    scan: { files: plan.scan.files.size, hashed: plan.scan.hashedFiles, cached: plan.scan.cachedFiles },
+    scan: {
+      files: plan.scan.files.size,
+      hashed: plan.scan.hashedFiles,
+      cached: plan.scan.cachedFiles,
+      monitor: plan.scan.fromMonitor === true,
+    },
     confirmedAfterDrop,
   };
 }

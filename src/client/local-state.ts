@@ -88,6 +88,11 @@ CREATE TABLE IF NOT EXISTS server_objects (
   checksum TEXT NOT NULL,
   PRIMARY KEY (server_url, checksum)
 ) WITHOUT ROWID;
+-- the file-system monitor's token the stat cache record is current as of (written with the record)
+CREATE TABLE IF NOT EXISTS monitor_tokens (
+  workspace_path TEXT PRIMARY KEY,
+  token TEXT NOT NULL
+);
 `;
 
 export class LocalState {
@@ -159,16 +164,35 @@ export class LocalState {
    */
   statCache(workspace: string): StatCachePort {
     let contents: StatCacheContents | undefined;
+    let token: string | null = null;
     const read = (): StatCacheContents => {
       if (contents) return contents;
-      const row = this.db
-        .prepare(`SELECT record FROM stat_cache WHERE workspace_path = ?`)
-        .pluck()
-        .get(workspace) as Buffer | undefined;
-      contents = (row ? decodeStatCache(row) : undefined) ?? { entries: new Map(), folders: new Map() };
+      // one snapshot: the record and the token it is current as of, as one writer left them
+      const [row, t] = this.db.transaction(() => [
+        this.db.prepare(`SELECT record FROM stat_cache WHERE workspace_path = ?`).pluck().get(workspace),
+        this.db.prepare(`SELECT token FROM monitor_tokens WHERE workspace_path = ?`).pluck().get(workspace),
+      ])();
+      const record = row instanceof Buffer ? decodeStatCache(row) : undefined;
+      token = record && typeof t === "string" ? t : null;
+      contents = record ?? { entries: new Map(), folders: new Map() };
       return contents;
     };
-    const write = this.db.prepare(`INSERT OR REPLACE INTO stat_cache (workspace_path, record) VALUES (?, ?)`);
+    const writeRecord = this.db.prepare(
+      `INSERT OR REPLACE INTO stat_cache (workspace_path, record) VALUES (?, ?)`,
+    );
+    const writeToken = this.db.prepare(
+      `INSERT OR REPLACE INTO monitor_tokens (workspace_path, token) VALUES (?, ?)`,
+    );
+    const dropToken = this.db.prepare(`DELETE FROM monitor_tokens WHERE workspace_path = ?`);
+    const advance = this.db.prepare(
+      `UPDATE monitor_tokens SET token = ? WHERE workspace_path = ? AND token = ?`,
+    );
+    const write = this.db.transaction((record: Buffer, next: string | null) => {
+      writeRecord.run(workspace, record);
+      if (next === null) dropToken.run(workspace);
+      else writeToken.run(workspace, next);
+      token = next;
+    });
     const file = this.db.name;
     // the port's calls run later, outside the state's own methods: guarded here
     const guarded = <T>(run: () => T): T => {
@@ -181,14 +205,32 @@ export class LocalState {
     return {
       load: () => guarded(() => read().entries),
       loadFolders: () => guarded(() => read().folders),
-      save: (changed: Map<string, StatEntry>, removed: string[], folders?: Map<string, CachedFolder>) =>
+      monitorToken: () =>
+        guarded(() => {
+          read();
+          return token;
+        }),
+      advanceMonitorToken: (next: string) =>
+        guarded(() => {
+          read();
+          if (token === null) return;
+          advance.run(next, workspace, token);
+          token = next;
+        }),
+      save: (
+        changed: Map<string, StatEntry>,
+        removed: string[],
+        folders?: Map<string, CachedFolder>,
+        monitorToken?: string,
+      ) =>
         guarded(() => {
           const { entries } = read();
           for (const [path, e] of changed) entries.set(path, e);
           for (const path of removed) entries.delete(path);
           // cached trees are valid only beside the entries saved with them: none rather than stale ones
-          contents = { entries, folders: folders ?? new Map() };
-          write.run(workspace, encodeStatCache(contents.entries, contents.folders));
+          const saved = { entries, folders: folders ?? new Map<string, CachedFolder>() };
+          contents = saved;
+          write(encodeStatCache(saved.entries, saved.folders), monitorToken ?? null);
         }),
     };
   }

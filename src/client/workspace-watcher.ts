@@ -129,6 +129,32 @@ export class WorkspaceWatcher {
     });
   }
 
+  /** How many folders are watched. */
+  get folderCount(): number {
+    return this.watchers.size;
+  }
+
+  /**
+   * Takes what is pending now, without waiting for the quiet period (for a caller that polls instead of
+   * waiting in `next`); null when nothing is.
+   */
+  drain(): WatchBatch | null {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    let batch = this.ready;
+    this.ready = null;
+    if (this.pending.size > 0 || this.fullReason) {
+      const now: WatchBatch = this.fullReason
+        ? { full: true, reason: this.fullReason }
+        : { full: false, paths: this.pending };
+      this.pending = new Set();
+      this.fullReason = null;
+      this.firstEventAt = 0;
+      batch = batch ? mergeBatches(batch, now) : now;
+    }
+    return batch;
+  }
+
   close(): void {
     this.closed = true;
     for (const w of this.watchers.values()) w.close();

@@ -5,9 +5,10 @@
  * UTF-8, the ignore rules themselves changed — answers "full", and the caller walks the whole workspace
  * (scanWorkspace), which also reports those problems with their proper error.
  */
-import { statSync, type BigIntStats } from "node:fs";
+import { lstatSync, statSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
 import { buildTree } from "../merkle/build-tree.js";
+import { foldersOf } from "./scan-from-cache.js";
 import { hashFile, type ScanResult } from "./scan-workspace.js";
 import { cacheEntry, nowNs, statFingerprint, type StatCachePort, type StatEntry } from "./stat-cache.js";
 import { ALWAYS_SKIPPED, loadWorkspaceIgnore } from "./workspace-ignore.js";
@@ -34,6 +35,8 @@ export function rescanPaths(
   scan: ScanResult,
   paths: Iterable<string>,
   cache?: StatCachePort,
+  /** the monitor's token the rescanned scan is current as of: saved with the cache, folders included */
+  monitorToken?: string,
 ): RescanOutcome {
   const ig = loadWorkspaceIgnore(root);
   const changed: string[] = [];
@@ -71,6 +74,8 @@ export function rescanPaths(
       if (ig?.ignores(`${rel}/`)) continue;
       return { kind: "full", reason: `folder ${rel} changed` };
     }
+    // a link is checked against the workspace's boundary (link-boundary.ts), which only the walk does
+    if (isLink(abs)) return { kind: "full", reason: `${rel} is a link, or went away` };
     if (!st.isFile()) return { kind: "full", reason: `${rel} is not a regular file` };
     const hashedAtNs = nowNs();
     let hash: string;
@@ -101,9 +106,15 @@ export function rescanPaths(
     scan.hashedBytes += Number(st.size);
     changed.push(rel);
   }
-  if (cache && (saved.size > 0 || removed.length > 0)) cache.save(saved, removed);
   // the scan's tree must describe its manifest again (the deploy reads its root and objects from it)
   if (changed.length > 0) scan.tree = buildTree(scan.manifest);
+  if (cache && monitorToken !== undefined) {
+    // the next scan may start from the cache alone: it needs the tree objects beside the entries
+    if (unsettled.length > 0) cache.save(saved, removed);
+    else if (saved.size > 0 || removed.length > 0)
+      cache.save(saved, removed, foldersOf(scan.tree, cache.loadFolders?.()), monitorToken);
+    else cache.advanceMonitorToken?.(monitorToken);
+  } else if (cache && (saved.size > 0 || removed.length > 0)) cache.save(saved, removed);
   return { kind: "rescanned", changed, unsettled };
 }
 
@@ -111,4 +122,12 @@ function hasFilesUnder(scan: ScanResult, dir: string): boolean {
   const prefix = `${dir}/`;
   for (const path of scan.files.keys()) if (path.startsWith(prefix)) return true;
   return false;
+}
+
+function isLink(abs: string): boolean {
+  try {
+    return lstatSync(abs).isSymbolicLink();
+  } catch {
+    return true; // gone since the stat: let the walk tell
+  }
 }
