@@ -26,6 +26,7 @@ const LOADERS: Record<Exclude<CommandName, "help">, () => Promise<Command>> = {
   diff: async () => (await import("./commands/diff.js")).run,
   pull: async () => (await import("./commands/pull.js")).run,
   agents: async () => (await import("./commands/agents.js")).run,
+  workspaces: async () => (await import("./commands/workspaces.js")).run,
   log: async () => (await import("./commands/log.js")).run,
   show: async () => (await import("./commands/show.js")).run,
   rollback: async () => (await import("./commands/rollback.js")).run,

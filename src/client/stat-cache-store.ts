@@ -56,7 +56,6 @@ export function sqliteStatCache(
       db.prepare(`SELECT token FROM monitor_tokens WHERE workspace_path = ?`).pluck().get(workspace),
     ])();
     const record = row ? decodeStatCache(row.base) : undefined;
-    token = record && typeof t === "string" ? t : null;
     contents = record ?? { entries: new Map(), folders: new Map() };
     stamp = contents.stamp ?? null;
     baseBytes = row?.base.length ?? 0;
@@ -65,6 +64,9 @@ export function sqliteStatCache(
       applyStatDelta(contents, since);
       delta = since;
     }
+    // a delta that does not extend this base was written beside another writer's new base: the token
+    // belongs to one of the two, so the records cannot vouch for it
+    token = record && typeof t === "string" && (!row?.delta || since) ? t : null;
     return contents;
   };
   const writeBase = db.prepare(`INSERT OR REPLACE INTO stat_cache (workspace_path, record) VALUES (?, ?)`);

@@ -33,6 +33,11 @@ export const ERROR_CODES = {
     exit: 2,
     hint: "only regular files, directories and links to them are deployable; list it in .caxtonignore",
   },
+  E_WORKSPACE_NAME: {
+    http: 400,
+    exit: 2,
+    hint: "a workspace name is 1 to 63 lowercase letters, digits and '-', starting with a letter",
+  },
   E_BAD_NAME: { http: 400, exit: 2, hint: "rename the file so its name is valid UTF-8" },
   E_STATE: {
     http: 500,
@@ -67,12 +72,28 @@ export const ERROR_CODES = {
     exit: 4,
     hint: "pass the server's token with --token, $CAXTON_TOKEN or --token-file",
   },
+  E_WRONG_WORKSPACE: {
+    http: 403,
+    exit: 4,
+    hint: "use a token of this workspace, or pass --workspace with the workspace the token is for",
+  },
+  E_READ_ONLY: {
+    http: 403,
+    exit: 4,
+    hint: "deploying needs a token of role deploy (`caxton token create FILE --workspace NAME`) or the admin token",
+  },
+  E_ADMIN_ONLY: { http: 403, exit: 4, hint: "only the server's admin token (one without a workspace) may" },
   // protocol and integrity
   E_BAD_REQUEST: { http: 400, exit: 3, hint: undefined },
   E_CHECKSUM_MISMATCH: { http: 422, exit: 3, hint: "the content changed while it was sent; deploy again" },
   E_MISSING_OBJECTS: { http: 409, exit: 3, hint: undefined },
   E_BASE_MISMATCH: { http: 412, exit: 3, hint: "the server moved on since your last deploy; deploy again" },
   E_NOT_FOUND: { http: 404, exit: 5, hint: undefined },
+  E_NO_WORKSPACE: {
+    http: 404,
+    exit: 5,
+    hint: "`caxton workspaces` lists this server's workspaces; a workspace is created by its first deploy",
+  },
   E_METHOD: { http: 405, exit: 3, hint: undefined },
   E_TOO_LARGE: { http: 413, exit: 3, hint: "raise the server's limit or make the workspace smaller" },
   E_UNSUPPORTED: { http: 415, exit: 3, hint: "client and server versions differ; upgrade the older one" },
@@ -124,6 +145,7 @@ interface ErrorDetailTable {
   E_UNSAFE_PATH: never;
   E_SYMLINK: never;
   E_SPECIAL_FILE: never;
+  E_WORKSPACE_NAME: never;
   E_BAD_NAME: never;
   /** what is wrong with the local state file */
   E_STATE: { state: "damaged" | "foreign" | "read-only" | "other"; file: string };
@@ -135,6 +157,9 @@ interface ErrorDetailTable {
   /** local edits a pull would overwrite (at most 1,000) */
   E_LOCAL_EDITS: { edited: string[] };
   E_UNAUTHORIZED: never;
+  E_WRONG_WORKSPACE: never;
+  E_READ_ONLY: never;
+  E_ADMIN_ONLY: never;
   /** a malformed delta (`reason`) */
   E_BAD_REQUEST: DeltaMark & { reason?: "size" | "format" | "corrupt" };
   E_CHECKSUM_MISMATCH: DeltaMark & { reason?: "checksum"; expected?: string; actual?: string };
@@ -146,6 +171,7 @@ interface ErrorDetailTable {
   /** what is live now */
   E_BASE_MISMATCH: { current: { deployment_id: number; checksum: string } | null };
   E_NOT_FOUND: never;
+  E_NO_WORKSPACE: never;
   E_METHOD: never;
   E_TOO_LARGE: DeltaMark & {
     /** the limit gone over; a decoder's own cap is its size in bytes (the server names it when it answers) */

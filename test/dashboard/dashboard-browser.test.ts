@@ -7,10 +7,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { REPO, runCli } from "../support/caxton-process.js";
+import { cleanup, REPO, runCli, tempDir } from "../support/caxton-process.js";
+import { startServe, type ServeProcess } from "../../support/caxton-serve.js";
 import { serverAndWorkspace } from "../support/server-and-workspace.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -270,5 +271,64 @@ describe(
         await page.close();
       },
     );
+  },
+);
+
+describe(
+  "dashboard per workspace (chromium)",
+  { skip: !existsSync(CHROMIUM) && "chromium is not installed" },
+  () => {
+    let root: string;
+    let server: ServeProcess;
+    let browser: Browser;
+    let ws: string;
+    let env: Record<string, string>;
+
+    before(async () => {
+      root = tempDir("caxton-dashboard-ws-");
+      server = await startServe({ dataDir: join(root, "data") });
+      ws = join(root, "ws");
+      env = { CAXTON_STATE_DIR: join(root, "state") };
+      assert.equal((await runCli(["init", ws])).code, 0);
+      assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
+      rmSync(join(ws, "agents", "researcher.toml"));
+      const d = await runCli(["deploy", ws, "--server", server.url, "--workspace", "team-a", "--yes"], env);
+      assert.equal(d.code, 0, d.stderr);
+      browser = await launch();
+    }, TEST);
+
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+      cleanup(root);
+    });
+
+    test("?workspace= shows that workspace, live; the picker switches workspaces", TEST, async () => {
+      const problems: string[] = [];
+      const page = await newPage(browser, problems);
+      const paths: string[] = [];
+      page.on("request", (r) => paths.push(new URL(r.url()).pathname));
+      await page.goto(`${server.url}/?workspace=team-a`);
+      await page.locator("#live-id", { hasText: "#2" }).waitFor();
+      await page.waitForFunction(`document.querySelectorAll(".agent-row").length === 2`);
+      await page.locator('#stream-state[data-state="live"]').waitFor();
+      assert.ok(paths.includes("/api/v1/workspaces/team-a/events"), paths.join(", "));
+      assert.ok(!paths.includes("/api/v1/agents"), "nothing of the default workspace is read");
+      const picker = page.locator("#workspace-picker");
+      await picker.locator('option[value="default"]').waitFor({ state: "attached" });
+      assert.equal(await picker.isVisible(), true);
+      assert.equal(await picker.inputValue(), "team-a");
+      // a deploy to team-a appears without a reload; one to default does not touch this page
+      writeFileSync(join(ws, "notes.txt"), "team-a\n");
+      const d3 = await runCli(["deploy", ws, "--server", server.url, "--workspace", "team-a"], env);
+      assert.equal(d3.code, 0, d3.stderr);
+      await page.locator("#live-id", { hasText: "#3" }).waitFor();
+      await picker.selectOption("default");
+      await page.waitForURL((u) => u.search === "");
+      await page.locator("#live-id", { hasText: "#1" }).waitFor();
+      await page.waitForFunction(`document.querySelectorAll(".agent-row").length === 3`);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
   },
 );

@@ -21,12 +21,12 @@ import { style } from "../style.js";
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("diff", COMMANDS.diff, argv);
   const workspace = resolveWorkspace(positionals[0]);
-  const server = resolveServer(values.server, workspace);
+  const server = resolveServer(values.server, workspace, values.workspace);
   const scan = await withLocalState(
     async (state) => (await scanLocal(workspace, state.statCache(workspace))).scan,
     printNotice,
   );
-  const api = new ApiClient(server, connectionFrom(values));
+  const api = new ApiClient(server, connectionFrom(values, server));
   try {
     const live = await api.manifest();
     const remote = new Map(Object.entries(live?.files ?? {}));
