@@ -19,6 +19,7 @@ import { DeltaPlanner, type SentAs } from "./choose-delta.js";
 import { compactHeap } from "./compact-heap.js";
 import { confirmLive, droppedError, isLostConnection } from "./confirm-live.js";
 import { fastPath, negotiatedPath, type PathContext } from "./deploy-paths.js";
+import type { GitInfo } from "./git-info.js";
 import { planDeploy, type DeployPlan } from "./deploy-plan.js";
 import type { LocalState } from "./local-state.js";
 import { PhaseClock, type DeployPhases } from "./phase-clock.js";
@@ -53,6 +54,8 @@ export interface DeployRequest {
   api?: ApiClient;
   /** when the live deployment is no longer this client's last one, fail (E_BASE_MISMATCH), do not negotiate */
   strictBase?: boolean;
+  /** the git facts, when the caller keeps them across deploys (`deploy --watch`); default: read now */
+  gitFacts?: () => Promise<GitInfo | undefined>;
 }
 
 export interface FilePlan {
@@ -146,7 +149,8 @@ async function deployPlanned(
     result = liveAfterDrop(plan, after.deployment_id, after.time);
     confirmedAfterDrop = true;
   }
-  if (plan.large) compactHeap(); // the pack's garbage goes before the result is recorded and reported
+  // the pack's garbage goes before the result is recorded and reported (a watch's small deploys skip it)
+  if (plan.large && !req.scan) compactHeap();
   if (!dryRun && result.deployment_id !== null && !plan.unchanged) {
     // the answers carried the server's id: record under it (an older record under the URL moves to it)
     const key = api.serverId ? req.state.learnServerId(req.server, api.serverId) : plan.serverKey;

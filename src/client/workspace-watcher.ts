@@ -141,18 +141,10 @@ export class WorkspaceWatcher {
   drain(): WatchBatch | null {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    let batch = this.ready;
+    const ready = this.ready;
     this.ready = null;
-    if (this.pending.size > 0 || this.fullReason) {
-      const now: WatchBatch = this.fullReason
-        ? { full: true, reason: this.fullReason }
-        : { full: false, paths: this.pending };
-      this.pending = new Set();
-      this.fullReason = null;
-      this.firstEventAt = 0;
-      batch = batch ? mergeBatches(batch, now) : now;
-    }
-    return batch;
+    const now = this.takePending();
+    return ready && now ? mergeBatches(ready, now) : (ready ?? now);
   }
 
   close(): void {
@@ -234,14 +226,20 @@ export class WorkspaceWatcher {
 
   private flush(): void {
     this.timer = null;
-    if (this.pending.size === 0 && !this.fullReason) return;
+    const batch = this.takePending();
+    if (batch) this.hand(batch);
+  }
+
+  /** What the events since the last batch amount to, as a batch (null: nothing), and a fresh start. */
+  private takePending(): WatchBatch | null {
+    if (this.pending.size === 0 && !this.fullReason) return null;
     const batch: WatchBatch = this.fullReason
       ? { full: true, reason: this.fullReason }
       : { full: false, paths: this.pending };
     this.pending = new Set();
     this.fullReason = null;
     this.firstEventAt = 0;
-    this.hand(batch);
+    return batch;
   }
 
   private hand(batch: WatchBatch): void {

@@ -5,7 +5,7 @@
  * outside the workspace that symbolic links may lead into, workspace/link-boundary.ts); anything else is a
  * warning, since a later version may add settings.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { WORKSPACE_NAME_PATTERN } from "../protocol/workspace-name.js";
 import { isHttpUrl } from "./mcp-servers-schema.js";
 import { addCheckIssue, table, type KeyTree } from "./schema-diagnostics.js";

@@ -145,8 +145,8 @@ interface ErrorDetailTable {
   E_UNSAFE_PATH: never;
   E_SYMLINK: never;
   E_SPECIAL_FILE: never;
-  E_BAD_NAME: never;
   E_WORKSPACE_NAME: never;
+  E_BAD_NAME: never;
   /** what is wrong with the local state file */
   E_STATE: { state: "damaged" | "foreign" | "read-only" | "other"; file: string };
   E_VALIDATION: { errors: Diagnostic[]; warnings: Diagnostic[] };

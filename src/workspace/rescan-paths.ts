@@ -7,7 +7,7 @@
  */
 import { lstatSync, statSync, type BigIntStats } from "node:fs";
 import { join } from "node:path";
-import { buildTree } from "../merkle/build-tree.js";
+import { updateTree } from "../merkle/update-tree.js";
 import { foldersOf } from "./scan-from-cache.js";
 import { hashFile, type ScanResult } from "./scan-workspace.js";
 import { cacheEntry, nowNs, statFingerprint, type StatCachePort, type StatEntry } from "./stat-cache.js";
@@ -43,11 +43,14 @@ export function rescanPaths(
   const unsettled: string[] = [];
   const saved = new Map<string, StatEntry>();
   const removed: string[] = [];
+  /** the manifest's changes, for the tree: new hash, or null when gone */
+  const treeChanges = new Map<string, string | null>();
   const forget = (rel: string): void => {
     if (!scan.files.delete(rel)) return;
     scan.manifest.delete(rel);
     changed.push(rel);
     removed.push(rel);
+    treeChanges.set(rel, null);
   };
   for (const rel of new Set(paths)) {
     if (rel === "" || rel.includes("\uFFFD")) return { kind: "full", reason: "an unreadable file name" };
@@ -101,20 +104,28 @@ export function rescanPaths(
     if (!scan.files.has(rel) && hasFilesUnder(scan, rel))
       return { kind: "full", reason: `folder ${rel} became a file` };
     scan.manifest.set(rel, hash);
+    treeChanges.set(rel, hash);
     scan.files.set(rel, { path: rel, absPath: abs, size: Number(st.size), hash });
     scan.hashedFiles++;
     scan.hashedBytes += Number(st.size);
     changed.push(rel);
   }
-  // the scan's tree must describe its manifest again (the deploy reads its root and objects from it)
-  if (changed.length > 0) scan.tree = buildTree(scan.manifest);
+  // the scan's tree must describe its manifest again (the deploy reads its root and objects from it):
+  // only the changed files' folders and their ancestors are encoded again (a new tree; the old one stays)
+  const update = treeChanges.size > 0 ? updateTree(scan.tree, treeChanges) : null;
+  if (update) scan.tree = update.tree;
   if (cache && monitorToken !== undefined) {
     // the next scan may start from the cache alone: it needs the tree objects beside the entries
     if (unsettled.length > 0) cache.save(saved, removed);
     else if (saved.size > 0 || removed.length > 0)
       cache.save(saved, removed, foldersOf(scan.tree, cache.loadFolders?.()), monitorToken);
     else cache.advanceMonitorToken?.(monitorToken);
-  } else if (cache && (saved.size > 0 || removed.length > 0)) cache.save(saved, removed);
+  } else if (cache && (saved.size > 0 || removed.length > 0)) {
+    // the cached trees follow the tree, saved beside the entries they were built from (only the changed
+    // folders' records are new: a small delta)
+    const before = cache.loadFolders?.();
+    cache.save(saved, removed, before ? foldersOf(scan.tree, before) : undefined);
+  }
   return { kind: "rescanned", changed, unsettled };
 }
 

@@ -1,9 +1,9 @@
 /**
  * A scan rebuilt from the stat cache alone, without touching the workspace: what the last scan saw, for a
  * caller that knows from the file-system monitor which paths may have changed since (and rescans exactly
- * those with rescanPaths). The cached entries and tree objects were saved together by one scan (one
- * record, written whole), so they describe one state of the workspace; a record whose folders do not
- * account for its files means a walk. Entries hashed within a tick of a change ("racily clean") need no
+ * those with rescanPaths). The cached entries and tree objects were saved together by one scan (a base
+ * and a delta, written in one transaction), so they describe one state of the workspace; a record whose
+ * folders do not account for its files means a walk. Entries hashed within a tick of a change ("racily clean") need no
  * second look here: the monitor's token was taken before they were hashed, so a later write is among the
  * paths it names.
  */

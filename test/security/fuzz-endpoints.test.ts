@@ -30,18 +30,9 @@ import {
   workspace,
   type ServerState,
   type Workspace,
+  fuzzParams,
+  FUZZ_SEED,
 } from "./helpers.js";
-
-const BUDGET_MS = Number(process.env.CAXTON_FUZZ_MS ?? 5_000);
-const SEED = process.env.CAXTON_FUZZ_SEED === undefined ? undefined : Number(process.env.CAXTON_FUZZ_SEED);
-
-function params(numRuns: number): fc.Parameters<unknown> {
-  return {
-    numRuns,
-    plugins: [fc.interruptAfterTimeLimit(BUDGET_MS)],
-    ...(SEED === undefined ? {} : { seed: SEED }),
-  };
-}
 
 // ------------------------------------------------------------------------------------------ the subject
 
@@ -349,7 +340,7 @@ describe("fuzzing every endpoint of a real server", () => {
           );
         },
       ),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -373,7 +364,7 @@ describe("fuzzing every endpoint of a real server", () => {
           }
         },
       ),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -414,7 +405,7 @@ describe("fuzzing every endpoint of a real server", () => {
           await judge(reply, "POST", path, `POST ${path} ${type} ${body.length} bytes`);
         },
       ),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -490,7 +481,7 @@ describe("fuzzing every endpoint of a real server", () => {
           await judge(reply, "POST", path, `POST ${path} body ${bodyIndex} ${JSON.stringify(headers)}`);
         },
       ),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -561,7 +552,7 @@ describe("fuzzing every endpoint of a real server", () => {
         }
         await judge(reply, m, path, what);
       }),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -573,7 +564,7 @@ describe("fuzzing every endpoint of a real server", () => {
         delta: fc.oneof(fc.integer({ min: -200, max: -1 }), fc.integer({ min: 1, max: 5000 })),
         body: fc.constantFrom("pack", "negotiate", "json"),
       }),
-      { numRuns: 24, ...(SEED === undefined ? {} : { seed: SEED }) },
+      { numRuns: 24, ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED }) },
     );
     const answers = await Promise.all(
       cases.map(async ({ path, delta, body: which }) => {

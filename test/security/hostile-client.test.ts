@@ -87,6 +87,22 @@ function serverWithBaseline(
   };
 }
 
+/** An upload that declares the whole body, sends its first `sent` bytes and hangs up 200 ms later. */
+async function abandonUpload(url: string, body: Buffer, sent: number): Promise<void> {
+  await rawHttp(
+    url,
+    (socket) => {
+      const head = requestHead("POST", "/api/v1/deployments", {
+        "Content-Type": PACK_CONTENT_TYPE,
+        "Content-Length": body.length,
+      });
+      socket.write(Buffer.concat([head, body.subarray(0, sent)]));
+      setTimeout(() => socket.destroy(), 200);
+    },
+    { timeoutMs: 5_000 },
+  ).catch(() => undefined);
+}
+
 describe("path rules: the server refuses unsafe tree entries before staging anything", () => {
   const h = serverWithBaseline([]);
 
@@ -746,22 +762,7 @@ describe("malformed HTTP and clients that go away", () => {
   test("a client that disconnects mid-upload: nothing applied, temp files removed", async () => {
     const ws = workspace({ ...BASELINE, "readme.md": "abandoned\n" });
     const body = packBytes({ root: ws.root }, ws.objects);
-    await rawHttp(
-      h.server.url,
-      (socket) => {
-        socket.write(
-          Buffer.concat([
-            requestHead("POST", "/api/v1/deployments", {
-              "Content-Type": PACK_CONTENT_TYPE,
-              "Content-Length": body.length,
-            }),
-            body.subarray(0, body.length - 10),
-          ]),
-        );
-        setTimeout(() => socket.destroy(), 200);
-      },
-      { timeoutMs: 5_000 },
-    ).catch(() => undefined);
+    await abandonUpload(h.server.url, body, body.length - 10);
     await assertUnchanged(h.server, h.state);
   });
 
@@ -769,22 +770,7 @@ describe("malformed HTTP and clients that go away", () => {
     const requestsBefore = (h.server.stderr().match(/ POST \/api\/v1\/deployments \d{3} /g) ?? []).length;
     const ws = workspace({ ...BASELINE, "readme.md": "abandoned again\n" });
     const body = packBytes({ root: ws.root }, ws.objects);
-    await rawHttp(
-      h.server.url,
-      (socket) => {
-        socket.write(
-          Buffer.concat([
-            requestHead("POST", "/api/v1/deployments", {
-              "Content-Type": PACK_CONTENT_TYPE,
-              "Content-Length": body.length,
-            }),
-            body.subarray(0, 20),
-          ]),
-        );
-        setTimeout(() => socket.destroy(), 200);
-      },
-      { timeoutMs: 5_000 },
-    ).catch(() => undefined);
+    await abandonUpload(h.server.url, body, 20);
     await assertUnchanged(h.server, h.state);
     const logged = (): number =>
       (h.server.stderr().match(/ POST \/api\/v1\/deployments \d{3} /g) ?? []).length;

@@ -21,6 +21,7 @@
  * - `init: false`: no workspace (`t.ws` is still the path, nothing is there)
  * - `prefix`: the temp folder's name prefix
  * - `setUp(t)`: more set-up, awaited at the end of the `before` hook
+ * - `tearDown(t)`: clean-up that needs the server or the folder (stop a monitor, ...), awaited first in `after`
  *
  * Reading a field before the `before` hook ran throws. `t.server` may be replaced (a restart): `after`
  * stops whichever server it holds then.
@@ -38,6 +39,7 @@ export interface ServerAndWorkspaceOptions {
   init?: boolean;
   prefix?: string;
   setUp?: (t: ServerAndWorkspace) => Promise<void> | void;
+  tearDown?: (t: ServerAndWorkspace) => Promise<void> | void;
 }
 
 export interface ServerAndWorkspace {
@@ -101,8 +103,12 @@ export function serverAndWorkspace(options: ServerAndWorkspaceOptions = {}): Ser
     await options.setUp?.(fixture);
   });
   after(async () => {
-    await server?.stop();
-    if (root !== undefined) cleanup(root);
+    try {
+      if (root !== undefined) await options.tearDown?.(fixture);
+    } finally {
+      await server?.stop();
+      if (root !== undefined) cleanup(root);
+    }
   });
   return fixture;
 }
