@@ -10,8 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { cleanup, REPO, runCli, tempDir } from "../support/caxton-process.js";
-import { startServe, type ServeProcess } from "../../support/caxton-serve.js";
+import { REPO, runCli } from "../support/caxton-process.js";
 import { serverAndWorkspace } from "../support/server-and-workspace.js";
 
 const CHROMIUM = "/usr/bin/chromium";
