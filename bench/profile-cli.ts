@@ -7,7 +7,8 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startCaxtonServer } from "./caxton-server.js";
+import { startServe } from "../support/caxton-serve.js";
+import { trackChild } from "./child-processes.js";
 import { generateWorkspace, SIZES, type SizeName } from "./generate-workspace.js";
 import { assertSuccess, measureProcess } from "./measure-process.js";
 import { editAgent, editOneLine, pickAgents } from "./mutate-workspace.js";
@@ -47,12 +48,14 @@ export async function profileScenarios(opts: ProfileOptions): Promise<void> {
     const stateDir = join(dir, "state");
     const env = { ...process.env, NO_COLOR: "1", CAXTON_STATE_DIR: stateDir, CAXTON_SERVER: "" };
     const serverProfiles = join(outDir, `${name}-server`);
-    const server = await startCaxtonServer(opts.caxton, join(dir, "data"), env, [
-      "--cpu-prof",
-      "--cpu-prof-dir",
-      serverProfiles,
-      ...PROFILE_FLAGS,
-    ]);
+    const server = await startServe({
+      caxton: opts.caxton,
+      dataDir: join(dir, "data"),
+      env,
+      quiet: true,
+      nodeFlags: ["--cpu-prof", "--cpu-prof-dir", serverProfiles, ...PROFILE_FLAGS],
+      onSpawn: trackChild,
+    });
     const windows: { label: string; fromUs: number; toUs: number }[] = [];
     const sections: string[] = [];
     try {

@@ -12,7 +12,8 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { startCaxtonServer, type CaxtonServer } from "./caxton-server.js";
+import { startServe, type ServeProcess } from "../support/caxton-serve.js";
+import { trackChild } from "./child-processes.js";
 import type { GitComparison } from "./compare-git.js";
 import type { RsyncComparison, RsyncSample } from "./compare-rsync.js";
 import type { GeneratedWorkspace } from "./generate-workspace.js";
@@ -114,7 +115,7 @@ export interface SizeRunOptions {
 interface Context {
   opts: SizeRunOptions;
   ws: GeneratedWorkspace;
-  server: CaxtonServer | null;
+  server: ServeProcess | null;
   probe: PeakRssProbe | null;
   stateDir: string;
   dataDir: string;
@@ -279,7 +280,13 @@ async function freshServer(ctx: Context): Promise<void> {
   ctx.dataDir = join(ctx.opts.root, `data-${ctx.serverCount}`);
   ctx.stateDir = join(ctx.opts.root, `state-${ctx.serverCount}`);
   mkdirSync(ctx.stateDir, { recursive: true });
-  ctx.server = await startCaxtonServer(ctx.opts.caxton, ctx.dataDir, cliEnv(ctx));
+  ctx.server = await startServe({
+    caxton: ctx.opts.caxton,
+    dataDir: ctx.dataDir,
+    env: cliEnv(ctx),
+    quiet: true,
+    onSpawn: trackChild,
+  });
   ctx.probe = new PeakRssProbe(ctx.server.pid);
 }
 
@@ -298,7 +305,7 @@ async function runCli(
   const died = ctx.server.exited();
   if (died) {
     throw new Error(
-      `bench: caxton serve exited (code ${died.code}, signal ${died.signal}) during \`${sample.command}\`:\n${died.stderr}`,
+      `bench: caxton serve exited (code ${died.code}, signal ${died.signal}) during \`${sample.command}\`:\n${ctx.server.stderr().slice(-4000)}`,
     );
   }
   assertSuccess(sample);

@@ -10,19 +10,15 @@
 import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { startPgCluster } from "../test/support/postgres-cluster.js";
-import { startCaxtonServer, type CaxtonServer } from "./caxton-server.js";
+import { CAXTON, startServe, type ServeOptions, type ServeProcess } from "../support/caxton-serve.js";
 import { killTrackedChildren, trackChild } from "./child-processes.js";
 import { generateWorkspace, SIZES, type GeneratedWorkspace } from "./generate-workspace.js";
 import { editAgent, pickAgents } from "./mutate-workspace.js";
 import { percentile, sampleStats } from "./sample-stats.js";
-
-const REPO = resolve(fileURLToPath(import.meta.url), "../../..");
-const CAXTON = join(REPO, "bin", "caxton");
 
 interface DeployRun {
   code: number;
@@ -76,15 +72,16 @@ async function main(): Promise<void> {
     cluster.stop();
     process.exit(130);
   });
-  const servers: CaxtonServer[] = [];
+  const servers: ServeProcess[] = [];
   try {
     const url = await cluster.createDatabase();
-    const dbEnv = { ...process.env, CAXTON_DATABASE_URL: url };
-    const a = await startCaxtonServer(CAXTON, join(root, "a"), dbEnv);
-    const b = await startCaxtonServer(CAXTON, join(root, "b"), dbEnv);
-    const file = await startCaxtonServer(CAXTON, join(root, "file"), {
-      ...process.env,
-      CAXTON_DATABASE_URL: "",
+    const serve: ServeOptions = { quiet: true, onSpawn: trackChild };
+    const a = await startServe({ ...serve, dataDir: join(root, "a"), databaseUrl: url });
+    const b = await startServe({ ...serve, dataDir: join(root, "b"), databaseUrl: url });
+    const file = await startServe({
+      ...serve,
+      dataDir: join(root, "file"),
+      env: { CAXTON_DATABASE_URL: "" },
     });
     servers.push(a, b, file);
     const ws = generateWorkspace(join(root, "ws"), SIZES.M);

@@ -6,12 +6,10 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { startCaxtonServer } from "./caxton-server.js";
+import { join } from "node:path";
+import { CAXTON, startServe } from "../support/caxton-serve.js";
+import { trackChild } from "./child-processes.js";
 import { sampleStats } from "./sample-stats.js";
-
-const CAXTON = resolve(fileURLToPath(import.meta.url), "../../../bin/caxton");
 
 export interface ValidationRow {
   agents: number;
@@ -52,7 +50,7 @@ export async function runValidationScaling(
     mkdirSync(join(ws, "tools"), { recursive: true });
     writeFileSync(join(ws, "tools", "mcp_servers.toml"), '[servers.git]\ncommand = "mcp-server-git"\n');
     for (let i = 0; i < n; i++) writeFileSync(join(ws, "agents", `agent-${i}.toml`), agentToml(i, "1.0.0"));
-    const server = await startCaxtonServer(CAXTON, join(root, "data"), process.env);
+    const server = await startServe({ dataDir: join(root, "data"), quiet: true, onSpawn: trackChild });
     const env = { ...process.env, CAXTON_STATE_DIR: join(root, "state"), CAXTON_SERVER: "" };
     try {
       const deploy = (): { server_validation_ms: number; ms: number } => {

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startCaxtonServer } from "./caxton-server.js";
+import { startServe } from "../support/caxton-serve.js";
 import { trackChild } from "./child-processes.js";
 import { generateWorkspace, SIZES, type SizeName } from "./generate-workspace.js";
 
@@ -47,7 +47,13 @@ export async function runWatchLatency(opts: WatchLatencyOptions): Promise<WatchL
     const ws = generateWorkspace(join(dir, "ws"), SIZES[name], opts.seed);
     const env = { ...process.env, CAXTON_STATE_DIR: join(dir, "state"), NO_COLOR: "1" };
     mkdirSync(join(dir, "data"), { recursive: true });
-    const server = await startCaxtonServer(opts.caxton, join(dir, "data"), env);
+    const server = await startServe({
+      caxton: opts.caxton,
+      dataDir: join(dir, "data"),
+      env,
+      quiet: true,
+      onSpawn: trackChild,
+    });
     const child = spawn(
       process.execPath,
       [opts.caxton, "deploy", ws.dir, "--server", server.url, "--watch"],

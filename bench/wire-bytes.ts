@@ -30,7 +30,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { CAXTON, REPO, startServe, type ServeProcess } from "../support/caxton-serve.js";
 import { CAPABILITIES, mulberry32 } from "./generate-workspace.js";
 
 export interface WireBenchOptions {
@@ -73,8 +73,6 @@ export interface WireRow {
   warnings: string[];
 }
 
-const REPO = fileURLToPath(new URL("../..", import.meta.url));
-const CAXTON = join(REPO, "bin", "caxton");
 const SEED = 0x5eed_0004;
 const MIB = 1024 * 1024;
 /**
@@ -180,7 +178,7 @@ class Children {
     return new Promise((resolve, reject) => {
       if (this.stopped) return reject(new Error("wire bench: stopped"));
       const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-      this.live.add(child);
+      this.adopt(child);
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -191,61 +189,32 @@ class Children {
       }, PROCESS_TIMEOUT_MS);
       child.once("error", (err) => {
         clearTimeout(timer);
-        this.live.delete(child);
         reject(err);
       });
       child.once("close", (code) => {
         clearTimeout(timer);
-        this.live.delete(child);
         resolve({ code, stdout, stderr });
       });
     });
   }
 
-  /** `caxton serve --listen 127.0.0.1:0 --quiet`, resolved with its URL once it prints `listening on URL` */
-  serve(dataDir: string, env: NodeJS.ProcessEnv): Promise<{ url: string; stop: () => Promise<void> }> {
-    return new Promise((resolve, reject) => {
-      if (this.stopped) return reject(new Error("wire bench: stopped"));
-      const args = [CAXTON, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--quiet"];
-      const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-      this.live.add(child);
-      const exited = new Promise<void>((r) => child.once("close", () => r()));
-      void exited.then(() => this.live.delete(child));
-      let out = "";
-      let err = "";
-      const timer = setTimeout(() => {
-        child.kill("SIGKILL");
-        reject(new Error(`wire bench: caxton serve did not start within 20 s:\n${out}${err}`));
-      }, 20_000);
-      child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-      child.stdout.on("data", (c: Buffer) => {
-        out += c.toString();
-        const m = /^listening on (http:\/\/\S+)\n/.exec(out);
-        if (!m?.[1]) return;
-        clearTimeout(timer);
-        resolve({
-          url: m[1],
-          stop: async () => {
-            if (child.exitCode !== null || child.signalCode !== null) return;
-            child.kill("SIGTERM");
-            const killer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-            await exited;
-            clearTimeout(killer);
-          },
-        });
-      });
-      child.once("error", (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(
-          new Error(`wire bench: caxton serve exited (${child.exitCode}) before listening:\n${out}${err}`),
-        );
-      });
+  /** `caxton serve --quiet` on a free loopback port, tracked with the rest */
+  serve(dataDir: string, env: NodeJS.ProcessEnv): Promise<ServeProcess> {
+    if (this.stopped) return Promise.reject(new Error("wire bench: stopped"));
+    return startServe({
+      dataDir,
+      env,
+      inheritEnv: false,
+      quiet: true,
+      timeoutMs: 20_000,
+      onSpawn: this.adopt,
     });
   }
+
+  private readonly adopt = (child: ChildProcess): void => {
+    this.live.add(child);
+    child.once("close", () => this.live.delete(child));
+  };
 
   /** kills (by pid, SIGKILL) whatever this run started that is still running, and waits for it */
   async killAll(): Promise<void> {

@@ -3,14 +3,12 @@
  * loopback port, scaffolds a workspace, deploys it, edits one agent, deploys again (incremental: one round
  * trip, one file), shows `status`, a rejected deploy that applies nothing, and the live tree on the server.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { CAXTON, startServe } from "../support/caxton-serve.js";
 
-const repo = resolve(fileURLToPath(import.meta.url), "../../..");
-const caxton = join(repo, "bin", "caxton");
 const root = mkdtempSync(join(tmpdir(), "caxton-demo-"));
 const env = { ...process.env, CAXTON_STATE_DIR: join(root, "state"), CAXTON_SERVER: "" };
 
@@ -20,7 +18,7 @@ function step(title: string): void {
 
 function cli(...args: string[]): number {
   process.stdout.write(`$ caxton ${args.join(" ")}\n`);
-  const r = spawnSync(process.execPath, [caxton, ...args], { env, stdio: "inherit" });
+  const r = spawnSync(process.execPath, [CAXTON, ...args], { env, stdio: "inherit" });
   return r.status ?? 1;
 }
 
@@ -28,23 +26,8 @@ async function main(): Promise<void> {
   const dataDir = join(root, "data");
   const ws = join(root, "workspace");
   step("Start the server on a free loopback port");
-  const server = spawn(
-    process.execPath,
-    [caxton, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", "--quiet"],
-    {
-      env,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const url = await new Promise<string>((res, rej) => {
-    let out = "";
-    server.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /listening on (\S+)/.exec(out);
-      if (m?.[1]) res(m[1]);
-    });
-    server.on("exit", (code) => rej(new Error(`server exited with ${code}`)));
-  });
+  const server = await startServe({ dataDir, env, quiet: true, stderr: "inherit" });
+  const url = server.url;
   process.stdout.write(`listening on ${url} (data dir ${dataDir})\n`);
   try {
     step("Scaffold an example workspace");
@@ -77,8 +60,7 @@ async function main(): Promise<void> {
         .join("\n") + "\n",
     );
   } finally {
-    server.kill("SIGTERM");
-    await new Promise((r) => server.on("exit", r));
+    await server.stop();
     rmSync(root, { recursive: true, force: true });
   }
   process.stdout.write("\nDemo done. The server was stopped and its temp data dir removed.\n");

@@ -47,6 +47,11 @@ export const CONNECTION_FLAGS = {
     value: "FILE",
     help: "trust this CA (PEM) for an https:// server, besides the system's (else $CAXTON_CA)",
   },
+  timeout: {
+    type: "string",
+    value: "SECONDS",
+    help: "give up when the server sends nothing for SECONDS (default 120; 0 waits forever; else $CAXTON_TIMEOUT)",
+  },
 } as const;
 
 export const COMMANDS = {
@@ -320,6 +325,10 @@ export const ENVIRONMENT = [
   ["CAXTON_TOKEN", "the bearer token when --token is not given"],
   ["CAXTON_TOKEN_FILE", "a file holding the bearer token, when neither --token nor $CAXTON_TOKEN is set"],
   ["CAXTON_CA", "a CA certificate (PEM) to trust, when --ca is not given"],
+  [
+    "CAXTON_TIMEOUT",
+    "seconds without a byte from the server before a command gives up, when --timeout is not given",
+  ],
   ["CAXTON_STATE_DIR", "where the local state lives (default $XDG_STATE_HOME/caxton)"],
   ["XDG_STATE_HOME", "the base of the local state when CAXTON_STATE_DIR is unset (default ~/.local/state)"],
   ["CAXTON_DATA_DIR", "`caxton serve`'s data dir when --data-dir is not given"],

@@ -8,6 +8,7 @@ export function connectionFrom(values: {
   token?: string;
   "token-file"?: string;
   ca?: string;
+  timeout?: string;
 }): ConnectionOptions {
   const caFile = values.ca ?? process.env.CAXTON_CA;
   let ca: Buffer | null = null;
@@ -21,5 +22,22 @@ export function connectionFrom(values: {
       );
     }
   }
-  return { token: clientToken(values), ca };
+  return { token: clientToken(values), ca, timeoutMs: idleTimeoutMs(values.timeout) };
+}
+
+/** Seconds a command waits for a silent server: --timeout, else $CAXTON_TIMEOUT, else 120; 0 waits forever. */
+const DEFAULT_IDLE_TIMEOUT_S = 120;
+
+function idleTimeoutMs(flag: string | undefined): number {
+  const given = flag ?? process.env.CAXTON_TIMEOUT;
+  if (given === undefined || given === "") return DEFAULT_IDLE_TIMEOUT_S * 1000;
+  const seconds = Number(given);
+  if (!/^\d+(\.\d+)?$/.test(given.trim()) || !Number.isFinite(seconds) || seconds > 86_400) {
+    throw new CaxtonError(
+      "E_USAGE",
+      `${flag === undefined ? "$CAXTON_TIMEOUT" : "--timeout"}: expected a number of seconds, got ${JSON.stringify(given)}`,
+      { hint: "for example --timeout 30; 0 waits forever" },
+    );
+  }
+  return Math.round(seconds * 1000);
 }

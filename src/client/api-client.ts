@@ -51,7 +51,7 @@ type Body = Buffer | AsyncIterable<Buffer> | null;
 export interface ConnectionOptions {
   token?: string | null;
   ca?: Buffer | null;
-  /** give up on a request that sees no activity for this long (unreachable); default: no limit */
+  /** give up on a request whose connection sees no byte for this long (E_UNREACHABLE); 0 or absent: no limit */
   timeoutMs?: number;
 }
 
@@ -316,10 +316,10 @@ export class ApiClient {
           res.on("error", reject);
         },
       );
-      if (this.timeoutMs !== undefined) {
+      if (this.timeoutMs) {
         const ms = this.timeoutMs;
         req.setTimeout(ms, () =>
-          req.destroy(Object.assign(new Error(`no answer in ${ms} ms`), { code: "ETIMEDOUT" })),
+          req.destroy(Object.assign(new Error(`no answer in ${ms} ms`), { code: "ETIMEDOUT", idleMs: ms })),
         );
       }
       req.on("socket", (s) => {

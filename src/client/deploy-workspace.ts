@@ -139,8 +139,8 @@ async function deployPlanned(
     result = await run(ctx, req);
   } catch (err) {
     if (dryRun || !isLostConnection(err)) throw err;
-    const after = await confirmLive(api, plan.tree.root);
-    if (after.kind !== "live") throw droppedError(req.server, after);
+    const after = await confirmLive(api, plan.tree.root, err);
+    if (after.kind !== "live") throw droppedError(req.server, after, err);
     result = liveAfterDrop(plan, after.deployment_id, after.time);
     confirmedAfterDrop = true;
   }

@@ -19,7 +19,20 @@ const TLS_ERRORS = new Set([
  * The server could not be reached, or (a reset after the whole request was written) the connection dropped
  * while the server had it: then `detail.connection` is "lost", and a deploy asks what is live (confirm-live.ts).
  */
-function unreachable(server: string, code: string, requestWritten: boolean): CaxtonError {
+function unreachable(server: string, err: NodeJS.ErrnoException, requestWritten: boolean): CaxtonError {
+  const code = err.code ?? "";
+  const idleMs = (err as { idleMs?: unknown }).idleMs;
+  if (code === "ETIMEDOUT" && typeof idleMs === "number") {
+    // a silent server may still be working on a request it received whole: a deploy then asks what is live
+    return new CaxtonError(
+      "E_UNREACHABLE",
+      `the server at ${server} sent nothing for ${idleMs / 1000} s; gave up waiting`,
+      {
+        hint: "is the server stuck or overloaded? for a slow server, raise --timeout (or $CAXTON_TIMEOUT)",
+        ...(requestWritten ? { detail: { connection: "lost", silentFor: idleMs / 1000 } } : {}),
+      },
+    );
+  }
   if (code === "ECONNRESET" && requestWritten) {
     return new CaxtonError(
       "E_UNREACHABLE",
@@ -66,7 +79,7 @@ export function requestError(
       { hint: "for a private CA, pass --ca FILE (PEM); certificates are always verified" },
     );
   }
-  if (UNREACHABLE_CODES.includes(code)) return unreachable(server, code, requestWritten);
+  if (UNREACHABLE_CODES.includes(code)) return unreachable(server, err, requestWritten);
   return new CaxtonError("E_PROTOCOL", `request to ${server} failed: ${err.message}`, { cause: err });
 }
 

@@ -3,9 +3,11 @@
  * renamed, which fields of its normalized config changed (dotted paths), and what that means:
  *
  * - breaking: agent removed or renamed; a capability removed (and whether any agent still provides it);
- *   a tool removed; a `{{placeholder}}` removed from a prompt; an MCP server removed or its command or url
- *   changed (listed with the agents whose tools name it);
- * - compatible: agent added; a capability or tool added; any other field changed (model, sampling, memory,
+ *   a tool removed; a `{{placeholder}}` removed from a prompt; a permission narrowed (file or network access
+ *   lowered, a memory or CPU limit set or lowered); an MCP server removed or its command or url changed
+ *   (listed with the agents whose tools name it);
+ * - compatible: agent added; a capability or tool added; a permission widened (named in the reasons, for
+ *   review); any other field changed (model, sampling, memory,
  *   conversation limits, prompts — with a word diff and the change in length — and the guide's tables);
  * - cosmetic: only `description` or `documentation` changed, or nothing the parsed config shows
  *   (comments, whitespace, key order, the form the tool list is written in).
@@ -18,6 +20,7 @@ import type { AgentChange, AgentPlan, Impact, McpServerChange } from "../protoco
 import { IMPACTS } from "../protocol/messages.js";
 import { parseMcpToolName, TEMPLATE_KEYS, type AgentConfig } from "./agent-schema.js";
 import { MCP_SERVERS_PATH, type FileAnalysis } from "./analyze-file.js";
+import { describeMove, permissionChanges } from "./permission-changes.js";
 import type { McpServersConfig } from "./mcp-servers-schema.js";
 import { promptWordDiff } from "./prompt-word-diff.js";
 import { scanTemplate } from "./template-variables.js";
@@ -125,6 +128,10 @@ function compareAgent(
   for (const c of a.capabilities) if (!b.capabilities.includes(c)) reasons.push(`capability \`${c}\` added`);
   for (const t of b.tools.available) if (!a.tools.available.includes(t)) breaking(`tool \`${t}\` removed`);
   for (const t of a.tools.available) if (!b.tools.available.includes(t)) reasons.push(`tool \`${t}\` added`);
+  for (const m of permissionChanges(b.permissions, a.permissions)) {
+    if (m.direction === "narrowed") breaking(describeMove(m));
+    else reasons.push(describeMove(m));
+  }
   const prompts = [];
   for (const key of TEMPLATE_KEYS) {
     if (b[key] === a[key]) continue;

@@ -132,6 +132,66 @@ test("plan: model and sampling, memory, conversation and the guide's tables are 
   ]);
 });
 
+test("plan: a narrowed permission is breaking, a widened one compatible, each named with before and after", () => {
+  const withPermissions = (...rows: string[]) =>
+    edit(
+      "agents/b.toml",
+      agentText("beta", { capabilities: '["planning", "search"]' }, "[permissions]", ...rows),
+    );
+  const open = withPermissions(
+    'file_access = "readwrite"',
+    'network_access = "full"',
+    'memory_limit = "1GiB"',
+  );
+  // from the guide's defaults (readonly, restricted, no limits) to more access and a memory cap
+  assert.deepEqual(agentRows(planOf(base, open)), [
+    [
+      "beta",
+      "modified",
+      "breaking",
+      ["permissions"],
+      [
+        "`permissions.file_access` widened: readonly → readwrite",
+        "`permissions.network_access` widened: restricted → full",
+        "`permissions.memory_limit` narrowed: no limit → 1GiB",
+      ],
+    ],
+  ]);
+  const closed = withPermissions('file_access = "none"', 'network_access = "full"', 'memory_limit = "2GiB"');
+  assert.deepEqual(agentRows(planOf(open, closed)), [
+    [
+      "beta",
+      "modified",
+      "breaking",
+      ["permissions.file_access", "permissions.memory_limit"],
+      [
+        "`permissions.file_access` narrowed: readwrite → none",
+        "`permissions.memory_limit` widened: 1GiB → 2GiB",
+      ],
+    ],
+  ]);
+  const wider = withPermissions('file_access = "readwrite"', 'network_access = "full"');
+  assert.deepEqual(agentRows(planOf(open, wider)), [
+    [
+      "beta",
+      "modified",
+      "compatible",
+      ["permissions.memory_limit"],
+      ["`permissions.memory_limit` widened: 1GiB → no limit"],
+    ],
+  ]);
+  // the same limit written in other units is no move
+  const sameCap = withPermissions(
+    'file_access = "readwrite"',
+    'network_access = "full"',
+    'memory_limit = "1024MiB"',
+  );
+  assert.deepEqual(
+    agentRows(planOf(open, sameCap)).map((r) => r[4]),
+    [[]],
+  );
+});
+
 test("plan: a removed tool and a removed capability are breaking; one nobody else provides says so", () => {
   const p = planOf(
     base,

@@ -8,13 +8,7 @@ import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  cleanup,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import { COMMIT_STEPS, GC_STEPS } from "../../src/store/durable-fs.js";
 import { PG_COMMIT_STEPS, PG_GC_STEPS } from "../../src/store/postgres/pg-workspace.js";
@@ -68,7 +62,7 @@ async function scene(backend: StoreBackend): Promise<Scene> {
   };
 }
 
-function deploy(s: Scene, server: ServerProcess, ...extra: string[]) {
+function deploy(s: Scene, server: ServeProcess, ...extra: string[]) {
   return runCli(["deploy", s.ws, "--server", server.url, "--json", ...extra], s.env);
 }
 
@@ -84,7 +78,7 @@ function nextVersion(ws: string, n: number): void {
 
 async function checkInvariants(
   s: Scene,
-  server: ServerProcess,
+  server: ServeProcess,
   expected: Map<string, string>[],
 ): Promise<Map<string, string>> {
   const live = snapshot(join(s.data, "current"));
@@ -115,18 +109,18 @@ for (const backend of STORE_BACKENDS) {
     for (const step of steps.deploy) {
       test(`SIGKILL at ${step}`, async () => {
         const s = await scene(backend);
-        let server = await startServerProcess(s.data, s.serve);
+        let server = await startServe({ dataDir: s.data, env: s.serve });
         try {
           assert.equal((await deploy(s, server)).code, 0);
           const oldTree = workspaceView(s.ws);
           await server.stop();
-          server = await startServerProcess(s.data, { ...s.serve, CAXTON_FAULT_CRASH_AT: step });
+          server = await startServe({ dataDir: s.data, env: { ...s.serve, CAXTON_FAULT_CRASH_AT: step } });
           nextVersion(s.ws, 1);
           const newTree = workspaceView(s.ws);
           const crashed = await deploy(s, server);
           assert.equal(crashed.code, 3, `the client reports the lost server: ${crashed.stdout}`);
           assert.equal(await server.stop(), -1, "the server died by signal");
-          server = await startServerProcess(s.data, s.serve);
+          server = await startServe({ dataDir: s.data, env: s.serve });
           const live = await checkInvariants(s, server, [oldTree, newTree]);
           assert.deepEqual(live, steps.newWins.has(step) ? newTree : oldTree);
           const again = await deploy(s, server);
@@ -146,7 +140,7 @@ for (const backend of STORE_BACKENDS) {
     for (const step of steps.rollback) {
       test(`SIGKILL at ${step}`, async () => {
         const s = await scene(backend);
-        let server = await startServerProcess(s.data, s.serve);
+        let server = await startServe({ dataDir: s.data, env: s.serve });
         try {
           assert.equal((await deploy(s, server)).code, 0);
           const first = workspaceView(s.ws);
@@ -154,11 +148,11 @@ for (const backend of STORE_BACKENDS) {
           assert.equal((await deploy(s, server)).code, 0);
           const second = workspaceView(s.ws);
           await server.stop();
-          server = await startServerProcess(s.data, { ...s.serve, CAXTON_FAULT_CRASH_AT: step });
+          server = await startServe({ dataDir: s.data, env: { ...s.serve, CAXTON_FAULT_CRASH_AT: step } });
           const r = await runCli(["rollback", "--server", server.url, "--json"], s.env, s.ws);
           assert.equal(r.code, 3);
           await server.stop();
-          server = await startServerProcess(s.data, s.serve);
+          server = await startServe({ dataDir: s.data, env: s.serve });
           const live = await checkInvariants(s, server, [first, second]);
           assert.deepEqual(live, steps.newWins.has(step) ? first : second);
           const again = await runCli(["rollback", "1", "--server", server.url, "--json"], s.env, s.ws);
@@ -177,16 +171,20 @@ for (const backend of STORE_BACKENDS) {
       test(`SIGKILL at ${step}`, async () => {
         const s = await scene(backend);
         const gc = ["--keep", "1", "--gc-grace", "0"];
-        let server = await startServerProcess(s.data, s.serve);
+        let server = await startServe({ dataDir: s.data, env: s.serve });
         try {
           assert.equal((await deploy(s, server)).code, 0);
           await server.stop();
-          server = await startServerProcess(s.data, { ...s.serve, CAXTON_FAULT_CRASH_AT: step }, gc);
+          server = await startServe({
+            dataDir: s.data,
+            env: { ...s.serve, CAXTON_FAULT_CRASH_AT: step },
+            args: gc,
+          });
           nextVersion(s.ws, 1);
           const newTree = workspaceView(s.ws);
           await deploy(s, server); // commits, then garbage collection runs and dies at `step`
           await waitForExit(server);
-          server = await startServerProcess(s.data, s.serve, gc);
+          server = await startServe({ dataDir: s.data, env: s.serve, args: gc });
           await checkInvariants(s, server, [newTree]);
           // every object of the live deployment is still there: the server serves each file's content
           const manifest = (await (await fetch(`${server.url}/api/v1/deployment/manifest`)).json()) as {
@@ -211,12 +209,12 @@ for (const backend of STORE_BACKENDS) {
     for (const step of steps.enospc) {
       test(`at ${step}: clear error, nothing applied, server stays up`, async () => {
         const s = await scene(backend);
-        let server = await startServerProcess(s.data, s.serve);
+        let server = await startServe({ dataDir: s.data, env: s.serve });
         try {
           assert.equal((await deploy(s, server)).code, 0);
           const oldTree = workspaceView(s.ws);
           await server.stop();
-          server = await startServerProcess(s.data, { ...s.serve, CAXTON_FAULT_ENOSPC_AT: step });
+          server = await startServe({ dataDir: s.data, env: { ...s.serve, CAXTON_FAULT_ENOSPC_AT: step } });
           nextVersion(s.ws, 1);
           const r = await deploy(s, server);
           assert.equal(r.code, 3);
@@ -226,7 +224,7 @@ for (const backend of STORE_BACKENDS) {
           await checkInvariants(s, server, [oldTree]);
           assert.equal((await fetch(`${server.url}/health`)).status, 200, "the server is still up");
           await server.stop();
-          server = await startServerProcess(s.data, s.serve);
+          server = await startServe({ dataDir: s.data, env: s.serve });
           assert.equal((await deploy(s, server)).code, 0);
           assert.deepEqual(snapshot(join(s.data, "current")), workspaceView(s.ws));
         } finally {
@@ -238,7 +236,7 @@ for (const backend of STORE_BACKENDS) {
   });
 }
 
-async function waitForExit(server: ServerProcess): Promise<void> {
+async function waitForExit(server: ServeProcess): Promise<void> {
   const deadline = Date.now() + 10_000;
   while (server.child.exitCode === null && server.child.signalCode === null && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));

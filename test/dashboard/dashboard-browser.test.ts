@@ -10,14 +10,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import {
-  REPO,
-  cleanup,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from "../support/caxton-process.js";
+import { REPO, cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Long enough for a loaded 2-core machine; a condition that holds ends the wait at once. */
@@ -67,7 +60,7 @@ async function until(check: () => boolean, what: string, timeoutMs = WAIT_MS): P
 
 describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is not installed" }, () => {
   let root: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   let browser: Browser;
   let page: Page;
   let ws: string;
@@ -79,7 +72,7 @@ describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is n
     root = tempDir("caxton-dashboard-");
     ws = join(root, "ws");
     env = { CAXTON_STATE_DIR: join(root, "state") };
-    server = await startServerProcess(join(root, "data"));
+    server = await startServe({ dataDir: join(root, "data") });
     assert.equal((await runCli(["init", ws])).code, 0);
     const git = (...args: string[]): string =>
       execFileSync("git", ["-C", ws, "-c", "user.email=t@example.com", "-c", "user.name=T", ...args], {
@@ -237,7 +230,7 @@ describe(
   { skip: !existsSync(CHROMIUM) && "chromium is not installed" },
   () => {
     let root: string;
-    let server: ServerProcess;
+    let server: ServeProcess;
     let browser: Browser;
     let token: string;
 
@@ -246,7 +239,7 @@ describe(
       const tokenFile = join(root, "token");
       assert.equal((await runCli(["token", "create", tokenFile])).code, 0);
       token = readFileSync(tokenFile, "utf8").trim();
-      server = await startServerProcess(join(root, "data"), {}, ["--token-file", tokenFile]);
+      server = await startServe({ dataDir: join(root, "data"), args: ["--token-file", tokenFile] });
       const ws = join(root, "ws");
       assert.equal((await runCli(["init", ws])).code, 0);
       const env = { CAXTON_STATE_DIR: join(root, "state"), CAXTON_TOKEN: token };

@@ -13,9 +13,9 @@ import {
   CAXTON,
   cleanup,
   runCli,
-  startServerProcess,
+  startServe,
   tempDir,
-  type ServerProcess,
+  type ServeProcess,
 } from "../support/caxton-process.js";
 
 interface AgentEntry {
@@ -29,13 +29,13 @@ interface AgentEntry {
 describe("agent-aware plan", () => {
   let root: string;
   let ws: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   let env: Record<string, string>;
   before(async () => {
     root = tempDir();
     ws = join(root, "ws");
     env = { CAXTON_STATE_DIR: join(root, "state") };
-    server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+    server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
     assert.equal((await runCli(["init", ws])).code, 0);
   });
   after(async () => {

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 
 describe("tokens", () => {
@@ -18,7 +18,7 @@ describe("tokens", () => {
     assert.equal(created.code, 0, created.stderr);
     const token = readFileSync(tokenFile, "utf8").trim();
     assert.ok(token.length >= 40);
-    const server = await startServerProcess(join(root, "data"), {}, ["--token-file", tokenFile]);
+    const server = await startServe({ dataDir: join(root, "data"), args: ["--token-file", tokenFile] });
     const ws = join(root, "ws");
     const env = { CAXTON_STATE_DIR: join(root, "state") };
     try {
@@ -98,12 +98,10 @@ describe("https", () => {
       "-extfile",
       "san.ext",
     );
-    const server = await startServerProcess(join(root, "data"), {}, [
-      "--tls-cert",
-      join(root, "server.pem"),
-      "--tls-key",
-      join(root, "server.key"),
-    ]);
+    const server = await startServe({
+      dataDir: join(root, "data"),
+      args: ["--tls-cert", join(root, "server.pem"), "--tls-key", join(root, "server.key")],
+    });
     const ws = join(root, "ws");
     const env = { CAXTON_STATE_DIR: join(root, "state") };
     try {
@@ -141,7 +139,7 @@ function deployers(root: string, server: string) {
 describe("several deployers", () => {
   test("a stale client changing a file someone else changed is rejected, naming who; --force overrides", async () => {
     const root = tempDir();
-    const server = await startServerProcess(join(root, "data"));
+    const server = await startServe({ dataDir: join(root, "data") });
     const { alice, bob, deploy } = deployers(root, server.url);
     try {
       await runCli(["init", alice.ws]);
@@ -190,7 +188,10 @@ describe("several deployers", () => {
   test("a client whose base was pruned and collected deploys without false conflicts", async () => {
     const root = tempDir();
     // keep one deployment, no grace: the base's tree objects are gone by the time bob deploys
-    const server = await startServerProcess(join(root, "data"), {}, ["--keep", "1", "--gc-grace", "0"]);
+    const server = await startServe({
+      dataDir: join(root, "data"),
+      args: ["--keep", "1", "--gc-grace", "0"],
+    });
     const { alice, bob, deploy } = deployers(root, server.url);
     try {
       await runCli(["init", alice.ws]);

@@ -12,22 +12,22 @@ import {
   CAXTON,
   cleanup,
   runCli,
-  startServerProcess,
+  startServe,
   tempDir,
-  type ServerProcess,
+  type ServeProcess,
 } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 
 let root: string;
 let ws: string;
-let server: ServerProcess;
+let server: ServeProcess;
 let env: Record<string, string>;
 
 before(async () => {
   root = tempDir();
   ws = join(root, "ws");
   env = { CAXTON_STATE_DIR: join(root, "state") };
-  server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+  server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
   assert.equal((await runCli(["init", ws], env)).code, 0);
   assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
 });
@@ -122,11 +122,10 @@ describe("output and exit codes", () => {
   test("not authorized is exit 4, no such deployment or agent exit 5, unreachable exit 3", async () => {
     const tokenFile = join(root, "token");
     assert.equal((await runCli(["token", "create", tokenFile], env)).code, 0);
-    const guarded = await startServerProcess(join(root, "data-token"), {}, [
-      "--quiet",
-      "--token-file",
-      tokenFile,
-    ]);
+    const guarded = await startServe({
+      dataDir: join(root, "data-token"),
+      args: ["--quiet", "--token-file", tokenFile],
+    });
     try {
       const r = await runCli(["log", "--server", guarded.url], env);
       assert.equal(r.code, 4, r.stderr);

@@ -23,10 +23,10 @@ import {
   cleanup,
   runCli,
   runCliUnprivileged,
-  startServerProcess,
+  startServe,
   tempDir,
   UNPRIVILEGED,
-  type ServerProcess,
+  type ServeProcess,
 } from "../support/caxton-process.js";
 import { freePort } from "../wire/wire-helpers.js";
 
@@ -53,15 +53,14 @@ function noStack(text: string): void {
 
 describe("client robustness", () => {
   let root: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   before(async () => {
     root = tempDir("caxton-robust-");
     chmodSync(root, 0o755);
-    server = await startServerProcess(join(root, "data"), {}, [
-      "--quiet",
-      "--max-file-bytes",
-      String(1024 * 1024),
-    ]);
+    server = await startServe({
+      dataDir: join(root, "data"),
+      args: ["--quiet", "--max-file-bytes", String(1024 * 1024)],
+    });
   });
   after(async () => {
     await server.stop();
@@ -230,11 +229,14 @@ describe("client robustness", () => {
     const port = await freePort();
     const data = join(root, "lowered-data");
     const listen = ["--listen", `127.0.0.1:${port}`, "--quiet"];
-    let lowered = await startServerProcess(data, {}, listen);
+    let lowered = await startServe({ dataDir: data, args: listen });
     try {
       assert.equal((await runCli(["deploy", ws, "--server", lowered.url], env)).code, 0);
       await lowered.stop();
-      lowered = await startServerProcess(data, {}, [...listen, "--max-file-bytes", String(1024 * 1024)]);
+      lowered = await startServe({
+        dataDir: data,
+        args: [...listen, "--max-file-bytes", String(1024 * 1024)],
+      });
       const fd = openSync(join(ws, "big.bin"), "w");
       writeSync(fd, Buffer.from("x"), 0, 1, 512 * 1024 * 1024 - 1); // sparse: compresses to almost nothing
       closeSync(fd);
@@ -266,17 +268,17 @@ describe("the connection drops after the server committed", () => {
     const env = { CAXTON_STATE_DIR: join(root, "state") };
     const port = await freePort();
     const listen = ["--listen", `127.0.0.1:${port}`, "--quiet"];
-    let server = await startServerProcess(data, {}, listen);
+    let server = await startServe({ dataDir: data, args: listen });
     try {
       assert.equal((await runCli(["init", ws])).code, 0);
       assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
       await server.stop();
-      server = await startServerProcess(data, { CAXTON_FAULT_CRASH_AT: "swapped" }, listen);
+      server = await startServe({ dataDir: data, env: { CAXTON_FAULT_CRASH_AT: "swapped" }, args: listen });
       writeFileSync(join(ws, "notes.txt"), "after the swap\n");
       const crashed = server;
       const deploy = runCli(["deploy", ws, "--server", crashed.url, "--json"], env);
       assert.equal(await crashed.stop("SIGCONT"), -1, "the server died by SIGKILL just after the swap");
-      server = await startServerProcess(data, {}, listen); // a supervisor restarts it on the same address
+      server = await startServe({ dataDir: data, args: listen }); // a supervisor restarts it on the same address
       const r = await deploy;
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const out = r.json() as { success: boolean; confirmed_after_drop?: boolean; added: string[] };

@@ -14,13 +14,7 @@ import {
   readFileSync,
 } from "node:fs";
 import { join } from "node:path";
-import {
-  cleanup,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import { serverEnv, STORE_BACKENDS, stopBackends, type StoreBackend } from "../support/store-backends.js";
 
@@ -28,7 +22,7 @@ interface Ctx {
   root: string;
   ws: string;
   state: string;
-  server: ServerProcess;
+  server: ServeProcess;
   /** the server's environment (which store), kept for restarts */
   env: Record<string, string>;
 }
@@ -40,7 +34,7 @@ async function setup(backend: StoreBackend): Promise<Ctx> {
   const init = await runCli(["init", ws]);
   assert.equal(init.code, 0, init.stderr);
   const env = await serverEnv(backend);
-  const server = await startServerProcess(join(root, "data"), env);
+  const server = await startServe({ dataDir: join(root, "data"), env });
   return { root, ws, state, server, env };
 }
 
@@ -204,7 +198,7 @@ for (const backend of STORE_BACKENDS) {
       const unreachable = await deploy(ctx);
       assert.equal(unreachable.code, 3);
       rmSync(join(ctx.ws, "offline.txt"));
-      const restarted = await startServerProcess(ctx.server.dataDir, ctx.env);
+      const restarted = await startServe({ dataDir: ctx.server.dataDir, env: ctx.env });
       // the URL changes with port 0: a new server URL is a cold cache for the client, still correct
       ctx.server = restarted;
       const r = await deploy(ctx);

@@ -13,17 +13,17 @@ import {
   CAXTON,
   cleanup,
   runCli,
-  startServerProcess,
+  startServe,
   tempDir,
-  type ServerProcess,
+  type ServeProcess,
 } from "../support/caxton-process.js";
 
 let root: string;
-let server: ServerProcess;
+let server: ServeProcess;
 
 before(async () => {
   root = tempDir();
-  server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+  server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
 });
 after(async () => {
   await server.stop();

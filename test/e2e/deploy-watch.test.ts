@@ -19,10 +19,10 @@ import {
   cleanup,
   runCli,
   startCliProcess,
-  startServerProcess,
+  startServe,
   tempDir,
   type CliProcess,
-  type ServerProcess,
+  type ServeProcess,
 } from "../support/caxton-process.js";
 
 const LONG = 60_000;
@@ -31,7 +31,7 @@ interface Ctx {
   root: string;
   ws: string;
   state: string;
-  server: ServerProcess;
+  server: ServeProcess;
 }
 
 async function setup(): Promise<Ctx> {
@@ -39,7 +39,7 @@ async function setup(): Promise<Ctx> {
   const ws = join(root, "ws");
   const init = await runCli(["init", ws]);
   assert.equal(init.code, 0, init.stderr);
-  const server = await startServerProcess(join(root, "data"));
+  const server = await startServe({ dataDir: join(root, "data") });
   return { root, ws, state: join(root, "state"), server };
 }
 

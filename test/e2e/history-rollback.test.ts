@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import { serverEnv, STORE_BACKENDS, stopBackends } from "../support/store-backends.js";
 
@@ -20,7 +20,11 @@ for (const backend of STORE_BACKENDS) {
       const root = tempDir();
       const ws = join(root, "ws");
       const env = { CAXTON_STATE_DIR: join(root, "state") };
-      const server = await startServerProcess(join(root, "data"), await serverEnv(backend), ["--keep", "3"]);
+      const server = await startServe({
+        dataDir: join(root, "data"),
+        env: await serverEnv(backend),
+        args: ["--keep", "3"],
+      });
       try {
         assert.equal((await runCli(["init", ws])).code, 0);
         const git = (...args: string[]) =>
@@ -120,7 +124,7 @@ for (const backend of STORE_BACKENDS) {
   describe(`concurrency (${backend} store)`, () => {
     test("8 concurrent deploys are serialised: each atomic, the final tree is exactly one of them", async () => {
       const root = tempDir();
-      const server = await startServerProcess(join(root, "data"), await serverEnv(backend));
+      const server = await startServe({ dataDir: join(root, "data"), env: await serverEnv(backend) });
       try {
         const base = join(root, "base");
         assert.equal((await runCli(["init", base])).code, 0);

@@ -6,26 +6,20 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  cleanup,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 import { collectEvents } from "../support/sse-events.js";
 
 describe("live configuration API", () => {
   let root: string;
   let ws: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   let env: Record<string, string>;
   before(async () => {
     root = tempDir();
     ws = join(root, "ws");
     env = { CAXTON_STATE_DIR: join(root, "state") };
     assert.equal((await runCli(["init", ws])).code, 0);
-    server = await startServerProcess(join(root, "data"));
+    server = await startServe({ dataDir: join(root, "data") });
   });
   after(async () => {
     await server.stop();

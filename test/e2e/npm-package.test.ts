@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, REPO, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, REPO, runCli, startServe, tempDir } from "../support/caxton-process.js";
 
 test("npm pack ships the built CLI, LICENSE and README; the unpacked package runs", async () => {
   const root = tempDir();
@@ -59,7 +59,7 @@ test("npm pack ships the built CLI, LICENSE and README; the unpacked package run
     const ws = join(root, "ws");
     const env = { ...process.env, CAXTON_STATE_DIR: join(root, "state"), NO_COLOR: "1", CAXTON_SERVER: "" };
     assert.equal(spawnSync(process.execPath, [caxton, "init", ws], { env }).status, 0);
-    const server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+    const server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
     try {
       const r = spawnSync(process.execPath, [caxton, "deploy", ws, "--server", server.url], {
         env,

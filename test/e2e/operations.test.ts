@@ -9,13 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
 import { packBytes, workspace } from "../security/helpers.js";
-import {
-  cleanup,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 
 /** One sample's value from a Prometheus text exposition, or undefined when the series is absent. */
 function sample(text: string, series: string): number | undefined {
@@ -36,7 +30,7 @@ async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<boolea
 
 describe("metrics, readiness and the JSON log of a server with a token", () => {
   let root: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   let token: string;
   let ws: string;
   let env: Record<string, string>;
@@ -48,7 +42,7 @@ describe("metrics, readiness and the JSON log of a server with a token", () => {
     assert.equal((await runCli(["token", "create", tokenFile])).code, 0);
     token = readFileSync(tokenFile, "utf8").trim();
     // no --log-format: stdout is a pipe here, so the log is JSON
-    server = await startServerProcess(join(root, "data"), {}, ["--token-file", tokenFile]);
+    server = await startServe({ dataDir: join(root, "data"), args: ["--token-file", tokenFile] });
     ws = join(root, "ws");
     env = { CAXTON_STATE_DIR: join(root, "state"), CAXTON_TOKEN: token };
     assert.equal((await runCli(["init", ws])).code, 0);
@@ -173,10 +167,10 @@ describe("metrics, readiness and the JSON log of a server with a token", () => {
 
 describe("deployment changes (the dashboard's history and rollback preview)", () => {
   let root: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   before(async () => {
     root = tempDir("caxton-ops-changes-");
-    server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+    server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
     const ws = join(root, "ws");
     const env = { CAXTON_STATE_DIR: join(root, "state") };
     assert.equal((await runCli(["init", ws])).code, 0);
@@ -253,7 +247,7 @@ describe("deployment changes (the dashboard's history and rollback preview)", ()
 describe("log format flag", () => {
   test("--log-format text writes text lines; an unknown format is a usage error", async () => {
     const root = tempDir("caxton-ops-text-");
-    const server = await startServerProcess(join(root, "data"), {}, ["--log-format", "text"]);
+    const server = await startServe({ dataDir: join(root, "data"), args: ["--log-format", "text"] });
     try {
       await fetch(`${server.url}/health`);
       assert.ok(
@@ -283,10 +277,10 @@ describe("log format flag", () => {
 
 describe("dashboard files", () => {
   let root: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   before(async () => {
     root = tempDir("caxton-ops-page-");
-    server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+    server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
   });
   after(async () => {
     await server?.stop();

@@ -9,13 +9,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  cleanup,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 import { collectEvents } from "../support/sse-events.js";
 import { postgresCluster, serverEnv, stopBackends } from "../support/store-backends.js";
 import { snapshot } from "../support/tree-snapshot.js";
@@ -25,8 +19,8 @@ interface Replicas {
   ws: string;
   env: Record<string, string>;
   state: Record<string, string>;
-  a: ServerProcess;
-  b: ServerProcess;
+  a: ServeProcess;
+  b: ServeProcess;
 }
 
 async function replicas(): Promise<Replicas> {
@@ -35,18 +29,18 @@ async function replicas(): Promise<Replicas> {
   assert.equal((await runCli(["init", ws])).code, 0);
   const env = await serverEnv("postgres");
   const [a, b] = await Promise.all([
-    startServerProcess(join(root, "a"), env),
-    startServerProcess(join(root, "b"), env),
+    startServe({ dataDir: join(root, "a"), env }),
+    startServe({ dataDir: join(root, "b"), env }),
   ]);
   return { root, ws, env, state: { CAXTON_STATE_DIR: join(root, "state") }, a, b };
 }
 
-async function stopAll(r: Replicas, ...more: (ServerProcess | undefined)[]): Promise<void> {
+async function stopAll(r: Replicas, ...more: (ServeProcess | undefined)[]): Promise<void> {
   await Promise.all([r.a.stop(), r.b.stop(), ...more.map((s) => s?.stop())]);
   cleanup(r.root);
 }
 
-function deploy(r: Replicas, server: ServerProcess, ws = r.ws, state = r.state) {
+function deploy(r: Replicas, server: ServeProcess, ws = r.ws, state = r.state) {
   return runCli(["deploy", ws, "--server", server.url, "--json", "--yes"], state);
 }
 
@@ -55,7 +49,7 @@ const view = (ws: string): string => {
   for (const k of [...snap.keys()]) if (k.startsWith(".caxton/")) snap.delete(k);
   return JSON.stringify([...snap]);
 };
-const live = (server: ServerProcess): string => {
+const live = (server: ServeProcess): string => {
   try {
     return JSON.stringify([...snapshot(join(server.dataDir, "current"))]);
   } catch {
@@ -79,7 +73,7 @@ after(() => stopBackends());
 describe("replicas on PostgreSQL", () => {
   test("a deploy through A is live on B: its current, its API, its event stream; a new replica catches up", async () => {
     const r = await replicas();
-    let c: ServerProcess | undefined;
+    let c: ServeProcess | undefined;
     try {
       const events = collectEvents(r.b.url, 1);
       await new Promise((res) => setTimeout(res, 200));
@@ -104,7 +98,7 @@ describe("replicas on PostgreSQL", () => {
         ),
       );
       assert.equal(ids[0], ids[1], "replicas of one database are one server to clients");
-      c = await startServerProcess(join(r.root, "c"), r.env);
+      c = await startServe({ dataDir: join(r.root, "c"), env: r.env });
       assert.equal(live(c), view(r.ws), "an empty data dir is caught up before `listening on`");
       const log = await runCli(["log", "--server", c.url, "--json"]);
       assert.equal((log.json() as { deployments: unknown[] }).deployments.length, 1);
@@ -144,12 +138,15 @@ describe("replicas on PostgreSQL", () => {
   for (const step of ["prepared", "committed"] as const) {
     test(`a replica killed mid-deploy (at ${step}) holds no lock and leaves no partial head`, async () => {
       const r = await replicas();
-      let killed: ServerProcess | undefined;
-      let restarted: ServerProcess | undefined;
+      let killed: ServeProcess | undefined;
+      let restarted: ServeProcess | undefined;
       try {
         assert.equal((await deploy(r, r.a)).code, 0);
         const old = view(r.ws);
-        killed = await startServerProcess(join(r.root, "k"), { ...r.env, CAXTON_FAULT_CRASH_AT: step });
+        killed = await startServe({
+          dataDir: join(r.root, "k"),
+          env: { ...r.env, CAXTON_FAULT_CRASH_AT: step },
+        });
         writeFileSync(join(r.ws, "notes.txt"), `deployed through a replica that dies at ${step}\n`);
         const attempt = await deploy(r, killed);
         assert.equal(attempt.code, 3, "the client sees the connection drop");
@@ -165,7 +162,7 @@ describe("replicas on PostgreSQL", () => {
         const next = await deploy(r, r.b);
         assert.equal(next.code, 0, next.stderr);
         assert.ok(Date.now() - start < 20_000, "no lock was left held");
-        restarted = await startServerProcess(join(r.root, "k"), r.env);
+        restarted = await startServe({ dataDir: join(r.root, "k"), env: r.env });
         assert.equal(live(restarted), view(r.ws), "the killed replica catches up when it starts again");
       } finally {
         await stopAll(r, killed, restarted);

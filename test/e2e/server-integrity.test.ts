@@ -10,7 +10,7 @@ import { buildTree } from "../../src/merkle/build-tree.js";
 import { sha256Hex } from "../../src/merkle/sha256.js";
 import { encodeObjectHead, encodePackEnd, encodePackStart } from "../../src/protocol/pack-encoder.js";
 import { PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
-import { cleanup, startServerProcess, tempDir, type ServerProcess } from "../support/caxton-process.js";
+import { cleanup, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import { serverEnv, STORE_BACKENDS, stopBackends } from "../support/store-backends.js";
 
@@ -39,7 +39,7 @@ interface ErrorJson {
   error: { code: string; detail: { missing: string[]; errors: { path: string; line: number }[] } };
 }
 
-async function post(server: ServerProcess, body: Buffer, headers: Record<string, string> = {}) {
+async function post(server: ServeProcess, body: Buffer, headers: Record<string, string> = {}) {
   const res = await fetch(`${server.url}/api/v1/deployments`, {
     method: "POST",
     headers: { "Content-Type": PACK_CONTENT_TYPE, ...headers },
@@ -53,11 +53,11 @@ after(() => stopBackends());
 for (const backend of STORE_BACKENDS) {
   describe(`server integrity (${backend} store)`, () => {
     let root: string;
-    let server: ServerProcess;
+    let server: ServeProcess;
     let live: Map<string, string>;
     before(async () => {
       root = tempDir();
-      server = await startServerProcess(join(root, "data"), await serverEnv(backend));
+      server = await startServe({ dataDir: join(root, "data"), env: await serverEnv(backend) });
       const ws = workspace({ "config/a.toml": 'name = "a"\n', "readme.md": "hi\n" });
       const r = await post(server, pack(ws.root, ws.objects));
       assert.equal(r.status, 201, JSON.stringify(r.body, null, 1));

@@ -8,18 +8,12 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  cleanup,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 
 let root: string;
 let ws: string;
 let other: string;
-let server: ServerProcess;
+let server: ServeProcess;
 const mine = (): Record<string, string> => ({ CAXTON_STATE_DIR: join(root, "state-mine") });
 const theirs = (): Record<string, string> => ({ CAXTON_STATE_DIR: join(root, "state-theirs") });
 const AGENT = "agents/coordinator.toml";
@@ -42,7 +36,7 @@ before(async () => {
   root = tempDir();
   ws = join(root, "ws");
   other = join(root, "theirs");
-  server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+  server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
   assert.equal((await runCli(["init", ws])).code, 0);
   assert.equal((await runCli(["deploy", ws, "--server", server.url, "--as", "me"], mine())).code, 0);
   cpSync(ws, other, { recursive: true });
@@ -180,7 +174,7 @@ describe("server identity", () => {
     assert.equal(down.in_sync, true, "the offline comparison still works");
     const text = await runCli(["status", ws, "--server", server.url], mine());
     assert.match(text.stdout, /could not ask the server: .*; not checked whether the server still runs #\d+/);
-    server = await startServerProcess(server.dataDir, {}, ["--quiet"]); // a new port
+    server = await startServe({ dataDir: server.dataDir, args: ["--quiet"] }); // a new port
     const again = (await (await fetch(`${server.url}/health`)).json()) as { server_id: string };
     assert.equal(again.server_id, health.server_id, "the id survives a restart");
     const st = await status(server.url);

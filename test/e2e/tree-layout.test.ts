@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { opendirSync, readdirSync, readFileSync, readlinkSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 
 const sha = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
@@ -32,7 +32,7 @@ describe("deployments laid out by tree hash", () => {
     const ws = join(root, "ws");
     const data = join(root, "data");
     const env = { CAXTON_STATE_DIR: join(root, "state") };
-    const server = await startServerProcess(data, {}, ["--keep", "2"]);
+    const server = await startServe({ dataDir: data, args: ["--keep", "2"] });
     const deploy = async (...extra: string[]): Promise<void> => {
       const r = await runCli(["deploy", ws, "--server", server.url, ...extra], env);
       assert.equal(r.code, 0, r.stderr);

@@ -8,12 +8,12 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CAXTON, cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { CAXTON, cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 
 test("progress on a TTY, none when piped", async () => {
   const root = tempDir();
   const ws = join(root, "ws");
-  const server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+  const server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
   try {
     assert.equal((await runCli(["init", ws])).code, 0);
     mkdirSync(join(ws, "docs"));

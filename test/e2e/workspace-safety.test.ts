@@ -13,15 +13,15 @@ import {
   CAXTON,
   cleanup,
   runCli,
-  startServerProcess,
+  startServe,
   tempDir,
-  type ServerProcess,
+  type ServeProcess,
 } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 
 let root: string;
 let ws: string;
-let server: ServerProcess;
+let server: ServeProcess;
 let env: Record<string, string>;
 
 const live = (): Map<string, string> => snapshot(join(server.dataDir, "current"));
@@ -45,7 +45,7 @@ before(async () => {
   root = tempDir();
   ws = join(root, "ws");
   env = { CAXTON_STATE_DIR: join(root, "state") };
-  server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+  server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
   assert.equal((await runCli(["init", ws])).code, 0);
 });
 after(async () => {

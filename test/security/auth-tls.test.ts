@@ -13,19 +13,16 @@ import { join } from "node:path";
 import { encodeNegotiate } from "../../src/protocol/negotiate-body.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
 import { exampleWorkspace } from "../../src/scaffold/example-workspace.js";
-import { cleanup, runCli, tempDir } from "../support/caxton-process.js";
 import {
-  assertUnchanged,
-  captureState,
-  isServer,
-  packBytes,
-  parseErrorBody,
-  sleep,
+  cleanup,
+  runCli,
+  tempDir,
+  isServing,
   spawnServe,
   startServe,
-  workspace,
-  type Server,
-} from "./helpers.js";
+  type ServeProcess,
+} from "../support/caxton-process.js";
+import { assertUnchanged, captureState, packBytes, parseErrorBody, sleep, workspace } from "./helpers.js";
 
 interface Endpoint {
   method: "GET" | "POST";
@@ -63,7 +60,7 @@ describe("bearer tokens (--token-file)", () => {
   let dir: string;
   let tokenFile: string;
   let token: string;
-  let server: Server;
+  let server: ServeProcess;
   const bodies: string[] = [];
   const first = workspace(exampleWorkspace("http://127.0.0.1:1"));
   const second = workspace({ ...exampleWorkspace("http://127.0.0.1:1"), "notes.md": "second\n" });
@@ -116,7 +113,10 @@ describe("bearer tokens (--token-file)", () => {
     assert.equal(created.code, 0, created.stderr);
     token = readFileSync(tokenFile, "utf8").trim();
     // the server logs every request to stderr (no --quiet), so the log check below means something
-    server = await startServe(join(dir, "data"), ["--token-file", tokenFile, "--log-format", "text"]);
+    server = await startServe({
+      dataDir: join(dir, "data"),
+      args: ["--token-file", tokenFile, "--log-format", "text"],
+    });
   });
   after(async () => {
     await server?.stop();
@@ -209,12 +209,9 @@ describe("bearer tokens (--token-file)", () => {
     const loose = join(dir, "loose-token");
     writeFileSync(loose, `${token}\n`);
     chmodSync(loose, 0o644);
-    const r = await spawnServe(
-      ["--data-dir", join(dir, "data-loose"), "--listen", "127.0.0.1:0", "--token-file", loose],
-      join(dir, "data-loose"),
-    );
-    assert.ok(!isServer(r), "the server started");
-    if (isServer(r)) return;
+    const r = await spawnServe({ dataDir: join(dir, "data-loose"), args: ["--token-file", loose] });
+    assert.ok(!isServing(r), "the server started");
+    if (isServing(r)) return;
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /token file .*loose-token is readable by other users/);
     assert.match(r.stderr, /chmod 600/);
@@ -231,12 +228,9 @@ describe("bearer tokens (--token-file)", () => {
       [short, /at least 16 characters/],
       [empty, /at least 16 characters/],
     ] as const) {
-      const r = await spawnServe(
-        ["--data-dir", join(dir, "data-bad"), "--listen", "127.0.0.1:0", "--token-file", file],
-        join(dir, "data-bad"),
-      );
-      assert.ok(!isServer(r));
-      if (isServer(r)) await r.stop();
+      const r = await spawnServe({ dataDir: join(dir, "data-bad"), args: ["--token-file", file] });
+      assert.ok(!isServing(r));
+      if (isServing(r)) await r.stop();
       else {
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, message);
@@ -246,12 +240,9 @@ describe("bearer tokens (--token-file)", () => {
 
   test("a non-loopback address without a token: exit 2 naming the token; with a token it starts", async () => {
     for (const listen of ["0.0.0.0:0", "[::]:0"]) {
-      const r = await spawnServe(
-        ["--data-dir", join(dir, "data-open"), "--listen", listen],
-        join(dir, "data-open"),
-      );
-      assert.ok(!isServer(r), `listening on ${listen} without a token`);
-      if (isServer(r)) {
+      const r = await spawnServe({ dataDir: join(dir, "data-open"), listen });
+      assert.ok(!isServing(r), `listening on ${listen} without a token`);
+      if (isServing(r)) {
         await r.stop();
         continue;
       }
@@ -260,12 +251,13 @@ describe("bearer tokens (--token-file)", () => {
       assert.match(r.stderr, /caxton token create/);
     }
     // with a token it starts; no request is sent to the wildcard address
-    const r = await spawnServe(
-      ["--data-dir", join(dir, "data-open"), "--listen", "0.0.0.0:0", "--token-file", tokenFile],
-      join(dir, "data-open"),
-    );
-    assert.ok(isServer(r), isServer(r) ? "" : r.stderr);
-    if (!isServer(r)) return;
+    const r = await spawnServe({
+      dataDir: join(dir, "data-open"),
+      listen: "0.0.0.0:0",
+      args: ["--token-file", tokenFile],
+    });
+    assert.ok(isServing(r), isServing(r) ? "" : r.stderr);
+    if (!isServing(r)) return;
     assert.match(r.url, /^http:\/\/0\.0\.0\.0:\d+$/);
     // (a SIGTERM in the first milliseconds after "listening on" kills it instead: the signal handlers are
     // installed after that line is printed — reported)
@@ -381,17 +373,11 @@ function httpsCall(url: string, options: HttpsOptions = {}): Promise<{ status: n
 describe("TLS (--tls-cert / --tls-key)", () => {
   let dir: string;
   let certs: { ca: Buffer; cert: string; key: string };
-  let server: Server;
+  let server: ServeProcess;
   before(async () => {
     dir = tempDir("caxton-tls-");
     certs = makeCertificates(dir);
-    server = await startServe(join(dir, "data"), [
-      "--quiet",
-      "--tls-cert",
-      certs.cert,
-      "--tls-key",
-      certs.key,
-    ]);
+    server = await startServe({ dataDir: join(dir, "data"), quiet: true, tls: certs });
   });
   after(async () => {
     await server?.stop();
@@ -446,16 +432,15 @@ describe("TLS (--tls-cert / --tls-key)", () => {
 
   test("--tls-cert without --tls-key, or an unreadable certificate, refuses to start (exit 2)", async () => {
     const data = join(dir, "data-bad");
-    const base = ["--data-dir", data, "--listen", "127.0.0.1:0"];
     const cases: [string[], RegExp][] = [
       [["--tls-cert", certs.cert], /--tls-cert and --tls-key go together/],
       [["--tls-key", certs.key], /--tls-cert and --tls-key go together/],
       [["--tls-cert", join(dir, "missing.crt"), "--tls-key", certs.key], /--tls-cert: cannot read/],
     ];
     for (const [args, message] of cases) {
-      const r = await spawnServe([...base, ...args], data);
-      assert.ok(!isServer(r));
-      if (isServer(r)) await r.stop();
+      const r = await spawnServe({ dataDir: data, args });
+      assert.ok(!isServing(r));
+      if (isServing(r)) await r.stop();
       else {
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stderr, message);
@@ -468,15 +453,12 @@ describe("TLS (--tls-cert / --tls-key)", () => {
     const created = await runCli(["token", "create", tokenFile]);
     assert.equal(created.code, 0, created.stderr);
     const token = readFileSync(tokenFile, "utf8").trim();
-    const both = await startServe(join(dir, "data-both"), [
-      "--quiet",
-      "--tls-cert",
-      certs.cert,
-      "--tls-key",
-      certs.key,
-      "--token-file",
-      tokenFile,
-    ]);
+    const both = await startServe({
+      dataDir: join(dir, "data-both"),
+      quiet: true,
+      tls: certs,
+      args: ["--token-file", tokenFile],
+    });
     try {
       const denied = await httpsCall(`${both.url}/api/v1/deployments`, { ca: certs.ca });
       assert.equal(denied.status, 401);

@@ -19,17 +19,15 @@ import { RollbackRequestSchema } from "../../src/protocol/messages.js";
 import { encodeNegotiate } from "../../src/protocol/negotiate-body.js";
 import { encodeObjectHead, encodePackEnd, encodePackStart } from "../../src/protocol/pack-encoder.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
-import { cleanup, tempDir } from "../support/caxton-process.js";
+import { cleanup, tempDir, startServe, type ServeProcess } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import {
   captureState,
   rawHttp,
   sleep,
-  startServe,
   tmpEntries,
   waitFor,
   workspace,
-  type Server,
   type ServerState,
   type Workspace,
 } from "./helpers.js";
@@ -214,7 +212,7 @@ function assertRefusal(reply: Reply, what: string): void {
 
 describe("fuzzing every endpoint of a real server", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   let expected: ServerState;
   let subject: PackSubject;
   let negotiation: Buffer;
@@ -249,7 +247,10 @@ describe("fuzzing every endpoint of a real server", () => {
   before(async () => {
     dir = tempDir("caxton-fuzz-");
     // not --quiet: an internal error's stack goes to the log, which the final check reads
-    server = await startServe(join(dir, "data"), ["--idle-timeout", "1", "--log-format", "text"]);
+    server = await startServe({
+      dataDir: join(dir, "data"),
+      args: ["--idle-timeout", "1", "--log-format", "text"],
+    });
     baseline = workspace({ "config/a.toml": 'name = "a"\n', "readme.md": "baseline\n" });
     const body = Buffer.concat([
       encodePackStart({ root: baseline.root }),

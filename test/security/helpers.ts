@@ -1,17 +1,14 @@
 /**
  * Shared by the security tests: hand-built packs and tree objects (any bytes, not only what our encoder would
- * produce), raw HTTP over a socket (so Content-Length, pacing and garbage are ours to choose), a server
- * spawner that also handles HTTPS and start-up refusals, and the "nothing changed" check every test ends with.
+ * produce), raw HTTP over a socket (so Content-Length, pacing and garbage are ours to choose), and the "nothing changed" check every test ends with.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { buildTree } from "../../src/merkle/build-tree.js";
 import { sha256Hex } from "../../src/merkle/sha256.js";
 import { encodeObjectHead, encodePackEnd, encodePackStart } from "../../src/protocol/pack-encoder.js";
-import { CAXTON } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 
 export type ObjectEntry = [hash: string, bytes: Buffer];
@@ -235,77 +232,6 @@ export function requestHead(
   if (!options.keepAlive) lines.push("Connection: close");
   for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
   return Buffer.from(`${lines.join("\r\n")}\r\n\r\n`, "latin1");
-}
-
-// -------------------------------------------------------------------------------------------- servers
-
-export interface Server {
-  url: string;
-  dataDir: string;
-  child: ChildProcess;
-  stderr(): string;
-  stdout(): string;
-  stop(): Promise<number | null>;
-}
-
-export interface Refusal {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * `caxton serve` with exactly these arguments (no defaults added, unlike test/support's helper, whose
- * "listening on" pattern does not take https). Resolves with the server once it listens, or with the exit
- * status if it refuses to start.
- */
-export function spawnServe(
-  args: string[],
-  dataDir: string,
-  env: Record<string, string> = {},
-): Promise<Server | Refusal> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CAXTON, "serve", ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    let listening = false;
-    const exited = new Promise<number | null>((r) => child.on("exit", (code) => r(code)));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.stdout.on("data", (c: Buffer) => {
-      out += c.toString();
-      const m = /^listening on (https?:\/\/\S+)\n/.exec(out);
-      if (m?.[1] && !listening) {
-        listening = true;
-        resolve({
-          url: m[1],
-          dataDir,
-          child,
-          stderr: () => err,
-          stdout: () => out,
-          stop: async () => {
-            if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-            return exited;
-          },
-        });
-      }
-    });
-    child.on("exit", (code) => {
-      if (!listening) resolve({ code, stdout: out, stderr: err });
-    });
-  });
-}
-
-export async function startServe(dataDir: string, args: string[] = [], env: Record<string, string> = {}) {
-  const r = await spawnServe(["--data-dir", dataDir, "--listen", "127.0.0.1:0", ...args], dataDir, env);
-  if (!("url" in r)) throw new Error(`server refused to start (${r.code}):\n${r.stdout}\n${r.stderr}`);
-  return r;
-}
-
-export function isServer(r: Server | Refusal): r is Server {
-  return "url" in r;
 }
 
 // ----------------------------------------------------------------------------------------------- state

@@ -14,7 +14,7 @@ import { sha256Hex } from "../../src/merkle/sha256.js";
 import { encodeNegotiate } from "../../src/protocol/negotiate-body.js";
 import { encodeObjectHead, encodePackStart } from "../../src/protocol/pack-encoder.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
-import { cleanup, tempDir } from "../support/caxton-process.js";
+import { cleanup, tempDir, startServe, type ServeProcess } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import {
   assertUnchanged,
@@ -26,7 +26,6 @@ import {
   rawHttp,
   request,
   requestHead,
-  startServe,
   tmpEntries,
   treeEntry,
   waitFor,
@@ -34,7 +33,6 @@ import {
   type HttpAnswer,
   type ObjectEntry,
   type RawEntry,
-  type Server,
   type ServerState,
   type Workspace,
   fanOutPack,
@@ -44,7 +42,12 @@ import { zeroBomb } from "../support/zero-bomb.js";
 const MiB = 1024 * 1024;
 const BASELINE = { "config/a.toml": 'name = "a"\n', "readme.md": "live\n" };
 
-async function postPack(server: Server, body: Buffer, query = "", headers: Record<string, string> = {}) {
+async function postPack(
+  server: ServeProcess,
+  body: Buffer,
+  query = "",
+  headers: Record<string, string> = {},
+) {
   return request(`${server.url}/api/v1/deployments${query}`, {
     method: "POST",
     headers: { "Content-Type": PACK_CONTENT_TYPE, ...headers },
@@ -56,10 +59,13 @@ async function postPack(server: Server, body: Buffer, query = "", headers: Recor
 async function serverWithBaseline(
   args: string[],
   quiet = true,
-): Promise<{ dir: string; server: Server; state: ServerState }> {
+): Promise<{ dir: string; server: ServeProcess; state: ServerState }> {
   const dir = tempDir("caxton-hostile-");
   mkdirSync(join(dir, "sentinel"));
-  const server = await startServe(join(dir, "data"), [...(quiet ? ["--quiet"] : []), ...args]);
+  const server = await startServe({
+    dataDir: join(dir, "data"),
+    args: [...(quiet ? ["--quiet"] : []), ...args],
+  });
   const ws = workspace(BASELINE);
   const r = await postPack(server, packBytes({ root: ws.root }, ws.objects));
   assert.equal(r.status, 201, r.text);
@@ -68,7 +74,7 @@ async function serverWithBaseline(
 
 describe("path rules: the server refuses unsafe tree entries before staging anything", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   let state: ServerState;
   before(async () => {
     ({ dir, server, state } = await serverWithBaseline([]));
@@ -290,7 +296,7 @@ describe("path rules: the server refuses unsafe tree entries before staging anyt
 
 describe("limits: each refusal is 413 naming the limit, before the bytes are read", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   let state: ServerState;
   before(async () => {
     ({ dir, server, state } = await serverWithBaseline([
@@ -434,7 +440,7 @@ function peakRss(pid: number | undefined): number | null {
 
 describe("decompression bombs and oversized negotiation bodies", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   let state: ServerState;
   before(async () => {
     ({ dir, server, state } = await serverWithBaseline(["--max-body-bytes", String(MiB)]));
@@ -554,7 +560,7 @@ describe("decompression bombs and oversized negotiation bodies", () => {
 
 describe("slow and stalled clients (--idle-timeout 1)", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   before(async () => {
     ({ dir, server } = await serverWithBaseline(["--idle-timeout", "1"]));
   });
@@ -674,7 +680,7 @@ describe("slow and stalled clients (--idle-timeout 1)", () => {
 
 describe("odd bodies that must not reach staging", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   let state: ServerState;
   before(async () => {
     ({ dir, server, state } = await serverWithBaseline([]));
@@ -732,7 +738,7 @@ describe("odd bodies that must not reach staging", () => {
 
 describe("malformed HTTP and clients that go away", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   let state: ServerState;
   before(async () => {
     // not --quiet: the log is under test
@@ -818,7 +824,7 @@ describe("malformed HTTP and clients that go away", () => {
 
 describe("amplification: a small request must not buy a lot of server work", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   let state: ServerState;
   before(async () => {
     ({ dir, server, state } = await serverWithBaseline(["--max-files", "200000"]));

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
-import { cleanup, tempDir } from "../support/caxton-process.js";
+import { cleanup, tempDir, startServe, type ServeProcess } from "../support/caxton-process.js";
 import {
   expectError,
   packBytes,
@@ -16,14 +16,12 @@ import {
   request,
   requestHead,
   sleep,
-  startServe,
   tmpEntries,
   waitFor,
   workspace,
-  type Server,
 } from "./helpers.js";
 
-async function deploy(server: Server, text: string): Promise<{ id: number; checksum: string }> {
+async function deploy(server: ServeProcess, text: string): Promise<{ id: number; checksum: string }> {
   const ws = workspace({ "notes.txt": text });
   const res = await request(`${server.url}/api/v1/deployments`, {
     method: "POST",
@@ -35,7 +33,7 @@ async function deploy(server: Server, text: string): Promise<{ id: number; check
   return { id: body.deployment_id, checksum: body.deployed_checksum };
 }
 
-function rollback(server: Server, body: unknown) {
+function rollback(server: ServeProcess, body: unknown) {
   return request(`${server.url}/api/v1/rollback`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -45,10 +43,13 @@ function rollback(server: Server, body: unknown) {
 
 describe("rollback targets and schema errors", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   before(async () => {
     dir = tempDir("caxton-refusals-");
-    server = await startServe(join(dir, "data"), ["--quiet", "--keep", "2", "--gc-grace", "0"]);
+    server = await startServe({
+      dataDir: join(dir, "data"),
+      args: ["--quiet", "--keep", "2", "--gc-grace", "0"],
+    });
   });
   after(async () => {
     await server.stop();
@@ -98,10 +99,10 @@ describe("rollback targets and schema errors", () => {
 
 describe("uploads in flight and impossible sizes", () => {
   let dir: string;
-  let server: Server;
+  let server: ServeProcess;
   before(async () => {
     dir = tempDir("caxton-uploads-");
-    server = await startServe(join(dir, "data"), ["--quiet", "--idle-timeout", "5"]);
+    server = await startServe({ dataDir: join(dir, "data"), args: ["--quiet", "--idle-timeout", "5"] });
   });
   after(async () => {
     await server.stop();

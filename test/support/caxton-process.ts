@@ -5,11 +5,18 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { CAXTON, REPO } from "../../support/caxton-serve.js";
 
-export const REPO = resolve(fileURLToPath(import.meta.url), "../../../..");
-export const CAXTON = join(REPO, "bin", "caxton");
+/** the server: `startServe({ dataDir, env, args })` (support/caxton-serve.ts has every option) */
+export {
+  CAXTON,
+  isServing,
+  REPO,
+  spawnServe,
+  startServe,
+  type ServeProcess,
+} from "../../support/caxton-serve.js";
 
 export function tempDir(prefix = "caxton-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -108,58 +115,6 @@ function runCommand(
           }
         },
       }),
-    );
-  });
-}
-
-export interface ServerProcess {
-  url: string;
-  dataDir: string;
-  child: ChildProcess;
-  stderr(): string;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-export function startServerProcess(
-  dataDir: string,
-  env: Record<string, string> = {},
-  args: string[] = [],
-): Promise<ServerProcess> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(
-      process.execPath,
-      [CAXTON, "serve", "--data-dir", dataDir, "--listen", "127.0.0.1:0", ...args],
-      {
-        env: { ...process.env, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let out = "";
-    let err = "";
-    const exited = new Promise<number | null>((r) =>
-      child.on("exit", (code, signal) => r(code ?? (signal ? -1 : null))),
-    );
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    const onData = (c: Buffer): void => {
-      out += c.toString();
-      const m = /^listening on (https?:\/\/\S+)\n/.exec(out);
-      if (m?.[1]) {
-        child.stdout.off("data", onData);
-        resolvePromise({
-          url: m[1],
-          dataDir,
-          child,
-          stderr: () => err,
-          stop: async (signal = "SIGTERM") => {
-            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-            return exited;
-          },
-        });
-      }
-    };
-    child.stdout.on("data", onData);
-    child.on("exit", (code) =>
-      reject(new Error(`server exited (${code}) before listening:\n${out}\n${err}`)),
     );
   });
 }

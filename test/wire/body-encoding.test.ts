@@ -19,7 +19,7 @@ import {
   encodePackStart,
 } from "../../src/protocol/pack-encoder.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
-import { cleanup, startServerProcess, tempDir, type ServerProcess } from "../support/caxton-process.js";
+import { cleanup, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import { rawRequest, textLike } from "./wire-helpers.js";
 import { zeroBomb } from "../support/zero-bomb.js";
@@ -54,7 +54,7 @@ function workspace(files: Record<string, Buffer>): { root: string; frames: Frame
 
 describe("body encodings", () => {
   let root: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   let live: Map<string, string>;
   const base = textLike(64 * 1024, 3);
   const first = workspace({ "config/a.toml": Buffer.from('name = "a"\n'), "data.txt": base });
@@ -80,7 +80,7 @@ describe("body encodings", () => {
     );
     negotiateBomb = await zeroBomb(Buffer.alloc(0), 256);
     root = tempDir("caxton-wire-");
-    server = await startServerProcess(join(root, "data"), {}, ["--max-body-bytes", String(MAX_BODY)]);
+    server = await startServe({ dataDir: join(root, "data"), args: ["--max-body-bytes", String(MAX_BODY)] });
   });
   after(async () => {
     await server.stop();

@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, tempDir, type ServerProcess } from "../support/caxton-process.js";
+import { cleanup, runCli, tempDir, type ServeProcess } from "../support/caxton-process.js";
 import { deployJson, freePort, incompressible, startServerAt, textLike } from "./wire-helpers.js";
 import { sha256Hex } from "../../src/merkle/sha256.js";
 
@@ -18,7 +18,7 @@ describe("binary deltas", () => {
   let ws: string;
   let state: string;
   let port: number;
-  let server: ServerProcess;
+  let server: ServeProcess;
   const current = (): Buffer => readFileSync(join(server.dataDir, "current", BIG));
   const local = (): Buffer => readFileSync(join(ws, BIG));
   const blobs = (): string[] => readdirSync(join(state, "blobs")).filter((n) => !n.startsWith("."));

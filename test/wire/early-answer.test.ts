@@ -7,27 +7,20 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  cleanup,
-  runCli,
-  startServerProcess,
-  tempDir,
-  type ServerProcess,
-} from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
 import { deployJson, incompressible } from "./wire-helpers.js";
 
 const MiB = 1024 * 1024;
 
 describe("early answers to large uploads", () => {
   let root: string;
-  let server: ServerProcess;
+  let server: ServeProcess;
   before(async () => {
     root = tempDir("caxton-wire-early-");
-    server = await startServerProcess(join(root, "data"), {}, [
-      "--quiet",
-      "--max-file-bytes",
-      String(48 * MiB),
-    ]);
+    server = await startServe({
+      dataDir: join(root, "data"),
+      args: ["--quiet", "--max-file-bytes", String(48 * MiB)],
+    });
   });
   after(async () => {
     await server.stop();

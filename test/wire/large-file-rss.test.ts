@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { randomFillSync } from "node:crypto";
 import { closeSync, openSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 import { peakRss, runMeasured } from "../support/measure-rss.js";
 
 const MiB = 1024 * 1024;
@@ -43,7 +43,7 @@ test(
     const root = tempDir("caxton-wire-large-");
     const ws = join(root, "ws");
     const state = join(root, "state");
-    const server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+    const server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
     try {
       assert.equal((await runCli(["init", ws])).code, 0);
       let started = performance.now();

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 import { peakRss, runMeasured } from "../support/measure-rss.js";
 
 const FILES = Number(process.env.CAXTON_TEST_MANY_FILES ?? 100_000);
@@ -20,7 +20,7 @@ test(
   async (t) => {
     const root = tempDir("caxton-wire-many-");
     const ws = join(root, "ws");
-    const server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+    const server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
     try {
       assert.equal((await runCli(["init", ws])).code, 0);
       for (let d = 0; d < FILES / 100; d++) {

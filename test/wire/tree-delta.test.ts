@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServerProcess, tempDir } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
 
 const agent = (i: number, version: string): string =>
@@ -18,7 +18,7 @@ test("a one-agent change in a folder of 1,000 agents crosses the wire in under 2
   const ws = join(root, "ws");
   mkdirSync(join(ws, "agents"), { recursive: true });
   for (let i = 0; i < 1000; i++) writeFileSync(join(ws, "agents", `a${i}.toml`), agent(i, "1.0.0"));
-  const server = await startServerProcess(join(root, "data"), {}, ["--quiet"]);
+  const server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
   const env = { CAXTON_STATE_DIR: join(root, "state") };
   try {
     assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);

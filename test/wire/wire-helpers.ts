@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createServer } from "node:net";
 import assert from "node:assert/strict";
 import { zstdDecompressSync } from "../../src/compression/zstd-decompress.js";
-import { runCli, startServerProcess, type ServerProcess } from "../support/caxton-process.js";
+import { runCli, startServe, type ServeProcess } from "../support/caxton-process.js";
 
 /** A free TCP port on 127.0.0.1 (closed again, so a server can be restarted at the same address). */
 export function freePort(): Promise<number> {
@@ -18,9 +18,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-export function startServerAt(dataDir: string, port: number, args: string[] = []): Promise<ServerProcess> {
+export function startServerAt(dataDir: string, port: number, args: string[] = []): Promise<ServeProcess> {
   // a later --listen overrides the helper's 127.0.0.1:0
-  return startServerProcess(dataDir, {}, ["--listen", `127.0.0.1:${port}`, "--quiet", ...args]);
+  return startServe({ dataDir, args: ["--listen", `127.0.0.1:${port}`, "--quiet", ...args] });
 }
 
 /** Text-like content: numbered lines of pseudo-random words, so it compresses like configuration does. */
