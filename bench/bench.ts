@@ -3,6 +3,7 @@
  * against the real `caxton` processes (and git / rsync side by side where installed), prints a markdown
  * table and writes bench/results/<timestamp>.json. See bench/README.md.
  */
+import { evaluateRatios } from "./ratio-targets.js";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir, totalmem, type } from "node:os";
@@ -262,6 +263,7 @@ async function main(): Promise<void> {
     results.finishedAt = new Date().toISOString();
     results.machine.loadAverage.end = loadavg()[0] ?? 0;
     results.targets = evaluateTargets(results.sizes);
+    results.ratios = evaluateRatios(results.sizes);
     results.notes.push(`Total bench time ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
     process.stdout.write(`${renderReport(results)}\n`);
     if (wire.length > 0) process.stdout.write(`\n## Bytes on the wire\n\n${formatWireTable(wire)}\n`);

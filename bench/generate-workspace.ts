@@ -165,17 +165,67 @@ args = ["--root", "/srv/shared"]
 url = "https://tickets.example.com/mcp"
 `;
 
-class Text {
-  constructor(readonly rnd: () => number) {}
+/**
+ * Seeded text. `new Text(rnd)` draws words uniformly from a small vocabulary of real words (the generated
+ * workspaces); `Text.madeUp(rnd)` from 3,000 made-up words with a Zipf-like (log-uniform rank) distribution,
+ * which compresses like real prompts and config files (the wire-bytes bench).
+ */
+export class Text {
+  constructor(
+    readonly rnd: () => number,
+    private readonly vocabulary: readonly string[] = WORDS,
+    private readonly zipf = false,
+  ) {}
+
+  static madeUp(rnd: () => number, size = 3000): Text {
+    const t = new Text(rnd);
+    const onsets = [
+      "b",
+      "c",
+      "d",
+      "f",
+      "g",
+      "k",
+      "l",
+      "m",
+      "n",
+      "p",
+      "r",
+      "s",
+      "t",
+      "v",
+      "st",
+      "tr",
+      "pl",
+      "ch",
+    ];
+    const vowels = ["a", "e", "i", "o", "u", "ai", "ou", "ea"];
+    const codas = ["", "", "n", "r", "s", "t", "l", "nd", "ck"];
+    const seen = new Set<string>();
+    while (seen.size < size) {
+      let w = "";
+      const syllables = 1 + t.int(0, 2);
+      for (let i = 0; i < syllables; i++) w += t.pick(onsets) + t.pick(vowels) + t.pick(codas);
+      seen.add(w);
+    }
+    return new Text(rnd, [...seen], true);
+  }
+
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.rnd() * (hi - lo + 1));
   }
   pick<T>(list: readonly T[]): T {
     return list[Math.floor(this.rnd() * list.length)] as T;
   }
+  word(): string {
+    if (!this.zipf) return this.pick(this.vocabulary);
+    const n = this.vocabulary.length;
+    const rank = Math.floor(Math.exp(this.rnd() * Math.log(n + 1))) - 1;
+    return this.vocabulary[Math.min(rank, n - 1)] as string;
+  }
   words(n: number): string {
     const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(this.pick(WORDS));
+    for (let i = 0; i < n; i++) out.push(this.word());
     return out.join(" ");
   }
   /** lines of 8–12 words */
@@ -191,6 +241,28 @@ class Text {
       s += this.rnd() < 0.2 ? `## ${this.words(4)}\n\n` : `${this.paragraph(this.int(2, 6))}\n\n`;
     }
     return s.slice(0, bytes - 1) + "\n";
+  }
+  sentence(): string {
+    const s = this.words(this.int(6, 18));
+    return `${s.charAt(0).toUpperCase()}${s.slice(1)}.`;
+  }
+  /** a prose sentence, a bullet or a `key = "value"` line */
+  line(): string {
+    const r = this.rnd();
+    if (r < 0.7) return this.sentence();
+    if (r < 0.85) return `- ${this.words(this.int(3, 9))}`;
+    return `${this.word()}_${this.word()} = "${this.words(this.int(1, 5))}"`;
+  }
+  /** lines until their joined size (with a newline each) reaches `bytes` */
+  lines(bytes: number): string[] {
+    const out: string[] = [];
+    let size = 0;
+    while (size < bytes) {
+      const l = this.line();
+      out.push(l);
+      size += Buffer.byteLength(l) + 1;
+    }
+    return out;
   }
 }
 

@@ -2,6 +2,7 @@
  * The bench's output: markdown tables (per size, every scenario side by side with git and rsync, and the
  * issue's targets with met / not met from the measured medians) and the JSON results file.
  */
+import { renderRatios, type RatioResult } from "./ratio-targets.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Contention } from "./cpu-contention.js";
@@ -48,6 +49,8 @@ export interface BenchResults {
   notes: string[];
   sizes: SizeResult[];
   targets: TargetResult[];
+  /** the proportional-cost targets (ratio-targets.ts) */
+  ratios?: RatioResult[];
 }
 
 export interface Target {
@@ -277,6 +280,7 @@ export function renderReport(results: BenchResults): string {
     if (warnings.length > 0) out.push("Warnings:", "", ...warnings, "");
   }
   out.push("### Targets", "", renderTargets(results.targets), "");
+  if (results.ratios) out.push("### Proportional-cost targets", "", renderRatios(results.ratios), "");
   return out.join("\n");
 }
 

@@ -39,7 +39,9 @@ export type ScenarioId =
   | "fifty-agents"
   | "edit-1mb"
   | "rename-large"
-  | "revert";
+  | "revert"
+  | "monitor-no-change"
+  | "monitor-one-agent";
 
 /** One measured run of our CLI. */
 export interface OursRun {
@@ -59,6 +61,8 @@ export interface OursRun {
   hashed: number | null;
   cached: number | null;
   upToDate: boolean | null;
+  /** the scan was the file-system monitor's (`scan.monitor` of `deploy --json`) */
+  monitored: boolean | null;
 }
 
 export interface ToolSummary {
@@ -120,6 +124,8 @@ interface Context {
   stateDir: string;
   dataDir: string;
   serverCount: number;
+  /** `caxton monitor` runs for the workspace (stopped with the server) */
+  monitor: boolean;
   /** where ws.largeFile is now (the rename scenario moves it) */
   largePath: string | null;
   scratchDir: string;
@@ -201,7 +207,30 @@ export const SCENARIOS: readonly Scenario[] = [
     rsync: "rsync -a without --delete keeps the old name: not the same result",
   },
   revertScenario(),
+  // the same two with `caxton monitor` running: the scan stats what the monitor names, not every file
+  {
+    ...changeAgents("monitor-no-change", "no change, with `caxton monitor`", 0),
+    skip: () => null,
+    prepare: startMonitor,
+    before: undefined,
+    git: (g) => g.publishUnchanged(),
+  },
+  {
+    ...changeAgents("monitor-one-agent", "one agent changed, with `caxton monitor`", 1),
+    prepare: startMonitor,
+  },
 ];
+
+async function startMonitor(ctx: Context): Promise<void> {
+  const r = await measureProcess(process.execPath, [ctx.opts.caxton, "monitor", "start", ctx.ws.dir], {
+    env: cliEnv(ctx),
+    scratchDir: ctx.scratchDir,
+    timeoutMs: 120_000,
+  });
+  assertSuccess(r);
+  ctx.monitor = true;
+  await deploy(ctx); // untimed: the walk after a monitor starts, which takes its first token
+}
 
 function changeAgents(id: ScenarioId, label: string, count: number): Scenario {
   return {
@@ -323,7 +352,7 @@ async function deploy(ctx: Context): Promise<OursRun> {
     files: unknown[];
     duration_ms: number;
     phases: { apply_ms: number } & Record<string, number>;
-    scan: { hashed: number; cached: number };
+    scan: { hashed: number; cached: number; monitor?: boolean };
   };
   return {
     wallMs: sample.wallMs,
@@ -340,6 +369,7 @@ async function deploy(ctx: Context): Promise<OursRun> {
     hashed: j.scan.hashed,
     cached: j.scan.cached,
     upToDate: j.up_to_date,
+    monitored: j.scan.monitor ?? null,
   };
 }
 
@@ -361,12 +391,14 @@ async function status(ctx: Context): Promise<OursRun> {
     hashed: null,
     cached: null,
     upToDate: j.in_sync,
+    monitored: null,
   };
 }
 
 /** What each run of ours must show, or the measurement means something else. */
 function checkOurs(id: ScenarioId, o: OursRun, k: number): string[] {
-  if (id === "status" || id === "no-change") {
+  if (id.startsWith("monitor-") && o.monitored !== true) return [`run ${k}: the scan walked the workspace`];
+  if (id === "status" || id === "no-change" || id === "monitor-no-change") {
     return o.upToDate ? [] : [`run ${k}: caxton did not report the workspace as up to date / in sync`];
   }
   if (o.upToDate || !o.filesChanged) return [`run ${k}: caxton deployed no change`];
@@ -399,6 +431,7 @@ export async function runScenarios(opts: SizeRunOptions): Promise<ScenarioResult
     serverCount: 0,
     largePath: opts.ws.largeFile,
     scratchDir: opts.root,
+    monitor: false,
   };
   const results: ScenarioResult[] = [];
   try {
@@ -440,7 +473,7 @@ export async function runScenarios(opts: SizeRunOptions): Promise<ScenarioResult
           const r = await scenario.rsync(opts.rsync);
           rsyncCommand = r.command;
           if (measured) rsync.push(r);
-          const expected = scenario.id === "no-change" ? 0 : 1;
+          const expected = scenario.id.endsWith("no-change") ? 0 : 1;
           if (r.filesTransferred !== null && (expected === 0) !== (r.filesTransferred === 0)) {
             warnings.push(`run ${k}: rsync transferred ${r.filesTransferred} files`);
           }
@@ -490,6 +523,13 @@ export async function runScenarios(opts: SizeRunOptions): Promise<ScenarioResult
     }
   } finally {
     await ctx.server?.stop();
+    if (ctx.monitor) {
+      await measureProcess(process.execPath, [opts.caxton, "monitor", "stop", opts.ws.dir], {
+        env: cliEnv(ctx),
+        scratchDir: ctx.scratchDir,
+        timeoutMs: 60_000,
+      });
+    }
   }
   return results;
 }

@@ -1,6 +1,6 @@
 /**
- * A private copy of the built CLI (bin/ and dist/, without the tests and the bench), so that one bench run
- * measures one build from start to end. The checkout is shared with other sessions that rebuild dist/ and
+ * A private copy of the built CLI (bin/ and dist/, without the tests, the bench and support/), so that one
+ * bench run measures one build from start to end. The checkout is shared with other sessions that rebuild dist/ and
  * change bin/ at any moment; without the copy, a 10-minute run could measure S on one build and XL on
  * another. The copy lives under bench/results/ (git-ignored) so that `node_modules` still resolves from it.
  */
@@ -15,7 +15,7 @@ export interface BuildSnapshot {
   remove(): void;
 }
 
-const SKIPPED = new Set(["bench", "test", "scripts", ".tsbuildinfo"]);
+const SKIPPED = new Set(["bench", "test", "scripts", "support", ".tsbuildinfo"]);
 
 export function snapshotBuild(repo: string): BuildSnapshot {
   const dir = join(repo, "bench", "results", `.build-${process.pid}`);

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { startServe } from "../support/caxton-serve.js";
 import { trackChild } from "./child-processes.js";
 import { generateWorkspace, SIZES, type SizeName } from "./generate-workspace.js";
+import { percentile } from "./sample-stats.js";
 
 export interface WatchLatencyRow {
   size: SizeName;
@@ -106,10 +107,10 @@ export async function runWatchLatency(opts: WatchLatencyOptions): Promise<WatchL
         size: name,
         files: ws.files,
         edits,
-        p50_ms: percentile(latencies, 0.5),
-        p99_ms: percentile(latencies, 0.99),
+        p50_ms: percentile(latencies, 50) ?? Number.NaN,
+        p99_ms: percentile(latencies, 99) ?? Number.NaN,
         max_ms: Math.max(...latencies),
-        deploy_p50_ms: percentile(deployMs, 0.5),
+        deploy_p50_ms: percentile(deployMs, 50) ?? Number.NaN,
         round_trips: trips,
         goal_p50_ms: WATCH_GOALS[name] ?? null,
       };
@@ -154,13 +155,6 @@ function liveAfter(dataDir: string, rel: string, marker: string, timeoutMs: numb
     };
     check();
   });
-}
-
-/** Nearest-rank percentile. */
-function percentile(values: readonly number[], p: number): number {
-  const v = [...values].sort((a, b) => a - b);
-  if (v.length === 0) return Number.NaN;
-  return v[Math.min(v.length - 1, Math.max(0, Math.ceil(p * v.length) - 1))] as number;
 }
 
 export function formatWatchTable(rows: readonly WatchLatencyRow[]): string {

@@ -9,6 +9,7 @@
  *   MCP servers:
  *     ~ git           breaking     `command` changed; used by code-reviewer, researcher
  */
+import type { ErrorDetail } from "../errors/error-codes.js";
 import type { AgentPlan, Impact } from "../protocol/messages.js";
 import { style, type style as styleOf } from "./style.js";
 
@@ -93,8 +94,8 @@ export function planJson(plan: AgentPlan | undefined) {
  * was checked against its schema where the answer was read (client/api-client.ts), so the no-change path
  * does not load zod for this.
  */
-export function breakingLines(detail: Record<string, unknown> | undefined): string[] {
-  const plan = detail?.["plan"] as AgentPlan | undefined;
+export function breakingLines(detail: ErrorDetail<"E_BREAKING_CHANGE"> | undefined): string[] {
+  const plan = detail?.plan;
   return plan ? planLines(plan, style(process.stderr), { prompts: false }) : [];
 }
 

@@ -7,6 +7,8 @@
 export interface FlagSpec {
   readonly type: "string" | "boolean";
   readonly short?: string;
+  /** may be given several times (the parser then gives a list) */
+  readonly multiple?: boolean;
   /** the value's placeholder in help, for string flags */
   readonly value?: string;
   readonly help: string;
@@ -22,6 +24,8 @@ export interface CommandSpec {
   readonly flags: Readonly<Record<string, FlagSpec>>;
   /** what completion offers for positional arguments */
   readonly complete?: "dir" | "file" | "command" | "shell" | "subcommand";
+  /** the subcommands completion offers, when `complete` is "subcommand" */
+  readonly subcommands?: readonly string[];
 }
 
 const SERVER = {
@@ -36,12 +40,21 @@ const JSON_FLAG = {
 
 /** The flags of every command that talks to a server. */
 export const CONNECTION_FLAGS = {
+  workspace: {
+    type: "string",
+    value: "NAME",
+    help: "the server's workspace (else $CAXTON_WORKSPACE, else [deploy] workspace in caxton.toml, else default)",
+  },
   token: {
     type: "string",
     value: "TOKEN",
     help: "bearer token (else $CAXTON_TOKEN, else --token-file / $CAXTON_TOKEN_FILE)",
   },
-  "token-file": { type: "string", value: "FILE", help: "read the bearer token from FILE (mode 0600)" },
+  "token-file": {
+    type: "string",
+    value: "FILE",
+    help: "read the bearer token from FILE (mode 0600; of several lines, the one for the workspace, else the admin's)",
+  },
   ca: {
     type: "string",
     value: "FILE",
@@ -170,6 +183,20 @@ export const COMMANDS = {
       force: { type: "boolean", help: "overwrite local edits" },
     },
   },
+  workspaces: {
+    summary: "list the server's workspaces",
+    args: "",
+    maxArgs: 0,
+    about:
+      "Lists the workspaces of the server (those the token may see: the admin token all, a workspace's token its own): name, live deployment, agents and when the last deploy was made. A workspace is created by its first deploy (caxton deploy --workspace NAME).",
+    flags: {
+      server: SERVER,
+      token: CONNECTION_FLAGS.token,
+      "token-file": CONNECTION_FLAGS["token-file"],
+      ca: CONNECTION_FLAGS.ca,
+      json: JSON_FLAG,
+    },
+  },
   agents: {
     summary: "list the agents that are live, or show one",
     args: "[NAME]",
@@ -221,9 +248,33 @@ export const COMMANDS = {
     args: "create [FILE]",
     maxArgs: 2,
     about:
-      "Creates a random bearer token. With FILE, writes it there (mode 0600) for `caxton serve --token-file FILE` and clients' --token-file; without, prints it. Refuses to overwrite FILE unless --force.",
+      "Creates a random bearer token, as one line of a token file: the secret alone (the server admin's token), or with --workspace the secret followed by `workspace=NAME role=ROLE`. With FILE, writes it there (mode 0600) for `caxton serve --token-file FILE` and clients' --token-file; without, prints it. Refuses to overwrite FILE unless --force; --append adds a line.",
     complete: "subcommand",
-    flags: { force: { type: "boolean", help: "overwrite FILE" } },
+    subcommands: ["create"],
+    flags: {
+      force: { type: "boolean", help: "overwrite FILE" },
+      append: { type: "boolean", help: "add the token as one more line of FILE (a file holds several)" },
+      workspace: {
+        type: "string",
+        value: "NAME",
+        help: "a token for workspace NAME only (without: the server admin's token, for every workspace)",
+      },
+      role: {
+        type: "string",
+        value: "ROLE",
+        help: "with --workspace: deploy (default; also reads) or read",
+      },
+    },
+  },
+  monitor: {
+    summary: "watch a workspace in the background, so scans stat only what changed",
+    args: "start|stop|status [DIR]",
+    maxArgs: 2,
+    about:
+      "Starts, stops or reports the workspace's file-system monitor: a background process (one inotify watch per folder) that deploy, status, validate, diff and pull ask which paths changed since their last scan, instead of walking the workspace. Whenever it cannot be sure (it restarted, a folder was created or renamed, an overflow), the scan walks as it would without it. It stops with `caxton monitor stop`, or when the workspace folder goes away.",
+    complete: "subcommand",
+    subcommands: ["start", "stop", "status"],
+    flags: { json: JSON_FLAG },
   },
   serve: {
     summary: "run the deployment server",
@@ -244,8 +295,9 @@ export const COMMANDS = {
       },
       "token-file": {
         type: "string",
+        multiple: true,
         value: "FILE",
-        help: "require `Authorization: Bearer <token>` on every call but /health, /ready and the dashboard's page (which asks for it); create one with `caxton token create FILE`",
+        help: "require `Authorization: Bearer <token>` on every call but /health, /ready and the dashboard's page (which asks for it); repeatable, one token a line, each the admin's or scoped to a workspace (`caxton token create FILE [--workspace NAME]`)",
       },
       "tls-cert": {
         type: "string",
@@ -323,6 +375,7 @@ export function isCommandName(name: string): name is CommandName {
 export const ENVIRONMENT = [
   ["CAXTON_SERVER", "the server URL when --server is not given"],
   ["CAXTON_TOKEN", "the bearer token when --token is not given"],
+  ["CAXTON_WORKSPACE", "the server's workspace when --workspace is not given"],
   ["CAXTON_TOKEN_FILE", "a file holding the bearer token, when neither --token nor $CAXTON_TOKEN is set"],
   ["CAXTON_CA", "a CA certificate (PEM) to trust, when --ca is not given"],
   [

@@ -24,7 +24,7 @@ function positionalWords(spec: CommandSpec): string {
     case "shell":
       return SHELLS.join(" ");
     case "subcommand":
-      return "create";
+      return (spec.subcommands ?? []).join(" ");
     default:
       return "";
   }

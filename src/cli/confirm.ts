@@ -1,5 +1,5 @@
 /** Asks a yes/no question on the terminal (stderr), reading one line of stdin; anything but y/yes is no. */
-import { createInterface } from "node:readline/promises";
+// node:readline loads only when a question is asked (most commands never ask one)
 
 /** Can we ask? Only when a person is at both ends: stdin and stderr are terminals. */
 export function canAsk(): boolean {
@@ -7,6 +7,7 @@ export function canAsk(): boolean {
 }
 
 export async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);

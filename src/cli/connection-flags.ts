@@ -1,15 +1,23 @@
-/** What the connection flags (--token, --token-file, --ca; declared in command-table.ts) ask for. */
+/**
+ * What the connection flags (--token, --token-file, --ca, --workspace; declared in command-table.ts) ask
+ * for. `server` is what resolveServer gave: it names the server's workspace.
+ */
 import { readFileSync } from "node:fs";
 import type { ConnectionOptions } from "../client/api-client.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { clientToken } from "./read-token.js";
+import { findWorkspace, resolveServer, workspaceOfServer } from "./resolve-target.js";
 
-export function connectionFrom(values: {
-  token?: string;
-  "token-file"?: string;
-  ca?: string;
-  timeout?: string;
-}): ConnectionOptions {
+export function connectionFrom(
+  values: {
+    token?: string;
+    "token-file"?: string;
+    ca?: string;
+    timeout?: string;
+  },
+  server: string,
+): ConnectionOptions {
+  const workspace = workspaceOfServer(server);
   const caFile = values.ca ?? process.env.CAXTON_CA;
   let ca: Buffer | null = null;
   if (caFile) {
@@ -22,7 +30,20 @@ export function connectionFrom(values: {
       );
     }
   }
-  return { token: clientToken(values), ca, timeoutMs: idleTimeoutMs(values.timeout) };
+  return {
+    token: clientToken(values, workspace),
+    ca,
+    timeoutMs: idleTimeoutMs(values.timeout),
+    workspace,
+  };
+}
+
+/** The server and connection of a command that works from any folder (log, agents, show). */
+export function apiTarget(
+  values: Parameters<typeof connectionFrom>[0] & { server?: string; workspace?: string },
+): [string, ConnectionOptions] {
+  const server = resolveServer(values.server, findWorkspace(), values.workspace);
+  return [server, connectionFrom(values, server)];
 }
 
 /** Seconds a command waits for a silent server: --timeout, else $CAXTON_TIMEOUT, else 120; 0 waits forever. */

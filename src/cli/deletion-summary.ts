@@ -4,8 +4,8 @@ import type { MassDeletion } from "../config/deletion-guard.js";
 /** paths shown before "… and N more" */
 const SHOWN = 20;
 
-export function deletionLines(detail: Record<string, unknown> | undefined): string[] {
-  const d = detail as Partial<MassDeletion> | undefined;
+export function deletionLines(detail: Partial<MassDeletion> | undefined): string[] {
+  const d = detail;
   if (!d?.deleted || d.deleted_count === undefined) return [];
   const lines = [`would delete ${d.deleted_count} of ${d.live_files ?? "?"} live files:`];
   for (const path of d.deleted.slice(0, SHOWN)) lines.push(`  - ${path}`);

@@ -26,10 +26,12 @@ const LOADERS: Record<Exclude<CommandName, "help">, () => Promise<Command>> = {
   diff: async () => (await import("./commands/diff.js")).run,
   pull: async () => (await import("./commands/pull.js")).run,
   agents: async () => (await import("./commands/agents.js")).run,
+  workspaces: async () => (await import("./commands/workspaces.js")).run,
   log: async () => (await import("./commands/log.js")).run,
   show: async () => (await import("./commands/show.js")).run,
   rollback: async () => (await import("./commands/rollback.js")).run,
   token: async () => (await import("./commands/token.js")).run,
+  monitor: async () => (await import("./commands/monitor.js")).run,
   serve: async () => (await import("./commands/serve.js")).run,
   completion: async () => (await import("./commands/completion.js")).run,
 };

@@ -1,16 +1,17 @@
 /** Renders a CaxtonError for a person (stderr) or as one JSON object (stdout, with --json). */
-import type { CaxtonError, Diagnostic } from "../errors/caxton-error.js";
+import type { CaxtonError } from "../errors/caxton-error.js";
 import { formatDiagnostic } from "../errors/format-diagnostic.js";
 import { breakingLines } from "./agent-plan-lines.js";
 import { deletionLines } from "./deletion-summary.js";
 import type { FailureFigures } from "./reported-failure.js";
-import type { DeployConflict } from "../protocol/messages.js";
 import { style } from "./style.js";
 import { writeJson } from "./write-json.js";
 
 export function printError(error: CaxtonError, json: boolean, figures: FailureFigures = {}): void {
-  const errors = (error.detail?.errors as Diagnostic[] | undefined) ?? [];
-  const warnings = (error.detail?.warnings as Diagnostic[] | undefined) ?? [];
+  const validation = error.code === "E_VALIDATION" ? error.detail : undefined;
+  const errors = validation?.errors ?? [];
+  const warnings = validation?.warnings ?? [];
+  const conflicts = (error.code === "E_CONFLICT" ? error.detail?.conflicts : undefined) ?? [];
   if (json) {
     const out = {
       success: false,
@@ -25,7 +26,7 @@ export function printError(error: CaxtonError, json: boolean, figures: FailureFi
         suggestion,
       })),
       warnings,
-      ...(error.detail?.conflicts ? { conflicts: error.detail.conflicts } : {}),
+      ...(error.code === "E_CONFLICT" && error.detail?.conflicts ? { conflicts } : {}),
       ...(error.code === "E_MASS_DELETION" ? { deletion: error.detail } : {}),
       ...(error.code === "E_BREAKING_CHANGE" ? { plan: error.detail?.plan } : {}),
       ...figures,
@@ -36,7 +37,6 @@ export function printError(error: CaxtonError, json: boolean, figures: FailureFi
   const s = style(process.stderr);
   for (const d of [...errors, ...warnings])
     process.stderr.write(`${colorDiagnostic(formatDiagnostic(d), s)}\n`);
-  const conflicts = (error.detail?.conflicts as DeployConflict[] | undefined) ?? [];
   for (const c of conflicts) {
     process.stderr.write(
       `${c.path}: changed on the server by ${c.changed_by ?? "another deploy"} at ${c.time} (deployment #${c.deployment_id})\n`,

@@ -6,13 +6,15 @@
  * running from `agents/` deploys the workspace above it, not `agents/` re-rooted.
  *
  * Server URL: --server, else $CAXTON_SERVER, else `[deploy] server` in the workspace's caxton.toml, else
- * http://127.0.0.1:8080.
+ * http://127.0.0.1:8080. The server's workspace: --workspace, else $CAXTON_WORKSPACE, else `[deploy]
+ * workspace`, else `default`.
  */
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import type * as SmolToml from "smol-toml";
 import { CaxtonError } from "../errors/caxton-error.js";
+import { DEFAULT_WORKSPACE_NAME, WORKSPACE_NAME_PATTERN } from "../protocol/workspace-name.js";
 
 /** The TOML parser, loaded only for a caxton.toml that names a server (most deploys pass none). */
 const loadToml = (): typeof SmolToml => createRequire(import.meta.url)("smol-toml") as typeof SmolToml;
@@ -77,7 +79,50 @@ export function findWorkspace(from = process.cwd()): string | null {
   }
 }
 
-export function resolveServer(flag: string | undefined, workspace: string | null): string {
+/**
+ * The server URL, and for a workspace other than `default` the URL with `#NAME` appended: the key the local
+ * state keeps that workspace's deploys under (the client sends requests to the URL's host only).
+ */
+export function resolveServer(
+  flag: string | undefined,
+  workspace: string | null,
+  workspaceFlag?: string,
+): string {
+  const url = serverUrl(flag, workspace);
+  const name = resolveWorkspaceName(workspaceFlag, workspace);
+  return name === DEFAULT_WORKSPACE_NAME ? url : `${url}#${name}`;
+}
+
+/**
+ * The server-side workspace a command talks to: --workspace, else $CAXTON_WORKSPACE, else `[deploy]
+ * workspace` in caxton.toml, else `default`. Checked here, before any request.
+ */
+export function resolveWorkspaceName(flag: string | undefined, workspace: string | null): string {
+  const [name, where] =
+    flag !== undefined
+      ? [flag, "--workspace"]
+      : process.env.CAXTON_WORKSPACE
+        ? [process.env.CAXTON_WORKSPACE, "$CAXTON_WORKSPACE"]
+        : [fromSettings(workspace, "workspace"), "[deploy] workspace in caxton.toml"];
+  if (name === undefined) return DEFAULT_WORKSPACE_NAME;
+  if (!WORKSPACE_NAME_PATTERN.test(name)) {
+    throw new CaxtonError("E_WORKSPACE_NAME", `${where}: ${JSON.stringify(name)} is not a workspace name`);
+  }
+  return name;
+}
+
+/** The workspace a resolved server string names (see resolveServer), `default` when none. */
+export function workspaceOfServer(server: string): string {
+  const hash = server.indexOf("#");
+  return hash === -1 ? DEFAULT_WORKSPACE_NAME : server.slice(hash + 1);
+}
+
+function fromSettings(workspace: string | null, key: string): string | undefined {
+  const value = workspace ? deploySettings(workspace)[key] : undefined;
+  return typeof value === "string" ? value : undefined;
+}
+
+export function serverUrl(flag: string | undefined, workspace: string | null): string {
   const raw =
     flag ??
     (process.env.CAXTON_SERVER || undefined) ??
@@ -112,7 +157,8 @@ function deploySettings(workspace: string): Record<string, unknown> {
     return {};
   }
   // the TOML parser is loaded only when the file can hold a setting we read
-  if (!text.includes("server") && !text.includes("require_allow_breaking")) return {};
+  if (!text.includes("server") && !text.includes("require_allow_breaking") && !text.includes("workspace"))
+    return {};
   try {
     const doc = loadToml().parse(text) as { deploy?: unknown };
     return typeof doc.deploy === "object" && doc.deploy !== null

@@ -17,6 +17,7 @@ import { parseMessage } from "../protocol/parse-message.js";
 import { isErrorCode } from "../errors/error-codes.js";
 import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
+import { ifMatchHeaders, type IfMatch } from "../protocol/if-match.js";
 import type * as Messages from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
@@ -53,6 +54,8 @@ export interface ConnectionOptions {
   ca?: Buffer | null;
   /** give up on a request whose connection sees no byte for this long (E_UNREACHABLE); 0 or absent: no limit */
   timeoutMs?: number;
+  /** the server's workspace (default: `default`, the un-prefixed API) */
+  workspace?: string;
 }
 
 /** The live deployment, as `GET /api/v1/deployment` reports it (kind and who are unknown after a 304). */
@@ -68,8 +71,12 @@ export class ApiClient {
   readonly stats: WireStats = { roundTrips: 0, bytesSent: 0, bytesReceived: 0 };
   /** the limits the server announced in its last answer (Caxton-Limits), null before any */
   limits: ServerLimits | null = null;
-  /** the server's identity (`Caxton-Server-Id`), once any answer carried it */
+  /** the server's identity (`Caxton-Server-Id`), once any answer carried it; `id#workspace` for a
+   * workspace other than `default`, so the local state keeps each workspace's deploys apart */
   serverId: string | null = null;
+  /** where this workspace's endpoints are: `/api/v1`, or `/api/v1/workspaces/NAME` */
+  private readonly api: string;
+  private readonly idSuffix: string;
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof HttpsModule;
   private readonly base: URL;
@@ -106,6 +113,9 @@ export class ApiClient {
     }
     this.authorization = connection.token ? `Bearer ${connection.token}` : null;
     this.timeoutMs = connection.timeoutMs;
+    const ws = connection.workspace ?? "default";
+    this.api = ws === "default" ? API_PREFIX : `${API_PREFIX}/workspaces/${ws}`;
+    this.idSuffix = ws === "default" ? "" : `#${ws}`;
   }
 
   async health(): Promise<unknown> {
@@ -117,7 +127,7 @@ export class ApiClient {
    * the whole cost of a deploy with nothing to do.
    */
   async liveDeployment(root: string): Promise<{ deployment_id: number; time: string } | null> {
-    const res = await this.request("GET", `${API_PREFIX}/deployment`, null, { "If-None-Match": `"${root}"` });
+    const res = await this.request("GET", `${this.api}/deployment`, null, { "If-None-Match": `"${root}"` });
     if (res.status === 304) {
       const id = Number(res.headers["caxton-deployment-id"]);
       const time = res.headers["caxton-deployment-time"];
@@ -138,7 +148,7 @@ export class ApiClient {
   async current(known: string | null): Promise<LiveDeployment | null> {
     const res = await this.request(
       "GET",
-      `${API_PREFIX}/deployment`,
+      `${this.api}/deployment`,
       null,
       known ? { "If-None-Match": `"${known}"` } : {},
     );
@@ -155,12 +165,17 @@ export class ApiClient {
   }
 
   async getJson(path: string): Promise<unknown> {
-    return this.json(await this.request("GET", `${API_PREFIX}${path}`, null, {}));
+    return this.json(await this.request("GET", `${this.api}${path}`, null, {}));
+  }
+
+  /** `GET /api/v1/workspaces`: the server's workspaces this token may see. */
+  async workspaces(): Promise<unknown> {
+    return this.json(await this.request("GET", `${API_PREFIX}/workspaces`, null, {}));
   }
 
   async negotiate(root: string, hashes: readonly string[]): Promise<NegotiateResponse> {
     const body = encodeNegotiate({ root }, hashes);
-    const res = await this.request("POST", `${API_PREFIX}/negotiate`, body, {
+    const res = await this.request("POST", `${this.api}/negotiate`, body, {
       "Content-Type": NEGOTIATE_CONTENT_TYPE,
     });
     return parseAnswer((await messages()).NegotiateResponseSchema, await this.json(res));
@@ -169,32 +184,30 @@ export class ApiClient {
   async deploy(
     pack: AsyncIterable<Buffer>,
     options: {
-      ifMatch: string | null;
+      ifMatch: IfMatch;
       dryRun: boolean;
       force?: boolean;
       guardDeletions?: boolean;
       guardBreaking?: boolean;
     },
   ): Promise<DeployResult> {
-    const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
-    if (options.ifMatch === "none") headers["If-None-Match"] = "*";
-    else if (options.ifMatch) headers["If-Match"] = `"${options.ifMatch}"`;
+    const headers = { "Content-Type": PACK_CONTENT_TYPE, ...ifMatchHeaders(options.ifMatch) };
     const query = [options.dryRun ? "dry_run=1" : "", options.force ? "force=1" : "", guardQuery(options)]
       .filter(Boolean)
       .join("&");
-    const path = `${API_PREFIX}/deployments${query ? `?${query}` : ""}`;
+    const path = `${this.api}/deployments${query ? `?${query}` : ""}`;
     const res = await this.request("POST", path, pack, headers);
     return parseAnswer((await messages()).DeployResultSchema, await this.json(res));
   }
 
   async history(limit: number): Promise<HistoryEntry[]> {
-    const res = await this.request("GET", `${API_PREFIX}/deployments?limit=${limit}`, null, {});
+    const res = await this.request("GET", `${this.api}/deployments?limit=${limit}`, null, {});
     return parseAnswer((await messages()).HistoryResponseSchema, await this.json(res)).deployments;
   }
 
   async rollback(target: string | null, deployedBy: string): Promise<DeployResult> {
     const body = Buffer.from(JSON.stringify({ target, deployed_by: deployedBy }));
-    const res = await this.request("POST", `${API_PREFIX}/rollback`, body, {
+    const res = await this.request("POST", `${this.api}/rollback`, body, {
       "Content-Type": "application/json",
     });
     return parseAnswer((await messages()).DeployResultSchema, await this.json(res));
@@ -205,21 +218,21 @@ export class ApiClient {
     checksum: string;
     files: Record<string, string>;
   } | null> {
-    const res = await this.request("GET", `${API_PREFIX}/deployment/manifest`, null, {});
+    const res = await this.request("GET", `${this.api}/deployment/manifest`, null, {});
     if (res.status === 404) return null;
     return parseAnswer((await messages()).ManifestResponseSchema, await this.json(res));
   }
 
   /** The file map of a stored deployment, by its root checksum (`caxton show`). */
   async manifestOf(root: string): Promise<Map<string, string>> {
-    const res = await this.request("GET", `${API_PREFIX}/manifests/${root}`, null, {});
+    const res = await this.request("GET", `${this.api}/manifests/${root}`, null, {});
     const body = parseAnswer((await messages()).ManifestByRootSchema, await this.json(res));
     return new Map(Object.entries(body.files));
   }
 
   /** An object's bytes, verified against its hash: the server is not trusted either. */
   async object(hash: string): Promise<Buffer> {
-    const res = await this.request("GET", `${API_PREFIX}/objects/${hash}`, null, {});
+    const res = await this.request("GET", `${this.api}/objects/${hash}`, null, {});
     if (res.status !== 200) await this.json(res);
     if (createHash("sha256").update(res.body).digest("hex") !== hash) {
       throw new CaxtonError("E_CHECKSUM_MISMATCH", `the server sent object ${hash} with other content`);
@@ -310,7 +323,7 @@ export class ApiClient {
             // answered before the whole body went out: this connection cannot carry another request
             if (!req.writableEnded) req.destroy();
             const id = res.headers["caxton-server-id"];
-            if (typeof id === "string" && /^[0-9a-f-]{36}$/.test(id)) this.serverId = id;
+            if (typeof id === "string" && /^[0-9a-f-]{36}$/.test(id)) this.serverId = `${id}${this.idSuffix}`;
             resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts), headers: res.headers });
           });
           res.on("error", reject);

@@ -109,7 +109,11 @@ export class DeltaPlanner {
    * sends the same objects again, all whole (one more round trip).
    */
   retryWholeAfter(err: CaxtonError): boolean {
-    if (this.allRefused || err.detail?.delta !== true) return false;
+    const rebuild =
+      err.code === "E_BAD_REQUEST" || err.code === "E_CHECKSUM_MISMATCH" || err.code === "E_TOO_LARGE"
+        ? err.detail
+        : undefined;
+    if (this.allRefused || rebuild?.delta !== true) return false;
     this.allRefused = true;
     return true;
   }

@@ -4,8 +4,9 @@
  * live. Collecting after the scan and after the upload keeps the peak near the live size, for ~60 ms per
  * collection; small workspaces never pay it.
  */
+import { createRequire } from "node:module";
 import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
+import type * as Vm from "node:vm";
 
 export const LARGE_WORKSPACE_FILES = 20_000;
 
@@ -15,7 +16,9 @@ export function compactHeap(): void {
   if (!gc) {
     // --expose-gc at run time: the documented way to reach gc() without a command-line flag
     setFlagsFromString("--expose-gc");
-    gc = runInNewContext("gc") as () => void;
+    // node:vm only for a large deploy, the one kind that collects
+    const vm = createRequire(import.meta.url)("node:vm") as typeof Vm;
+    gc = vm.runInNewContext("gc") as () => void;
   }
   gc();
 }

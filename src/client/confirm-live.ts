@@ -64,7 +64,7 @@ export function droppedError(
 
 /** The seconds a server stayed silent before the request gave up, when that is how the connection was lost. */
 function silentFor(lost: CaxtonError): number | undefined {
-  const s = lost.detail?.silentFor;
+  const s = lost.code === "E_UNREACHABLE" ? lost.detail?.silentFor : undefined;
   return typeof s === "number" ? s : undefined;
 }
 

@@ -5,15 +5,16 @@
  * map, tree and object set are computed on first use only (without that record): a no-change deploy
  * never loads them.
  */
+import { scanLocal } from "./scan-with-monitor.js";
 import { hostname, userInfo } from "node:os";
 import { isCaxtonError } from "../errors/caxton-error.js";
 import { buildTree, type MerkleTree } from "../merkle/build-tree.js";
 import { diffTrees, type TreeDiff } from "../merkle/diff-trees.js";
 import type { DeployHeader } from "../protocol/messages.js";
-import { scanWorkspace, type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
+import { type ScanProgress, type ScanResult } from "../workspace/scan-workspace.js";
 import { VERSION } from "../version.js";
 import { compactHeap, LARGE_WORKSPACE_FILES, limitYoungGeneration } from "./compact-heap.js";
-import { gitInfo } from "./git-info.js";
+import { gitInfo, type GitInfo } from "./git-info.js";
 import type { LocalDeployment, LocalState } from "./local-state.js";
 import type { PhaseClock } from "./phase-clock.js";
 import { validateLocally } from "./validate-locally.js";
@@ -28,6 +29,8 @@ export interface PlanRequest {
   onProgress?: (p: ScanProgress | { phase: "validate" }) => void;
   /** the workspace as scanned already: no walk */
   scan?: ScanResult;
+  /** where the git facts come from (`deploy --watch` keeps them across deploys); default: read them now */
+  gitFacts?: () => Promise<GitInfo | undefined>;
 }
 
 export class DeployPlan {
@@ -46,7 +49,8 @@ export class DeployPlan {
     readonly tree: MerkleTree,
     /** this client's last deployment of this workspace to this server */
     readonly last: LocalDeployment | undefined,
-    readonly header: DeployHeader,
+    /** what the pack's header says (the git facts are filled in once read, before the first request) */
+    public header: DeployHeader,
   ) {}
 
   /** 20,000 files or more: the heap is compacted at phase boundaries (compact-heap.ts) */
@@ -137,30 +141,35 @@ export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<D
   limitYoungGeneration(); // before the scan, whose garbage is most of a large deploy's
   const scan =
     req.scan ??
-    scanWorkspace(req.workspace, {
-      cache: req.state.statCache(req.workspace),
-      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-    });
+    (
+      await scanLocal(req.workspace, req.state.statCache(req.workspace), {
+        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+      })
+    ).scan;
   const tree = scan.tree;
   // keyed by the server's id once this URL reported it, so every spelling of its URL shares one record
   const serverKey = req.state.serverKey(req.server);
   const last = req.state.lastDeployment(req.workspace, serverKey);
   const changed = tree.root !== last?.deployed_checksum;
-  const git = changed ? gitInfo(req.workspace) : undefined;
-  const header: DeployHeader = {
+  // read beside the validation; a failed validation leaves the read to finish on its own
+  const git = changed ? (req.gitFacts ?? (() => gitInfo(req.workspace)))() : undefined;
+  const header = (facts: GitInfo | undefined): DeployHeader => ({
     root: tree.root,
     base: last?.deployed_checksum ?? null,
     deployed_by: req.deployedBy ?? defaultDeployer(),
     client_version: VERSION,
-    ...(git ? { git } : {}),
+    ...(facts ? { git: facts } : {}),
     ...(req.message ? { message: req.message } : {}),
-  };
-  const plan = new DeployPlan(req.workspace, serverKey, req.state, scan, tree, last, header);
-  if (plan.large) compactHeap(); // the scan's garbage (stat results, cache rows) goes before the upload
+  });
+  const plan = new DeployPlan(req.workspace, serverKey, req.state, scan, tree, last, header(undefined));
+  // the scan's garbage (stat results, cache rows) goes before the upload; a kept scan left none
+  if (plan.large && !req.scan) compactHeap();
   if (changed) {
     req.onProgress?.({ phase: "validate" });
     await clock.validation(() => validateLocally(scan, last ? plan.changedPaths() : null));
   }
+  const facts = await git;
+  if (facts) plan.header = header(facts);
   clock.endDiscovery();
   return plan;
 }

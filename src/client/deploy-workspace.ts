@@ -19,6 +19,7 @@ import { DeltaPlanner, type SentAs } from "./choose-delta.js";
 import { compactHeap } from "./compact-heap.js";
 import { confirmLive, droppedError, isLostConnection } from "./confirm-live.js";
 import { fastPath, negotiatedPath, type PathContext } from "./deploy-paths.js";
+import type { GitInfo } from "./git-info.js";
 import { planDeploy, type DeployPlan } from "./deploy-plan.js";
 import type { LocalState } from "./local-state.js";
 import { PhaseClock, type DeployPhases } from "./phase-clock.js";
@@ -52,6 +53,8 @@ export interface DeployRequest {
   api?: ApiClient;
   /** when the live deployment is no longer this client's last one, fail (E_BASE_MISMATCH), do not negotiate */
   strictBase?: boolean;
+  /** the git facts, when the caller keeps them across deploys (`deploy --watch`); default: read now */
+  gitFacts?: () => Promise<GitInfo | undefined>;
 }
 
 export interface FilePlan {
@@ -72,7 +75,8 @@ export interface DeployOutcome {
   files: FilePlan[];
   phases: DeployPhases;
   duration_ms: number;
-  scan: { files: number; hashed: number; cached: number };
+  /** `monitor`: the file-system monitor named what to stat, instead of a walk */
+  scan: { files: number; hashed: number; cached: number; monitor: boolean };
   /** the connection dropped before the server answered, and asking again found this deployment live */
   confirmedAfterDrop: boolean;
 }
@@ -144,7 +148,8 @@ async function deployPlanned(
     result = liveAfterDrop(plan, after.deployment_id, after.time);
     confirmedAfterDrop = true;
   }
-  if (plan.large) compactHeap(); // the pack's garbage goes before the result is recorded and reported
+  // the pack's garbage goes before the result is recorded and reported (a watch's small deploys skip it)
+  if (plan.large && !req.scan) compactHeap();
   if (!dryRun && result.deployment_id !== null && !plan.unchanged) {
     // the answers carried the server's id: record under it (an older record under the URL moves to it)
     const key = api.serverId ? req.state.learnServerId(req.server, api.serverId) : plan.serverKey;
@@ -177,7 +182,12 @@ async function deployPlanned(
     files: planFiles(result, plan, uploader.sentHashes, deltas),
     phases: clock.phases(result),
     duration_ms: clock.elapsedMs(),
-    scan: { files: plan.scan.files.size, hashed: plan.scan.hashedFiles, cached: plan.scan.cachedFiles },
+    scan: {
+      files: plan.scan.files.size,
+      hashed: plan.scan.hashedFiles,
+      cached: plan.scan.cachedFiles,
+      monitor: plan.scan.fromMonitor === true,
+    },
     confirmedAfterDrop,
   };
 }

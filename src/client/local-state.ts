@@ -1,8 +1,9 @@
 /**
  * The client's local state, one SQLite file per user. Three things, all keyed by the workspace's absolute
  * path (and the server where it matters: its id, `serverKey`, else its URL):
- *  - the stat cache (stat_cache): one compact record per workspace (workspace/stat-cache-record.ts) of
- *    path → size, mtime, ctime, inode, hash, and the tree object of every folder (the cache-tree);
+ *  - the stat cache (stat_cache, stat_cache_delta): a compact base record per workspace and the delta
+ *    since it (workspace/stat-cache-record.ts, client/stat-cache-store.ts) of path → size, mtime, ctime,
+ *    inode, hash, and the tree object of every folder (the cache-tree);
  *  - the deployments this client made (ADR-0044's `deployments`) with the file map of the latest one per
  *    workspace and server (deployed_files), which makes `status` work offline, and its tree objects
  *    (deployed_trees, one record), from which deploy finds the change by descending only into folders
@@ -15,9 +16,9 @@ import Database from "better-sqlite3";
 import type { TreeNode } from "../merkle/build-tree.js";
 import type { FileChange } from "../merkle/diff-trees.js";
 import { decodeTreeSet, encodeTreeSet } from "../merkle/tree-set.js";
-import type { CachedFolder, StatCachePort, StatEntry } from "../workspace/stat-cache.js";
-import { decodeStatCache, encodeStatCache, type StatCacheContents } from "../workspace/stat-cache-record.js";
+import type { StatCachePort } from "../workspace/stat-cache.js";
 import { parseLimits, type ServerLimits } from "./server-limits.js";
+import { sqliteStatCache } from "./stat-cache-store.js";
 import { stateFileError } from "./state-file-error.js";
 import { stateDir } from "./state-dir.js";
 
@@ -88,6 +89,17 @@ CREATE TABLE IF NOT EXISTS server_objects (
   checksum TEXT NOT NULL,
   PRIMARY KEY (server_url, checksum)
 ) WITHOUT ROWID;
+-- the file-system monitor's token the stat cache record is current as of (written with the record)
+CREATE TABLE IF NOT EXISTS monitor_tokens (
+  workspace_path TEXT PRIMARY KEY,
+  token TEXT NOT NULL
+);
+-- what changed since a workspace's stat_cache record (client/stat-cache-store.ts), so a small change writes
+-- a small record (last, so that a new file lays the tables above out as before)
+CREATE TABLE IF NOT EXISTS stat_cache_delta (
+  workspace_path TEXT PRIMARY KEY,
+  record BLOB NOT NULL
+);
 `;
 
 export class LocalState {
@@ -154,21 +166,10 @@ export class LocalState {
   }
 
   /**
-   * The stat cache of a workspace, read in one call. `load` and `loadFolders` share one decoded record;
-   * `save` applies the change to it and writes the record back whole (in one statement).
+   * The stat cache of a workspace (stat-cache-store.ts): a base and a delta record, read in one call; a
+   * save writes the change into the delta.
    */
   statCache(workspace: string): StatCachePort {
-    let contents: StatCacheContents | undefined;
-    const read = (): StatCacheContents => {
-      if (contents) return contents;
-      const row = this.db
-        .prepare(`SELECT record FROM stat_cache WHERE workspace_path = ?`)
-        .pluck()
-        .get(workspace) as Buffer | undefined;
-      contents = (row ? decodeStatCache(row) : undefined) ?? { entries: new Map(), folders: new Map() };
-      return contents;
-    };
-    const write = this.db.prepare(`INSERT OR REPLACE INTO stat_cache (workspace_path, record) VALUES (?, ?)`);
     const file = this.db.name;
     // the port's calls run later, outside the state's own methods: guarded here
     const guarded = <T>(run: () => T): T => {
@@ -178,19 +179,7 @@ export class LocalState {
         throw stateFileError(err, dirname(file), file);
       }
     };
-    return {
-      load: () => guarded(() => read().entries),
-      loadFolders: () => guarded(() => read().folders),
-      save: (changed: Map<string, StatEntry>, removed: string[], folders?: Map<string, CachedFolder>) =>
-        guarded(() => {
-          const { entries } = read();
-          for (const [path, e] of changed) entries.set(path, e);
-          for (const path of removed) entries.delete(path);
-          // cached trees are valid only beside the entries saved with them: none rather than stale ones
-          contents = { entries, folders: folders ?? new Map() };
-          write.run(workspace, encodeStatCache(contents.entries, contents.folders));
-        }),
-    };
+    return guarded(() => sqliteStatCache(this.db, workspace, guarded));
   }
 
   /** What this state keys a server by: its id, once an answer from this URL reported it; else the URL. */

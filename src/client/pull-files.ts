@@ -5,10 +5,10 @@
  * is written, and the error names the files. Content is verified against its hash before it is written,
  * and each file is replaced by rename, so a reader sees the old file or the new one.
  */
+import { scanLocal } from "./scan-with-monitor.js";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
-import { scanWorkspace } from "../workspace/scan-workspace.js";
 import { ApiClient, type ConnectionOptions } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
 
@@ -40,7 +40,7 @@ export async function pullFiles(req: PullRequest): Promise<PullResult> {
       ? req.state.learnServerId(req.server, api.serverId)
       : req.state.serverKey(req.server);
     const base = req.state.deployedFiles(req.workspace, key);
-    const local = scanWorkspace(req.workspace, { cache: req.state.statCache(req.workspace) });
+    const { scan: local } = await scanLocal(req.workspace, req.state.statCache(req.workspace));
     const under = (p: string): boolean =>
       req.paths.length === 0 || req.paths.some((q) => q === "" || p === q || p.startsWith(`${q}/`));
     const candidates = [...new Set([...remote.keys(), ...local.files.keys()])].filter(under).sort();

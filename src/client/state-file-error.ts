@@ -5,12 +5,13 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import type { ErrorDetail } from "../errors/error-codes.js";
 
 /** SQLite's codes for a file that is not (or no longer) a sound database. */
 const DAMAGED = new Set(["SQLITE_CORRUPT", "SQLITE_NOTADB", "SQLITE_CORRUPT_INDEX", "SQLITE_CORRUPT_VTAB"]);
 const DENIED = new Set(["EACCES", "EPERM", "EROFS", "SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM"]);
 
-export type StateProblem = "damaged" | "foreign" | "read-only" | "other";
+export type StateProblem = ErrorDetail<"E_STATE">["state"];
 
 export function stateFileError(err: unknown, dir: string, file: string): CaxtonError {
   if (isCaxtonError(err)) return err;

@@ -4,6 +4,7 @@
  * whole; objects it lacks: those, once).
  */
 import { isCaxtonError } from "../errors/caxton-error.js";
+import type { IfMatch } from "../protocol/if-match.js";
 import type { DeployResult } from "../protocol/messages.js";
 import type { ApiClient } from "./api-client.js";
 import { compactHeap } from "./compact-heap.js";
@@ -51,14 +52,14 @@ export class Uploader {
   /** The same, if the server still runs `base` (If-Match); null when it moved on (412). */
   async uploadOnto(objects: PackObject[], base: string): Promise<DeployResult | null> {
     try {
-      return await this.sendWithRetry(objects, base);
+      return await this.sendWithRetry(objects, { live: "root", root: base });
     } catch (err) {
       if (isCaxtonError(err) && err.code === "E_BASE_MISMATCH") return null;
       throw err;
     }
   }
 
-  private async sendWithRetry(objects: PackObject[], ifMatch: string | null): Promise<DeployResult> {
+  private async sendWithRetry(objects: PackObject[], ifMatch: IfMatch): Promise<DeployResult> {
     try {
       return await this.send(objects, ifMatch);
     } catch (err) {
@@ -72,7 +73,7 @@ export class Uploader {
     }
   }
 
-  private async send(objects: PackObject[], ifMatch: string | null): Promise<DeployResult> {
+  private async send(objects: PackObject[], ifMatch: IfMatch): Promise<DeployResult> {
     this.clock.startTransfer();
     const totalBytes = objects.reduce((n, o) => n + (o.kind === "tree" ? o.bytes.length : o.size), 0);
     for (const o of objects) this.sentHashes.add(o.hash);

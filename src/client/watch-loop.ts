@@ -12,11 +12,11 @@
  */
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
-import { buildTree } from "../merkle/build-tree.js";
 import { rescanPaths } from "../workspace/rescan-paths.js";
 import { scanWorkspace, type ScanResult } from "../workspace/scan-workspace.js";
 import { ApiClient, type ConnectionOptions } from "./api-client.js";
 import { deployWorkspace, type DeployOutcome } from "./deploy-workspace.js";
+import { KeptGitInfo } from "./git-info.js";
 import type { LocalState } from "./local-state.js";
 import { WorkspaceWatcher, type WatchBatch } from "./workspace-watcher.js";
 
@@ -75,6 +75,7 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
   req.signal.addEventListener("abort", stop);
   const api = new ApiClient(req.server, req.connection ?? {});
   const cache = req.state.statCache(req.workspace);
+  const git = new KeptGitInfo(req.workspace);
   let scan: ScanResult | null = null;
   let deployedOnce = false;
   /** the tree of the last rejected deploy: not sent again until it changes */
@@ -111,7 +112,7 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
         }
         const scanned: ScanResult = scan ?? scanWorkspace(req.workspace, { cache });
         // a full scan (poll, or a doubt) that found the tree deployed or rejected last: nothing to send
-        const root = fresh && deployedOnce ? buildTree(scanned.manifest).root : null;
+        const root = fresh && deployedOnce ? scanned.tree.root : null;
         const known = root !== null && (root === rejectedRoot || root === deployedRoot(req));
         if (!known) {
           api.resetStats();
@@ -126,6 +127,7 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
               strictBase: deployedOnce && !req.force,
               scan: scanned,
               api,
+              gitFacts: () => git.facts(),
               ...(req.deployedBy ? { deployedBy: req.deployedBy } : {}),
               ...(req.message ? { message: req.message } : {}),
             });
@@ -146,9 +148,7 @@ export async function runWatchLoop(req: WatchLoopRequest): Promise<void> {
         if (err.code === "E_BASE_MISMATCH") throw await someoneElseDeployed(api, req.server);
         if (!RECOVERABLE.has(err.code)) throw err;
         rejectedRoot =
-          (err.code === "E_VALIDATION" || err.code === "E_MASS_DELETION") && scan
-            ? buildTree(scan.manifest).root
-            : null;
+          (err.code === "E_VALIDATION" || err.code === "E_MASS_DELETION") && scan ? scan.tree.root : null;
         if (STALE_SCAN.has(err.code)) scan = null; // the next batch walks everything again
         deployedOnce = true;
         req.onEvent({ kind: "failed", at: new Date(), cause, error: err });

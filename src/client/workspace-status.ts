@@ -4,10 +4,10 @@
  * the workspace is offline (the stat cache against the file map recorded at that deploy); the drift check
  * is one small request (`If-None-Match` on the deployed root: a bodiless 304 when nothing drifted).
  */
+import { scanLocal } from "./scan-with-monitor.js";
 import { isCaxtonError } from "../errors/caxton-error.js";
 import { diffManifests, type ManifestDiff } from "../merkle/diff-manifests.js";
 import { diffTrees } from "../merkle/diff-trees.js";
-import { scanWorkspace } from "../workspace/scan-workspace.js";
 import { ApiClient, type ConnectionOptions, type LiveDeployment } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
 
@@ -61,7 +61,7 @@ export async function workspaceStatus(req: StatusRequest): Promise<WorkspaceStat
       api.close();
     }
   }
-  const scan = scanWorkspace(workspace, { cache: state.statCache(workspace) });
+  const { scan } = await scanLocal(workspace, state.statCache(workspace));
   const root = scan.tree.root;
   const trees = last ? state.deployedTrees(workspace, key, last.deployed_checksum) : undefined;
   let diff: Omit<ManifestDiff, "renamed">;

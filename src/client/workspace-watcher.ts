@@ -129,6 +129,24 @@ export class WorkspaceWatcher {
     });
   }
 
+  /** How many folders are watched. */
+  get folderCount(): number {
+    return this.watchers.size;
+  }
+
+  /**
+   * Takes what is pending now, without waiting for the quiet period (for a caller that polls instead of
+   * waiting in `next`); null when nothing is.
+   */
+  drain(): WatchBatch | null {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const ready = this.ready;
+    this.ready = null;
+    const now = this.takePending();
+    return ready && now ? mergeBatches(ready, now) : (ready ?? now);
+  }
+
   close(): void {
     this.closed = true;
     for (const w of this.watchers.values()) w.close();
@@ -208,14 +226,20 @@ export class WorkspaceWatcher {
 
   private flush(): void {
     this.timer = null;
-    if (this.pending.size === 0 && !this.fullReason) return;
+    const batch = this.takePending();
+    if (batch) this.hand(batch);
+  }
+
+  /** What the events since the last batch amount to, as a batch (null: nothing), and a fresh start. */
+  private takePending(): WatchBatch | null {
+    if (this.pending.size === 0 && !this.fullReason) return null;
     const batch: WatchBatch = this.fullReason
       ? { full: true, reason: this.fullReason }
       : { full: false, paths: this.pending };
     this.pending = new Set();
     this.fullReason = null;
     this.firstEventAt = 0;
-    this.hand(batch);
+    return batch;
   }
 
   private hand(batch: WatchBatch): void {

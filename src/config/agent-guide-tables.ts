@@ -5,7 +5,7 @@
  * guide's complete schema shows) are filled in when the table is written. A table that is not written stays
  * absent: the guide marks all of them optional and says nothing of what an absent one means.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { checkCron } from "./cron-expression.js";
 import { fixQuantity, parseDuration, parseSize } from "./duration-size.js";
 import { u32, float } from "./number-schemas.js";

@@ -6,7 +6,7 @@
  * Input is smol-toml's output with integers as bigint (see toml-values.ts), so `context_window = 4000.0`
  * is rejected as a float where an integer is required, as Caxton's Rust types would.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { addCheckIssue, OPEN, table, type KeyTree } from "./schema-diagnostics.js";
 import {
   auditShape,

@@ -38,6 +38,7 @@ export const DIAGNOSTIC_CODES = {
   // caxton.toml
   E_SETTINGS_BAD_TYPE: "a value has the wrong TOML type",
   E_SETTINGS_BAD_URL: "`[deploy] server` is not an http or https URL",
+  E_SETTINGS_BAD_WORKSPACE: "`[deploy] workspace` is not a workspace name",
   // across files
   E_DUPLICATE_AGENT: "two agent files use the same `name`",
   E_UNKNOWN_MCP_SERVER: "an mcp__<server>__<tool> names a server tools/mcp_servers.toml does not define",

@@ -4,7 +4,7 @@
  * (`url`). zod checks the field types; the rules that relate keys to each other (exactly one transport) and
  * the server names (table keys, which zod reports without a position worth having) are checked in code.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Diagnostic } from "../errors/caxton-error.js";
 import { isValidMcpServerName } from "./agent-schema.js";
 import { makeDiagnostic } from "./diagnostic-codes.js";

@@ -2,7 +2,7 @@
  * TOML numbers as the agent schema types them: integers arrive as bigint (toml-values.ts), so an integer
  * field rejects `4000.0` as Caxton's Rust types would, and a float field accepts an integer as serde does.
  */
-import { z } from "zod";
+import * as z from "zod";
 import { addCheckIssue } from "./schema-diagnostics.js";
 
 export const U32_MAX = 4294967295;

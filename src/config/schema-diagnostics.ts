@@ -3,7 +3,7 @@
  * where it is written; the position index knows where every path is written. This module joins the two and
  * words the message in TOML terms (tables, integers, floats) rather than JavaScript ones.
  */
-import { z } from "zod";
+import * as z from "zod";
 import type { Diagnostic } from "../errors/caxton-error.js";
 import { closestMatch } from "./did-you-mean.js";
 import { makeDiagnostic, type DiagnosticCode } from "./diagnostic-codes.js";

@@ -8,6 +8,21 @@ import { parseSseBlock } from "./sse-frame.js";
 
 const TOKEN_KEY = "caxton.token";
 
+/**
+ * The workspace this page shows: `?workspace=NAME`, else `default` (the un-prefixed API). Every call but the
+ * list of workspaces goes to `/api/v1/workspaces/NAME/…`.
+ */
+export const WORKSPACE: string = ((): string => {
+  const asked = new URLSearchParams(location.search).get("workspace");
+  return asked && /^[a-z][a-z0-9-]{0,62}$/.test(asked) ? asked : "default";
+})();
+
+function scoped(path: string): string {
+  if (WORKSPACE === "default" || !path.startsWith("/api/v1/") || path.startsWith("/api/v1/workspaces"))
+    return path;
+  return `/api/v1/workspaces/${WORKSPACE}/${path.slice("/api/v1/".length)}`;
+}
+
 /** An answer the server refused, with its stable error code and message. */
 export class ApiError extends Error {
   constructor(
@@ -36,7 +51,7 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 async function request(path: string, init: RequestInit = {}): Promise<Response> {
-  const res = await fetch(path, {
+  const res = await fetch(scoped(path), {
     ...init,
     headers: headers((init.headers as Record<string, string> | undefined) ?? {}),
     cache: "no-store",

@@ -6,7 +6,7 @@
  */
 import type { HistoryEntry } from "../protocol/messages.js";
 import type { DeploymentEvent } from "../server/event-hub.js";
-import { ApiError, getJson, hasToken, setToken, streamEvents, type StreamState } from "./api.js";
+import { ApiError, getJson, hasToken, setToken, streamEvents, WORKSPACE, type StreamState } from "./api.js";
 import { byId, wireDialog } from "./dom.js";
 import { renderHistory } from "./history-view.js";
 import { renderAgents, renderLive, type AgentSummary, type LiveDeployment } from "./live-view.js";
@@ -102,7 +102,25 @@ function setStreamState(state: StreamState, label?: string): void {
     label ?? (state === "live" ? "live" : state === "connecting" ? "connecting…" : "reconnecting…");
 }
 
+/** The picker: the workspaces this token may see; choosing one reloads the page for it (`?workspace=`). */
+async function fillPicker(): Promise<void> {
+  const picker = byId<HTMLSelectElement>("workspace-picker");
+  const { workspaces } = await getJson<{ workspaces: { name: string }[] }>("/api/v1/workspaces");
+  const names = [...new Set([...workspaces.map((w) => w.name), WORKSPACE])].sort();
+  picker.replaceChildren(
+    ...names.map((name) => {
+      const option = document.createElement("option");
+      option.value = name;
+      option.textContent = name;
+      option.selected = name === WORKSPACE;
+      return option;
+    }),
+  );
+  picker.hidden = names.length < 2 && WORKSPACE === "default";
+}
+
 function start(): void {
+  void fillPicker().catch(() => {});
   stream?.stop();
   stream = streamEvents({
     // (re)connected: reload, so nothing that happened while the stream was down is missed
@@ -120,6 +138,10 @@ function main(): void {
   for (const id of ["agent-dialog", "diff-dialog", "rollback-dialog"])
     wireDialog(byId<HTMLDialogElement>(id));
   byId("token-button").addEventListener("click", () => askForToken(null));
+  byId<HTMLSelectElement>("workspace-picker").addEventListener("change", (e) => {
+    const name = (e.target as HTMLSelectElement).value;
+    location.search = name === "default" ? "" : `?workspace=${encodeURIComponent(name)}`;
+  });
   byId<HTMLInputElement>("agent-search").addEventListener("input", (e) =>
     renderAgents(agents, (e.target as HTMLInputElement).value),
   );

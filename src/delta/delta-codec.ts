@@ -222,6 +222,6 @@ function decodeError(message: string, cause: unknown): CaxtonError {
   });
 }
 
-function bad(message: string, reason: string): CaxtonError {
+function bad(message: string, reason: "size" | "format"): CaxtonError {
   return new CaxtonError("E_BAD_REQUEST", message, { detail: { reason } });
 }

@@ -1,8 +1,12 @@
 /**
  * The one error type of Caxton deploy. Every failure that a user or a peer can cause is a CaxtonError with a
- * stable code; the HTTP status, the default hint and the CLI exit code come from the table in error-codes.ts.
+ * stable code; the HTTP status, the default hint and the CLI exit code come from the table in error-codes.ts,
+ * and so does the shape of its `detail` (ErrorDetails). `CaxtonError<C>` is an error of code C;
+ * `CaxtonError` is one of any code, and testing its `code` narrows its `detail`:
+ *
+ *   if (isCaxtonError(err) && err.code === "E_TOO_LARGE") err.detail; // E_TOO_LARGE's detail, or undefined
  */
-import { ERROR_CODES, type ErrorCode } from "./error-codes.js";
+import { ERROR_CODES, type ErrorCode, type ErrorDetail } from "./error-codes.js";
 
 export interface Diagnostic {
   path: string;
@@ -14,19 +18,19 @@ export interface Diagnostic {
   suggestion: string | null;
 }
 
-export interface CaxtonErrorOptions {
+export interface CaxtonErrorOptions<C extends ErrorCode = ErrorCode> {
   hint?: string;
   /** Extra machine-readable detail, sent to the client in the JSON error body. */
-  detail?: Record<string, unknown>;
+  detail?: ErrorDetail<C>;
   cause?: unknown;
 }
 
-export class CaxtonError extends Error {
-  readonly code: ErrorCode;
+class CaxtonErrorOf<C extends ErrorCode> extends Error {
+  readonly code: C;
   readonly hint: string | undefined;
-  readonly detail: Record<string, unknown> | undefined;
+  readonly detail: ErrorDetail<C> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: CaxtonErrorOptions = {}) {
+  constructor(code: C, message: string, options: CaxtonErrorOptions<C> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "CaxtonError";
     this.code = code;
@@ -42,7 +46,7 @@ export class CaxtonError extends Error {
     return ERROR_CODES[this.code].exit;
   }
 
-  toJSON(): { code: ErrorCode; message: string; hint: string | null; detail?: Record<string, unknown> } {
+  toJSON(): { code: C; message: string; hint: string | null; detail?: ErrorDetail<C> } {
     return {
       code: this.code,
       message: this.message,
@@ -51,6 +55,10 @@ export class CaxtonError extends Error {
     };
   }
 }
+
+/** An error of code C; of any code when C is left out (a union over the codes, so `code` narrows `detail`). */
+export type CaxtonError<C extends ErrorCode = ErrorCode> = { [K in C]: CaxtonErrorOf<K> }[C];
+export const CaxtonError = CaxtonErrorOf;
 
 export function isCaxtonError(err: unknown): err is CaxtonError {
   return err instanceof CaxtonError;

@@ -62,7 +62,8 @@ export function buildTree(manifest: Manifest): MerkleTree {
   return { root: root.hash, trees };
 }
 
-function depth(dir: string): number {
+/** How many folders deep `dir` is: 0 for the root, 1 for a top-level folder. */
+export function depth(dir: string): number {
   if (dir === "") return 0;
   let n = 1;
   for (let i = 0; i < dir.length; i++) if (dir.charCodeAt(i) === 0x2f) n++;

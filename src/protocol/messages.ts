@@ -2,7 +2,7 @@
  * JSON shapes that cross the wire, with schemas. Both sides parse what they receive with these: the server
  * never trusts a client, and the client never trusts a server.
  */
-import { z } from "zod";
+import * as z from "zod";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
 

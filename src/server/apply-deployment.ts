@@ -8,6 +8,7 @@ import { refuseMassDeletion } from "../config/deletion-guard.js";
 import { configSide, planAgentChanges } from "../config/plan-agent-changes.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { diffManifests, diffManifestsAt } from "../merkle/diff-manifests.js";
+import type { IfMatch } from "../protocol/if-match.js";
 import type { DeployHeader, DeployResult } from "../protocol/messages.js";
 import { roundMs } from "../protocol/round-ms.js";
 import type { CommitInput, CommitResult, WorkspaceTransaction } from "../store/deployment-store.js";
@@ -25,12 +26,6 @@ import { deployMeta } from "./history-entry.js";
 import { validateIncrementally } from "./incremental-validation.js";
 import type { ReceivedPack } from "./receive-pack.js";
 
-/**
- * What the client expects to be live: a root (`If-Match: "<root>"`), nothing yet (`If-None-Match: *`), or
- * no expectation (null: an unconditional deploy).
- */
-export type IfMatch = { root: string } | "none" | null;
-
 export interface DeployOptions {
   ifMatch: IfMatch;
   dryRun: boolean;
@@ -42,12 +37,12 @@ export interface DeployOptions {
   guardBreaking?: boolean;
 }
 
-/** `If-Match`: the live root must be the one the client expects ("none": nothing deployed yet). */
+/** `If-Match`: the live root must be the one the client expects (or nothing be deployed yet). */
 export async function checkBase(reader: WorkspaceReader, ifMatch: IfMatch): Promise<LiveDeployment | null> {
   const current = await currentDeployment(reader);
   if (ifMatch === null) return current;
   const actual = current?.checksum ?? "none";
-  const expected = ifMatch === "none" ? "none" : ifMatch.root;
+  const expected = ifMatch.live === "nothing" ? "none" : ifMatch.root;
   if (expected !== actual) {
     throw new CaxtonError(
       "E_BASE_MISMATCH",

@@ -1,5 +1,5 @@
 /**
- * The server's deployment logic without HTTP, for one workspace, over the store port
+ * The server's deployment logic without HTTP, for one workspace (workspace-services.ts holds them all), over the store port
  * (store/deployment-store.ts). This orchestrates; each job has its module: negotiation (negotiation.ts),
  * applying a pack (apply-deployment.ts), rollback and its target (rollback.ts, rollback-target.ts),
  * conflicts (find-conflicts.ts), manifests (manifest-cache.ts), the live view (live-view.ts), events
@@ -51,6 +51,8 @@ export class DeployService {
     readonly store: DeploymentStore,
     readonly limits: ServerLimits = DEFAULT_LIMITS,
     workspace: WorkspaceId = DEFAULT_WORKSPACE,
+    /** shared by every workspace's service (collection covers them all) */
+    gc: GcScheduler = new GcScheduler(store, limits, (line) => this.log(line)),
   ) {
     this.workspace = store.workspace(workspace);
     this.events = new EventHub(this.workspace);
@@ -65,7 +67,7 @@ export class DeployService {
       configCache,
       events: this.events,
       live: new LiveState(this.workspace, store.objects, manifests, configCache, this.events),
-      gc: new GcScheduler(store, limits, log),
+      gc,
       log,
     };
     // a head moved by another writer: the live view is recomputed on its next read
@@ -166,10 +168,5 @@ export class DeployService {
     const live = await this.liveView();
     const row = live ? await this.workspace.get(live.deployment_id) : undefined;
     return live && row ? { ...row, agents: live.agents.length } : null;
-  }
-
-  async close(): Promise<void> {
-    this.events.closeAll();
-    await this.store.close();
   }
 }

@@ -5,27 +5,52 @@
  */
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import { authenticate } from "./authenticate.js";
+import {
+  ADMIN,
+  authenticate,
+  authorize,
+  requireAdmin,
+  type Principal,
+  type TokenTable,
+} from "./authenticate.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { API_PREFIX, RollbackRequestSchema, type DeployResult } from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
+import { parseIfMatch } from "../protocol/if-match.js";
 import { decodeNegotiate } from "../protocol/negotiate-body.js";
 import { parseMessage } from "../protocol/parse-message.js";
 import { VERSION } from "../version.js";
-import type { IfMatch } from "./apply-deployment.js";
 import type { DeployService } from "./deploy-service.js";
 import { decodedRequestBody, lingerAfterRefusal, readRequestBody, sendBody } from "./request-body.js";
 import { SERVER_ID_HEADER } from "./server-identity.js";
 import { MANIFEST_BY_ROOT, manifestByRoot } from "./manifest-by-root.js";
 import { noteDeployment, type DeploymentNote } from "./request-notes.js";
+import { readObject } from "./workspace-objects.js";
+import { accessOf, createsWorkspace, workspaceRoute, WORKSPACES_PATH } from "./workspace-route.js";
+import type { WorkspaceServices } from "./workspace-services.js";
 
-export type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+/** What a route is served for: the workspace's service and who is asking. */
+export interface RequestScope {
+  service: DeployService;
+  principal: Principal;
+}
 
-/** A route served beside the API's own table (operator-routes.ts); public ones need no token. */
+export type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  scope: RequestScope,
+) => Promise<void> | void;
+
+/**
+ * A route served beside the API's own table (operator-routes.ts). `access`: "public" needs no token;
+ * "workspace" is one workspace's (under /api/v1/workspaces/{id}/ too), read by its tokens; "admin" is
+ * server-wide and the admin token's.
+ */
 export interface ExtraRoute {
   route: string;
   handler: Handler;
-  public: boolean;
+  access: "public" | "workspace" | "admin";
 }
 
 /** What the request log and the metrics learn of each request once it is answered. */
@@ -36,6 +61,8 @@ export interface FinishedRequest {
   path: string;
   /** the route's pattern ("GET /api/v1/agents/:name"), or "unmatched": bounded, for metric labels */
   route: string;
+  /** the workspace the request named (`default` for un-prefixed and server-wide routes) */
+  workspace: string;
   durationMs: number;
   error: CaxtonError | null;
 }
@@ -43,9 +70,9 @@ export interface FinishedRequest {
 export interface HttpServerOptions {
   /** the server's identity (server-identity.ts): reported by /health and on every answer */
   serverId?: string | null;
-  service: DeployService;
-  /** SHA-256 of the bearer token every call but /health needs; null: no authentication (loopback only) */
-  tokenDigest?: Buffer | null;
+  services: WorkspaceServices;
+  /** the tokens every call but /health needs (authenticate.ts); null: no authentication (loopback only) */
+  tokens?: TokenTable | null;
   log?: (line: string) => void;
   /** packs being received at once; one more is 503 E_BUSY with Retry-After (each may hold a temp dir) */
   maxConcurrentUploads?: number;
@@ -57,20 +84,28 @@ export interface HttpServerOptions {
 export const MAX_CONCURRENT_UPLOADS = 32;
 
 export function createRequestHandler({
-  service,
+  services,
   log = () => {},
-  tokenDigest = null,
+  tokens = null,
   maxConcurrentUploads = MAX_CONCURRENT_UPLOADS,
   extraRoutes = () => undefined,
   onFinished = () => {},
   serverId = null,
 }: HttpServerOptions): RequestListener {
   let uploads = 0;
-  const limitsHeader = `max_object_bytes=${service.limits.maxObjectBytes}, max_files=${service.limits.maxFiles}, max_body_bytes=${service.limits.maxBodyBytes}`;
+  const { limits } = services;
+  const limitsHeader = `max_object_bytes=${limits.maxObjectBytes}, max_files=${limits.maxFiles}, max_body_bytes=${limits.maxBodyBytes}`;
   const routes: Record<string, Handler> = {
     "GET /health": (_req, res) =>
       sendJson(res, 200, { status: "ok", version: VERSION, ...(serverId ? { server_id: serverId } : {}) }),
-    [`GET ${API_PREFIX}/deployment`]: async (req, res) => {
+    [`GET ${WORKSPACES_PATH}`]: async (_req, res, _url, { principal }) => {
+      // a scoped token sees its own workspace only (when it exists)
+      const all = principal.admin
+        ? await services.list()
+        : (await services.list()).filter((w) => w.name === principal.workspace);
+      sendJson(res, 200, { workspaces: all });
+    },
+    [`GET ${API_PREFIX}/deployment`]: async (req, res, _url, { service }) => {
       // a client asking "is my root live?" (the whole of a no-change deploy) gets a bodiless 304
       const current = await service.current();
       const asked = req.headers["if-none-match"];
@@ -98,11 +133,11 @@ export function createRequestHandler({
         agents: row.agents,
       });
     },
-    [`GET ${API_PREFIX}/deployments`]: async (_req, res, url) => {
+    [`GET ${API_PREFIX}/deployments`]: async (_req, res, url, { service }) => {
       const limit = clampInt(url.searchParams.get("limit"), 1, 10_000, 50);
       sendJson(res, 200, { deployments: await service.historyList(limit) });
     },
-    [`GET ${API_PREFIX}/agents`]: async (_req, res) => {
+    [`GET ${API_PREFIX}/agents`]: async (_req, res, _url, { service }) => {
       const live = await service.liveView();
       sendJson(res, 200, {
         deployment_id: live?.deployment_id ?? null,
@@ -120,13 +155,13 @@ export function createRequestHandler({
         ),
       });
     },
-    [`GET ${API_PREFIX}/events`]: async (req, res) => {
+    [`GET ${API_PREFIX}/events`]: async (req, res, _url, { service }) => {
       const lastId = req.headers["last-event-id"];
       await service.events.subscribe(res, Array.isArray(lastId) ? lastId[0] : lastId);
     },
-    [`GET ${API_PREFIX}/deployment/manifest`]: async (_req, res) =>
+    [`GET ${API_PREFIX}/deployment/manifest`]: async (_req, res, _url, { service }) =>
       sendJson(res, 200, await service.currentManifest()),
-    [`POST ${API_PREFIX}/rollback`]: async (req, res) => {
+    [`POST ${API_PREFIX}/rollback`]: async (req, res, _url, { service }) => {
       expectContentType(req, "application/json");
       const body = parseJson(await readRequestBody(req, 64 * 1024, "max_rollback_request_bytes"));
       const request = parseMessage(RollbackRequestSchema, body, "invalid rollback request");
@@ -134,17 +169,14 @@ export function createRequestHandler({
       noteDeployment(res, deploymentNoteOf("rollback", result, request.deployed_by ?? null));
       sendJson(res, 201, result);
     },
-    [`POST ${API_PREFIX}/negotiate`]: async (req, res) => {
+    [`POST ${API_PREFIX}/negotiate`]: async (req, res, _url, { service }) => {
       expectContentType(req, NEGOTIATE_CONTENT_TYPE);
-      const negotiateLimit = Math.min(
-        service.limits.maxBodyBytes,
-        16 + 1024 * 1024 + service.limits.maxNegotiateHashes * 32,
-      );
+      const negotiateLimit = Math.min(limits.maxBodyBytes, 16 + 1024 * 1024 + limits.maxNegotiateHashes * 32);
       const body = await readRequestBody(req, negotiateLimit);
-      const { header, hashes } = decodeNegotiate(body, service.limits.maxNegotiateHashes);
+      const { header, hashes } = decodeNegotiate(body, limits.maxNegotiateHashes);
       sendJson(res, 200, await service.negotiate(header, hashes));
     },
-    [`POST ${API_PREFIX}/deployments`]: async (req, res, url) => {
+    [`POST ${API_PREFIX}/deployments`]: async (req, res, url, { service }) => {
       expectContentType(req, PACK_CONTENT_TYPE);
       if (uploads >= maxConcurrentUploads) {
         res.setHeader("Retry-After", "2");
@@ -156,8 +188,8 @@ export function createRequestHandler({
       uploads++;
       let result: DeployResult;
       try {
-        result = await service.deploy(decodedRequestBody(req, service.limits.maxBodyBytes), {
-          ifMatch: parseIfMatch(req),
+        result = await service.deploy(decodedRequestBody(req, limits.maxBodyBytes), {
+          ifMatch: parseIfMatch(req.headers["if-match"], req.headers["if-none-match"]),
           dryRun: url.searchParams.get("dry_run") === "1",
           force: url.searchParams.get("force") === "1",
           guardDeletions: guards(url).has("deletions"),
@@ -174,7 +206,7 @@ export function createRequestHandler({
     },
   };
 
-  const sendAgent = async (res: ServerResponse, rawName: string): Promise<void> => {
+  const sendAgent = async (res: ServerResponse, service: DeployService, rawName: string): Promise<void> => {
     let name: string;
     try {
       name = decodeURIComponent(rawName);
@@ -205,48 +237,69 @@ export function createRequestHandler({
     } catch {
       url = new URL("http://localhost/");
     }
-    const key = `${req.method} ${url.pathname}`;
-    const objectMatch = /^\/api\/v1\/objects\/([0-9a-f]{64})$/.exec(url.pathname);
-    const agentMatch = /^\/api\/v1\/agents\/([^/]{1,200})$/.exec(url.pathname);
-    const manifestMatch = MANIFEST_BY_ROOT.exec(url.pathname);
+    const scoped = workspaceRoute(url.pathname);
+    const path = scoped.path;
+    const key = `${req.method} ${path}`;
+    const objectMatch = /^\/api\/v1\/objects\/([0-9a-f]{64})$/.exec(path);
+    const agentMatch = /^\/api\/v1\/agents\/([^/]{1,200})$/.exec(path);
+    const manifestMatch = MANIFEST_BY_ROOT.exec(path);
+    const listing = key === `GET ${WORKSPACES_PATH}` && !scoped.prefixed;
     const handler: Handler | undefined =
-      routes[key] ??
+      (listing || !path.startsWith(`${WORKSPACES_PATH}`) ? routes[key] : undefined) ??
       (req.method === "GET" && objectMatch?.[1]
-        ? async (_q, r) => sendObject(r, await service.readObject(objectMatch[1] as string))
+        ? async (_q, r, _u, { service, principal }) =>
+            sendObject(r, await readObject(service, principal, objectMatch[1] as string))
         : undefined) ??
       (req.method === "GET" && agentMatch?.[1]
-        ? (_q, r) => sendAgent(r, agentMatch[1] as string)
+        ? (_q, r, _u, { service }) => sendAgent(r, service, agentMatch[1] as string)
         : undefined) ??
       (req.method === "GET" && manifestMatch?.[1]
-        ? async (_q, r) => sendJson(r, 200, await manifestByRoot(service, manifestMatch[1] as string))
+        ? async (_q, r, _u, { service, principal }) =>
+            sendJson(r, 200, await manifestByRoot(service, manifestMatch[1] as string, !principal.admin))
         : undefined);
-    const extra = handler ? undefined : extraRoutes(req.method ?? "", url.pathname);
+    const extra =
+      handler || (scoped.prefixed && !path.startsWith(`${API_PREFIX}/`))
+        ? undefined
+        : extraRoutes(req.method ?? "", path);
     const route = routes[key]
       ? key
       : handler
         ? `GET ${API_PREFIX}/${objectMatch ? "objects/:hash" : agentMatch ? "agents/:name" : "manifests/:checksum"}`
         : (extra?.route ?? "unmatched");
     let failure: CaxtonError | null = null;
+    // the workspace a server-wide route is for is no workspace at all; `default` labels it
+    const workspaceOf = (access: ExtraRoute["access"] | "api"): string =>
+      access === "workspace" || access === "api" ? scoped.workspace : services.default.workspace.id;
+    /** Authenticated, authorized, named correctly and (for reads) existing: the workspace's service. */
+    const scopeFor = async (principal: Principal): Promise<DeployService> => {
+      authorize(principal, scoped.workspace, accessOf(req.method));
+      if (createsWorkspace(req.method, path)) return services.forDeploy(scoped.workspace);
+      return services.read(scoped.workspace);
+    };
     const run = async (): Promise<void> => {
       if (extra) {
-        if (!extra.public) authenticate(req, tokenDigest);
+        const principal = extra.access === "public" ? ADMIN : authenticate(req, tokens);
+        if (extra.access === "admin") requireAdmin(principal, extra.route.replace(/^GET /, ""));
+        const service = extra.access === "workspace" ? await scopeFor(principal) : services.default;
         if (serverId) res.setHeader(SERVER_ID_HEADER, serverId);
-        await extra.handler(req, res, url);
+        await extra.handler(req, res, url, { service, principal });
         return;
       }
       if (!handler) {
-        const known = Object.keys(routes).some((k) => k.endsWith(` ${url.pathname}`));
+        const known = Object.keys(routes).some((k) => k.endsWith(` ${path}`));
         throw known
           ? new CaxtonError("E_METHOD", `${req.method} is not allowed on ${url.pathname}`)
           : new CaxtonError("E_NOT_FOUND", `no such endpoint: ${url.pathname}`);
       }
+      let scope: RequestScope = { service: services.default, principal: ADMIN };
       if (url.pathname !== "/health") {
-        authenticate(req, tokenDigest);
+        const principal = authenticate(req, tokens);
         // what this server refuses, so a client can check before it uploads (docs/protocol.md)
         res.setHeader("Caxton-Limits", limitsHeader);
+        scope = { principal, service: listing ? services.default : await scopeFor(principal) };
       }
       if (serverId) res.setHeader(SERVER_ID_HEADER, serverId);
-      await handler(req, res, url);
+      await handler(req, res, url, scope);
     };
     run()
       .catch((err: unknown) => {
@@ -268,7 +321,8 @@ export function createRequestHandler({
       })
       .finally(() => {
         const durationMs = performance.now() - started;
-        onFinished({ req, res, requestId, path: url.pathname, route, durationMs, error: failure });
+        const workspace = workspaceOf(extra ? extra.access : "api");
+        onFinished({ req, res, requestId, path: url.pathname, route, workspace, durationMs, error: failure });
       });
   };
 }
@@ -313,14 +367,6 @@ function expectContentType(req: IncomingMessage, type: string): void {
   if (actual !== type) {
     throw new CaxtonError("E_UNSUPPORTED", `expected Content-Type ${type}, got ${actual || "none"}`);
   }
-}
-
-function parseIfMatch(req: IncomingMessage): IfMatch {
-  const value = req.headers["if-match"];
-  if (value === undefined) return req.headers["if-none-match"] === "*" ? "none" : null;
-  const m = /^"([0-9a-f]{64})"$/.exec(value.trim());
-  if (!m?.[1]) throw new CaxtonError("E_BAD_REQUEST", 'If-Match must be a quoted SHA-256: "<64 hex digits>"');
-  return { root: m[1] };
 }
 
 function clampInt(value: string | null, min: number, max: number, fallback: number): number {

@@ -11,7 +11,15 @@ export const MANIFEST_BY_ROOT = /^\/api\/v1\/manifests\/([0-9a-f]{64})$/;
 export async function manifestByRoot(
   service: DeployService,
   root: string,
+  /** a workspace's token: only roots of the workspace's own deployments (workspace-objects.ts) */
+  ownOnly = false,
 ): Promise<{ checksum: string; files: Record<string, string> }> {
+  if (ownOnly && !(await service.workspace.committed(Number.MAX_SAFE_INTEGER)).some((r) => r.root === root)) {
+    throw new CaxtonError(
+      "E_NOT_FOUND",
+      `workspace ${JSON.stringify(service.workspace.id)} holds no tree ${root}`,
+    );
+  }
   let files: Map<string, string>;
   try {
     files = await service.manifestOf(root);

@@ -8,7 +8,8 @@ import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { BlobStore } from "../store/deployment-store.js";
-import type { DeployService } from "./deploy-service.js";
+import { DEFAULT_WORKSPACE } from "../store/deployment-store.js";
+import type { WorkspaceServices } from "./workspace-services.js";
 import type { FinishedRequest } from "./http-server.js";
 import { deploymentNote } from "./request-notes.js";
 
@@ -22,7 +23,16 @@ export interface ServerMetrics {
   send(res: ServerResponse): Promise<void>;
 }
 
-export function createMetrics(service: DeployService): ServerMetrics {
+/**
+ * The series of workspaces other than `default` carry a `workspace` label; the `default` workspace's keep
+ * their unlabelled names (dashboards and alerts written before workspaces keep working).
+ */
+function byWorkspace(workspace: string): { workspace?: string } {
+  return workspace === DEFAULT_WORKSPACE ? {} : { workspace };
+}
+
+export function createMetrics(services: WorkspaceServices): ServerMetrics {
+  const service = services.default;
   const registry = new Registry();
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
@@ -40,20 +50,20 @@ export function createMetrics(service: DeployService): ServerMetrics {
   const deployments = new Counter({
     name: "caxton_deployments_total",
     help: "deploy and rollback requests by outcome (applied, up_to_date, dry_run, or the error code)",
-    labelNames: ["kind", "outcome"] as const,
+    labelNames: ["kind", "outcome", "workspace"] as const,
     registers,
   });
   const deployDuration = new Histogram({
     name: "caxton_deploy_duration_seconds",
     help: "deploy and rollback requests from first byte to answer, whatever the outcome",
-    labelNames: ["kind"] as const,
+    labelNames: ["kind", "workspace"] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers,
   });
   const applyDuration = new Histogram({
     name: "caxton_apply_duration_seconds",
     help: "staging and switching DATA/current for an applied deployment",
-    labelNames: ["kind"] as const,
+    labelNames: ["kind", "workspace"] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
@@ -77,17 +87,21 @@ export function createMetrics(service: DeployService): ServerMetrics {
   new Gauge({
     name: "caxton_live_agents",
     help: "valid agents in the live deployment",
+    labelNames: ["workspace"] as const,
     registers,
     async collect() {
-      this.set((await service.liveView())?.agents.length ?? 0);
+      for (const s of services.active())
+        this.set(byWorkspace(s.workspace.id), (await s.liveView())?.agents.length ?? 0);
     },
   });
   new Gauge({
     name: "caxton_live_deployment_id",
     help: "id of the live deployment (0 before the first)",
+    labelNames: ["workspace"] as const,
     registers,
     async collect() {
-      this.set((await service.current())?.deployment_id ?? 0);
+      for (const s of services.active())
+        this.set(byWorkspace(s.workspace.id), (await s.current())?.deployment_id ?? 0);
     },
   });
 
@@ -103,9 +117,10 @@ export function createMetrics(service: DeployService): ServerMetrics {
       if (done.route !== DEPLOY_ROUTE && done.route !== ROLLBACK_ROUTE) return;
       const kind = done.route === DEPLOY_ROUTE ? "deploy" : "rollback";
       const note = deploymentNote(done.res);
-      deployments.inc({ kind, outcome: note?.outcome ?? done.error?.code ?? "aborted" });
-      deployDuration.observe({ kind }, done.durationMs / 1000);
-      if (note?.outcome === "applied") applyDuration.observe({ kind }, note.apply_ms / 1000);
+      const ws = byWorkspace(done.workspace);
+      deployments.inc({ kind, outcome: note?.outcome ?? done.error?.code ?? "aborted", ...ws });
+      deployDuration.observe({ kind, ...ws }, done.durationMs / 1000);
+      if (note?.outcome === "applied") applyDuration.observe({ kind, ...ws }, note.apply_ms / 1000);
     },
     async send(res) {
       const body = Buffer.from(await registry.metrics());

@@ -30,6 +30,7 @@ import { join } from "node:path";
 import { applyDelta } from "../delta/delta-codec.js";
 import { DELTA_MAX_BYTES, isDeltaEligible } from "../delta/delta-policy.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import type { ErrorDetail } from "../errors/error-codes.js";
 import { PackDecoder, type PackLimits } from "../protocol/pack-decoder.js";
 import type { BlobStore } from "../store/deployment-store.js";
 import { objectPath } from "../store/data-dir.js";
@@ -47,11 +48,8 @@ export interface ReceivedPack {
   deltas: number;
 }
 
-export interface UnappliedDelta {
-  object: string;
-  base: string;
-  reason: "base-missing" | "not-eligible";
-}
+/** an object sent as a delta that was not rebuilt, and why (E_MISSING_OBJECTS's detail) */
+export type UnappliedDelta = NonNullable<ErrorDetail<"E_MISSING_OBJECTS">["unapplied_deltas"]>[number];
 
 /** Where delta bases come from besides the pack itself: the store's objects (store/deployment-store.ts). */
 export type BaseSource = Pick<BlobStore, "size" | "read">;

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { zstdCompressSync } from "../compression/zstd-compress.js";
 import { zstdDecompressChunks, zstdDecompressSync } from "../compression/zstd-decompress.js";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
+import type { LimitName } from "../errors/error-codes.js";
 
 export type BodyEncoding = "identity" | "zstd";
 
@@ -88,7 +89,7 @@ async function* zstdBody(source: AsyncIterable<Buffer>, maxBytes: number): Async
 export async function readRequestBody(
   req: IncomingMessage,
   limit: number,
-  limitName = "max_body_bytes",
+  limitName: LimitName = "max_body_bytes",
 ): Promise<Buffer> {
   const encoding = requestEncoding(req);
   const declared = Number(req.headers["content-length"] ?? "0");
@@ -134,7 +135,7 @@ export function sendBody(res: ServerResponse, status: number, contentType: strin
   res.end(payload);
 }
 
-function rewrapLimit(err: unknown, limit: number, limitName = "max_body_bytes"): unknown {
+function rewrapLimit(err: unknown, limit: number, limitName: LimitName = "max_body_bytes"): unknown {
   if (isCaxtonError(err) && err.code === "E_TOO_LARGE" && err.detail?.limit === limit) {
     return bodyTooLarge(limit, true, err, limitName);
   }
@@ -145,7 +146,7 @@ function bodyTooLarge(
   limit: number,
   decoded: boolean,
   cause?: unknown,
-  limitName = "max_body_bytes",
+  limitName: LimitName = "max_body_bytes",
 ): CaxtonError {
   const what = decoded ? "the request body decompresses to more than" : "the request body exceeds";
   return new CaxtonError("E_TOO_LARGE", `${what} the server's limit of ${limit} bytes (${limitName})`, {

@@ -7,8 +7,10 @@ import { createServer as createHttps } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { DurabilityPort } from "../store/durable-fs.js";
-import { isLoopback, tokenDigest } from "./authenticate.js";
-import { DeployService } from "./deploy-service.js";
+import type { TokenGrant } from "../protocol/token-grants.js";
+import { isLoopback, tokenTable } from "./authenticate.js";
+import type { DeployService } from "./deploy-service.js";
+import { WorkspaceServices } from "./workspace-services.js";
 import { DEFAULT_LIMITS, type ServerLimits } from "./server-limits.js";
 import { createRequestHandler } from "./http-server.js";
 import { openFileStore } from "../store/file-store.js";
@@ -27,8 +29,8 @@ export interface StartOptions {
   durability?: DurabilityPort;
   /** the request log and the server's notices; none: silent */
   logger?: Logger;
-  /** bearer token required on every call but /health */
-  token?: string | null;
+  /** the bearer tokens and their scopes (protocol/token-grants.ts); none: no authentication (loopback only) */
+  tokens?: readonly TokenGrant[];
   tls?: { cert: Buffer; key: Buffer } | null;
   /** a client that sends nothing for this long is disconnected (its upload is discarded) */
   idleTimeoutMs?: number;
@@ -41,12 +43,15 @@ export interface StartOptions {
 
 export interface RunningServer {
   url: string;
+  /** the `default` workspace's */
   service: DeployService;
+  services: WorkspaceServices;
   close(): Promise<void>;
 }
 
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  if (!options.token && !isLoopback(options.host)) {
+  const tokens = tokenTable(options.tokens ?? []);
+  if (!tokens && !isLoopback(options.host)) {
     throw new CaxtonError("E_USAGE", `refusing to listen on ${options.host} without a token`, {
       hint: "anyone who can reach the port could deploy: create one with `caxton token create FILE` and pass --token-file FILE",
     });
@@ -60,22 +65,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       })
     : null;
   const store = pgStore ?? openFileStore(options.dataDir, options.durability);
-  const service = new DeployService(store, {
-    ...DEFAULT_LIMITS,
-    ...options.limits,
-  });
+  const services = new WorkspaceServices(store, { ...DEFAULT_LIMITS, ...options.limits });
+  const service = services.default;
   const { logger } = options;
-  if (logger) service.log = (line) => logger.log("warn", line);
+  if (logger) services.log = (line) => logger.log("warn", line);
   await service.events.start();
-  const metrics = createMetrics(service);
+  const metrics = createMetrics(services);
   const handler = createRequestHandler({
-    service,
+    services,
     // replicas on one database are one server to clients: the id is the replica set's
     serverId: pgStore ? pgStore.serverId : loadServerIdentity(options.dataDir),
-    tokenDigest: options.token ? tokenDigest(options.token) : null,
+    tokens,
     // unexpected exceptions, with their stack
     log: (line) => logger?.log("error", line.replace(/^error: /, "")),
-    extraRoutes: operatorRoutes(service, loadDashboard(), metrics),
+    extraRoutes: operatorRoutes(services, loadDashboard(), metrics),
     onFinished: (done) => {
       metrics.observe(done);
       if (logger) logRequest(logger, done);
@@ -132,10 +135,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   return {
     url: `${options.tls ? "https" : "http"}://${host}:${address.port}`,
     service,
+    services,
     close: () =>
       new Promise<void>((resolve) => {
-        service.events.closeAll();
-        server.close(() => void service.close().then(resolve));
+        services.closeStreams();
+        server.close(() => void services.close().then(resolve));
         server.closeIdleConnections();
       }),
   };

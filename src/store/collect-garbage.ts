@@ -1,10 +1,11 @@
 /**
- * Retention and garbage collection. Keeps the newest `keep` committed deployments (and always the live one),
- * marks older rows `pruned`, removes their trees (and the laid-out folders no kept deployment reaches), then removes objects that no kept deployment reaches.
- * Runs under the deploy lock, so no deployment resolves against the store meanwhile; objects younger than
- * the grace period survive, so a client that was just told "missing" and is re-sending is never undercut
- * (git's gc.pruneExpire does the same). Each phase is idempotent: a crash anywhere leaves work that the
- * next run finishes, and never removes anything a kept deployment needs.
+ * Retention and garbage collection. Per workspace, keeps the newest `keep` committed deployments (and always
+ * the live one), marks older rows `pruned` and removes their `deployments/<id>` links; then, once for the
+ * whole data dir, removes the laid-out folders and the objects that no kept deployment of any workspace
+ * reaches. Runs under every workspace's deploy lock, so no deployment resolves against the store meanwhile;
+ * objects younger than the grace period survive, so a client that was just told "missing" and is re-sending
+ * is never undercut (git's gc.pruneExpire does the same). Each phase is idempotent: a crash anywhere leaves
+ * work that the next run finishes, and never removes anything a kept deployment needs.
  */
 import { rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
@@ -15,33 +16,53 @@ import { sweepTrees } from "./sweep-trees.js";
 import type { ApplyContext } from "./staged-apply.js";
 
 export interface FileGcReport {
-  prunedDeployments: number[];
+  /** per workspace, the deployments pruned */
+  prunedDeployments: Map<string, number[]>;
   removedObjects: number;
   keptObjects: number;
 }
 
-export function collectGarbage(ctx: ApplyContext, keep: number, graceMs: number): FileGcReport {
-  const { dir, history, objects, durability } = ctx;
-  const currentId = readCurrentId(dir);
-  const committed = history.committed(Number.MAX_SAFE_INTEGER);
-  const kept = committed.slice(0, Math.max(1, keep));
-  const pruned = committed.slice(Math.max(1, keep)).filter((row) => row.id !== currentId);
-  const current = committed.find((row) => row.id === currentId);
-  if (current && !kept.includes(current)) kept.push(current);
+/**
+ * `workspaces`: every workspace's context (they share `objects`, `trees` and `tmp`); the first one's log
+ * records a run that removed objects but pruned nothing (the file store passes `default` first).
+ */
+export function collectGarbage(
+  workspaces: readonly ApplyContext[],
+  keep: number,
+  graceMs: number,
+): FileGcReport {
+  const first = workspaces[0];
+  if (!first) throw new Error("collectGarbage needs at least one workspace");
+  const { dir, objects, durability } = first;
   durability.step("gc-begin");
-  for (const row of pruned) {
-    history.setStatus(row.id, "pruned");
-    history.log("gc", row.id, "pruned");
+  const keptRoots: string[] = [];
+  const prunedBy = new Map<string, number[]>();
+  const plans = workspaces.map((ctx) => {
+    const currentId = readCurrentId(ctx.dir);
+    const committed = ctx.history.committed(Number.MAX_SAFE_INTEGER);
+    const kept = committed.slice(0, Math.max(1, keep));
+    const pruned = committed.slice(Math.max(1, keep)).filter((row) => row.id !== currentId);
+    const current = committed.find((row) => row.id === currentId);
+    if (current && !kept.includes(current)) kept.push(current);
+    keptRoots.push(...kept.map((row) => row.root));
+    prunedBy.set(
+      ctx.dir.workspace,
+      pruned.map((row) => row.id),
+    );
+    return { ctx, pruned };
+  });
+  for (const { ctx, pruned } of plans) {
+    for (const row of pruned) {
+      ctx.history.setStatus(row.id, "pruned");
+      ctx.history.log("gc", row.id, "pruned");
+    }
   }
   durability.step("gc-rows-pruned");
-  for (const row of pruned)
-    rmSync(join(dir.deployments, deploymentDirName(row.id)), { recursive: true, force: true });
-  // the laid-out folders only pruned deployments used (a kept one's are never touched)
-  sweepTrees(
-    dir.trees,
-    dir.tmp,
-    kept.map((row) => row.root),
-  );
+  for (const { ctx, pruned } of plans)
+    for (const row of pruned)
+      rmSync(join(ctx.dir.deployments, deploymentDirName(row.id)), { recursive: true, force: true });
+  // the laid-out folders only pruned deployments used (a kept one's, of any workspace, are never touched)
+  sweepTrees(dir.trees, dir.tmp, keptRoots);
   durability.step("gc-trees-removed");
 
   // Mark: walk the trees of kept deployments; shared subtrees are visited once.
@@ -55,7 +76,7 @@ export function collectGarbage(ctx: ApplyContext, keep: number, graceMs: number)
       else reachable.add(entry.hash);
     }
   };
-  for (const row of kept) visit(row.root);
+  for (const root of keptRoots) visit(root);
 
   // Sweep.
   const cutoff = Date.now() - graceMs;
@@ -73,9 +94,12 @@ export function collectGarbage(ctx: ApplyContext, keep: number, graceMs: number)
     removed++;
     if (removed === 1) durability.step("gc-first-object-removed");
   }
-  if (pruned.length > 0 || removed > 0) {
-    history.log("gc", null, "gc", { pruned: pruned.map((r) => r.id), removed_objects: removed });
+  for (const { ctx, pruned } of plans) {
+    // each workspace's log records its own pruning; the objects removed are the shared store's
+    if (pruned.length > 0 || (removed > 0 && ctx === first)) {
+      ctx.history.log("gc", null, "gc", { pruned: pruned.map((r) => r.id), removed_objects: removed });
+    }
   }
   durability.step("gc-done");
-  return { prunedDeployments: pruned.map((r) => r.id), removedObjects: removed, keptObjects: objects.size };
+  return { prunedDeployments: prunedBy, removedObjects: removed, keptObjects: objects.size };
 }

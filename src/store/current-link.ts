@@ -1,6 +1,7 @@
 /**
  * `DATA/deployments/<id>` is a relative symlink to the deployment's root tree, `../trees/<root hash>`
- * (materialize-tree.ts). `DATA/current` is a relative symlink to `deployments/<id>`. It is replaced by creating `current.tmp` and
+ * (materialize-tree.ts); another workspace's, `DATA/workspaces/W/deployments/<id>`, to `../../../trees/<root hash>`.
+ * `current` is a relative symlink to `deployments/<id>` beside it. It is replaced by creating `current.tmp` and
  * renaming it over `current`: rename(2) is atomic, so a reader resolves either the old tree or the new one.
  */
 import { readlinkSync, renameSync, rmSync, symlinkSync } from "node:fs";
@@ -28,13 +29,13 @@ export function swapCurrent(dir: DataDir, id: number, durability: DurabilityPort
   symlinkSync(`deployments/${deploymentDirName(id)}`, dir.currentTmp);
   durability.step("swap-current");
   renameSync(dir.currentTmp, dir.current);
-  durability.fsyncDir(dir.root);
+  durability.fsyncDir(dir.home);
 }
 
 /** Names a laid-out root tree as deployment `id` (symlink(2) is atomic) and makes the name durable. */
 export function linkDeployment(dir: DataDir, id: number, root: string, durability: DurabilityPort): void {
   const link = join(dir.deployments, deploymentDirName(id));
   rmSync(link, { recursive: true, force: true });
-  symlinkSync(`../trees/${root}`, link);
+  symlinkSync(`${dir.treesFromDeployments}/${root}`, link);
   durability.fsyncDir(dir.deployments);
 }

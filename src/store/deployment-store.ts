@@ -8,9 +8,10 @@
  * - Objects (blobs and tree objects, content-addressed by SHA-256) are shared by every workspace and live
  *   behind their own port, `BlobStore`, so that where the bytes sit (files, database rows, an S3 bucket) is
  *   one implementation's choice.
- * - A workspace (`WorkspaceId`, `default` until there are several) owns its deployments, its head (the
- *   live deployment), its transaction log and its retention. `DeploymentStore.workspace(id)` hands out one
- *   workspace's view; everything but objects and garbage collection goes through it.
+ * - A workspace (`WorkspaceId`; `default` is the one un-prefixed API paths name) owns its deployments, its
+ *   head (the live deployment), its transaction log and its retention. `DeploymentStore.workspace(id)` hands
+ *   out one workspace's view; everything but objects and garbage collection goes through it. A workspace
+ *   exists from its first commit: before it, its view reads as empty (no head, no history).
  * - Writes that decide what is live run inside `WorkspaceStore.withDeployLock`, which serialises them per
  *   workspace (the file store: an in-process queue; a database: an advisory lock held by the transaction).
  *   `commit` is the one call that makes a deployment live; it is all-or-nothing, and after a crash at any
@@ -18,11 +19,12 @@
  *
  * Semantics every implementation keeps are in store/README.md.
  */
+import { DEFAULT_WORKSPACE_NAME, WORKSPACE_NAME_PATTERN } from "../protocol/workspace-name.js";
 
-/** Workspace names on the wire and in storage (the existing single workspace is `default`). */
+/** Workspace names on the wire and in storage (`default` is the workspace of the un-prefixed API). */
 export type WorkspaceId = string;
-export const DEFAULT_WORKSPACE: WorkspaceId = "default";
-export const WORKSPACE_ID_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+export const DEFAULT_WORKSPACE: WorkspaceId = DEFAULT_WORKSPACE_NAME;
+export const WORKSPACE_ID_PATTERN = WORKSPACE_NAME_PATTERN;
 
 export const DEPLOYMENT_STATUSES = ["prepared", "committed", "aborted", "pruned"] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];
@@ -205,9 +207,12 @@ export interface DeploymentStore {
   readonly tempDir: string;
   /** what start-up recovery did to the `default` workspace */
   readonly recovery: RecoveryReport;
-  /** One workspace's view. Throws E_NOT_FOUND for a workspace this store does not hold. */
+  /**
+   * One workspace's view, for any valid name (E_WORKSPACE_NAME otherwise); one that does not exist yet
+   * reads as empty and comes to exist with its first commit.
+   */
   workspace(id: WorkspaceId): WorkspaceStore;
-  /** the workspaces held, sorted */
+  /** the workspaces that exist (`default` always, every other one from its first commit), sorted */
   workspaces(): Promise<WorkspaceId[]>;
   /**
    * Retention, then collection: in every workspace marks committed deployments beyond the newest

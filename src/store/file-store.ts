@@ -2,15 +2,16 @@
  * The file store: the store port (deployment-store.ts) over one data dir (layout in docs/design.md):
  * objects as read-only files, deployments as hard-linked trees, `current` a symlink swapped by rename, the
  * history and transaction log in SQLite. One process writes it; the deploy lock is an in-process queue.
- * It holds one workspace, `default`, laid out at the data dir's top level.
+ * It holds any number of workspaces: `default` laid out at the data dir's top level, another one `W` under
+ * `workspaces/W/`; objects and laid-out trees are shared.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { readCurrentId } from "./current-link.js";
 import { collectGarbage } from "./collect-garbage.js";
-import { dataDir, type DataDir } from "./data-dir.js";
+import { dataDir } from "./data-dir.js";
 import { DeployLock } from "./deploy-lock.js";
 import {
   DEFAULT_WORKSPACE,
@@ -27,6 +28,7 @@ import {
   type WorkspaceId,
   type WorkspaceStore,
   type WorkspaceTransaction,
+  WORKSPACE_ID_PATTERN,
 } from "./deployment-store.js";
 import { realDurability, type DurabilityPort } from "./durable-fs.js";
 import { HistoryDb } from "./history-db.js";
@@ -36,7 +38,7 @@ import { stagedApply, type ApplyContext } from "./staged-apply.js";
 
 /** Opens (creating when needed) and recovers a data dir. */
 export function openFileStore(root: string, durability: DurabilityPort = realDurability): FileStore {
-  return new FileStore(dataDir(root), durability);
+  return new FileStore(root, durability);
 }
 
 class FileBlobStore implements BlobStore {
@@ -82,10 +84,16 @@ class FileBlobStore implements BlobStore {
 }
 
 class FileWorkspace implements WorkspaceStore, WorkspaceTransaction {
-  readonly id = DEFAULT_WORKSPACE;
-  private readonly lock = new DeployLock();
+  readonly id: WorkspaceId;
+  readonly lock = new DeployLock();
 
-  constructor(private readonly ctx: ApplyContext) {}
+  constructor(
+    readonly ctx: ApplyContext,
+    /** resolves when no collection is running (collection holds every workspace's lock) */
+    private readonly gcIdle: () => Promise<void>,
+  ) {
+    this.id = ctx.dir.workspace;
+  }
 
   async head(): Promise<DeploymentRow | null> {
     const id = readCurrentId(this.ctx.dir);
@@ -115,14 +123,30 @@ class FileWorkspace implements WorkspaceStore, WorkspaceTransaction {
     return this.ctx.history.lastSeq();
   }
 
-  withDeployLock<T>(timeoutMs: number, work: (tx: WorkspaceTransaction) => Promise<T>): Promise<T> {
+  async withDeployLock<T>(timeoutMs: number, work: (tx: WorkspaceTransaction) => Promise<T>): Promise<T> {
+    await this.gcIdle();
     return this.lock.run(timeoutMs, () => work(this));
   }
 
   async commit(input: CommitInput): Promise<CommitResult> {
+    makeHome(this.ctx);
     let bookkeepingError: unknown;
     const { id, createdAt } = stagedApply(this.ctx, input, (err) => (bookkeepingError = err));
     return bookkeepingError === undefined ? { id, createdAt } : { id, createdAt, bookkeepingError };
+  }
+}
+
+/** A workspace's folder is made by its first commit; each new directory entry is made durable. */
+function makeHome({ dir, durability }: ApplyContext): void {
+  if (existsSync(dir.deployments)) return;
+  for (const [path, parent] of [
+    [dir.workspaces, dir.root],
+    [dir.home, dir.workspaces],
+    [dir.deployments, dir.home],
+  ] as const) {
+    if (existsSync(path)) continue;
+    mkdirSync(path);
+    durability.fsyncDir(parent);
   }
 }
 
@@ -130,38 +154,81 @@ export class FileStore implements DeploymentStore {
   readonly objects: BlobStore;
   readonly recovery: RecoveryReport;
   readonly tempDir: string;
-  private readonly ctx: ApplyContext;
-  private readonly defaultWorkspace: FileWorkspace;
+  private readonly db: HistoryDb;
+  private readonly shared: Omit<ApplyContext, "dir" | "history">;
+  private readonly views = new Map<WorkspaceId, FileWorkspace>();
+  private gcRun: Promise<unknown> = Promise.resolve();
 
-  constructor(dir: DataDir, durability: DurabilityPort) {
-    mkdirSync(dir.root, { recursive: true });
-    const history = new HistoryDb(dir.db);
-    this.recovery = recoverDataDir(dir, history);
-    this.ctx = { dir, history, objects: new ObjectStore(dir.objects), durability };
-    this.objects = new FileBlobStore(this.ctx.objects, () => this.ctx);
+  constructor(
+    private readonly root: string,
+    durability: DurabilityPort,
+  ) {
+    mkdirSync(root, { recursive: true });
+    const dir = dataDir(root);
+    this.db = new HistoryDb(dir.db);
+    const reports = recoverDataDir(root, this.db);
+    this.recovery = reports.get(DEFAULT_WORKSPACE) ?? {
+      currentId: null,
+      committed: [],
+      aborted: [],
+      removedTemp: [],
+    };
+    this.shared = { objects: new ObjectStore(dir.objects), durability };
+    const defaultView = this.workspace(DEFAULT_WORKSPACE) as FileWorkspace;
+    this.objects = new FileBlobStore(this.shared.objects, () => defaultView.ctx);
     this.tempDir = dir.tmp;
-    this.defaultWorkspace = new FileWorkspace(this.ctx);
   }
 
   workspace(id: WorkspaceId): WorkspaceStore {
-    if (id !== DEFAULT_WORKSPACE) {
-      throw new CaxtonError("E_NOT_FOUND", `no workspace ${JSON.stringify(id)} on this server`);
+    const known = this.views.get(id);
+    if (known) return known;
+    if (!WORKSPACE_ID_PATTERN.test(id)) {
+      throw new CaxtonError("E_WORKSPACE_NAME", `${JSON.stringify(id)} is not a workspace name`);
     }
-    return this.defaultWorkspace;
+    const ctx = { ...this.shared, dir: dataDir(this.root, id), history: this.db.forWorkspace(id) };
+    const view = new FileWorkspace(ctx, async () => {
+      await this.gcRun;
+    });
+    this.views.set(id, view);
+    return view;
   }
 
   async workspaces(): Promise<WorkspaceId[]> {
-    return [DEFAULT_WORKSPACE];
+    return [...new Set([DEFAULT_WORKSPACE, ...this.db.workspaces()])].sort();
   }
 
+  /** Holds every workspace's deploy lock (a workspace first seen meanwhile waits for the run to end). */
   async collectGarbage(policy: RetentionPolicy): Promise<GcReport> {
-    return this.defaultWorkspace.withDeployLock(policy.lockTimeoutMs, async () => {
-      const report = collectGarbage(this.ctx, policy.keepDeployments, policy.graceMs);
-      return {
-        ...report,
-        prunedDeployments: report.prunedDeployments.map((id) => ({ workspace: DEFAULT_WORKSPACE, id })),
+    const run = this.gcRun.then(async () => {
+      for (const name of await this.workspaces()) this.workspace(name);
+      const views = [...this.views.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+      const underLocks = (i: number): Promise<GcReport> => {
+        const view = views[i];
+        if (!view) return Promise.resolve(this.collectNow(views, policy));
+        return view.lock.run(policy.lockTimeoutMs, () => underLocks(i + 1));
       };
+      return underLocks(0);
     });
+    this.gcRun = run.catch(() => {});
+    return run;
+  }
+
+  private collectNow(views: readonly FileWorkspace[], policy: RetentionPolicy): GcReport {
+    const ordered = [...views].sort((a, b) =>
+      a.id === DEFAULT_WORKSPACE ? -1 : b.id === DEFAULT_WORKSPACE ? 1 : 0,
+    );
+    const report = collectGarbage(
+      ordered.map((v) => v.ctx),
+      policy.keepDeployments,
+      policy.graceMs,
+    );
+    return {
+      removedObjects: report.removedObjects,
+      keptObjects: report.keptObjects,
+      prunedDeployments: [...report.prunedDeployments].flatMap(([workspace, ids]) =>
+        ids.map((id) => ({ workspace, id })),
+      ),
+    };
   }
 
   onHeadChange(): () => void {
@@ -169,7 +236,7 @@ export class FileStore implements DeploymentStore {
   }
 
   async close(): Promise<void> {
-    this.ctx.history.close();
+    this.db.close();
   }
 }
 

@@ -12,14 +12,14 @@ import { join } from "node:path";
 import { deploymentDirName, type DataDir } from "./data-dir.js";
 import { makeDurable, type DurabilityPort } from "./durable-fs.js";
 import type { CommitInput } from "./deployment-store.js";
-import type { HistoryDb } from "./history-db.js";
+import type { WorkspaceHistory } from "./history-db.js";
 import type { ObjectStore } from "./object-store.js";
 import { placeTrees, stagedFolders, stageTrees } from "./materialize-tree.js";
 import { linkDeployment, swapCurrent } from "./current-link.js";
 
 export interface ApplyContext {
   dir: DataDir;
-  history: HistoryDb;
+  history: WorkspaceHistory;
   objects: ObjectStore;
   durability: DurabilityPort;
 }

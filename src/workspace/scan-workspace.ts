@@ -61,6 +61,8 @@ export interface ScanResult {
   tree: MerkleTree;
   /** folders whose tree object came from the cache */
   reusedFolders: number;
+  /** made from the stat cache and the paths the file-system monitor named, without a walk */
+  fromMonitor?: boolean;
 }
 
 export interface ScanOptions {
@@ -71,6 +73,11 @@ export interface ScanOptions {
    * allow_links_to` in caxton.toml names (link-boundary.ts). By default a link must stay inside.
    */
   allowLinksTo?: readonly string[];
+  /**
+   * The file-system monitor's token taken before this walk began: saved with the cache, so that the next
+   * scan can ask the monitor what changed since instead of walking.
+   */
+  monitorToken?: string;
 }
 
 /** Files above this are hashed in 1 MiB reads instead of one readFileSync, so memory stays flat. */
@@ -211,8 +218,11 @@ export function scanWorkspace(root: string, options: ScanOptions = {}): ScanResu
     const foldersChanged =
       options.cache.loadFolders !== undefined &&
       (result.reusedFolders !== folders.size || cachedFolders.size !== folders.size);
-    if (changed.size > 0 || removed.length > 0 || foldersChanged) {
-      options.cache.save(changed, removed, folders);
+    const tokenChanged =
+      (options.monitorToken ?? null) !== (options.cache.monitorToken?.() ?? null) &&
+      options.cache.monitorToken;
+    if (changed.size > 0 || removed.length > 0 || foldersChanged || tokenChanged) {
+      options.cache.save(changed, removed, folders, options.monitorToken);
     }
   }
   return { ...result, tree: { root: rootNode.hash, trees } };

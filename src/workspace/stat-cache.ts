@@ -49,9 +49,25 @@ export interface StatCachePort {
    * Replaces the changed entries and drops the vanished ones, in one transaction; with `folders`, also
    * replaces the cached tree objects by these (a port without `loadFolders` ignores them).
    */
-  save(changed: Map<string, StatEntry>, removed: string[], folders?: Map<string, CachedFolder>): void;
+  save(
+    changed: Map<string, StatEntry>,
+    removed: string[],
+    folders?: Map<string, CachedFolder>,
+    monitorToken?: string,
+  ): void;
   /** the cached tree objects by folder path ("" is the root), if this port keeps them */
   loadFolders?(): Map<string, CachedFolder>;
+  /**
+   * The file-system monitor's token (client/fs-monitor-daemon.ts) that the saved entries and folders are
+   * current as of: every change since is among the paths the monitor names for it. Saved with them, and
+   * dropped by a save without one; null when there is none.
+   */
+  monitorToken?(): string | null;
+  /**
+   * Records that the saved state is current as of a later token (nothing changed since): only if no other
+   * scan saved meanwhile (whose record the new token might not describe).
+   */
+  advanceMonitorToken?(next: string): void;
 }
 
 /**

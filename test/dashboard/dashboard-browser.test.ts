@@ -7,10 +7,12 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { REPO, cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
+import { cleanup, REPO, runCli, tempDir } from "../support/caxton-process.js";
+import { startServe, type ServeProcess } from "../../support/caxton-serve.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 /** Long enough for a loaded 2-core machine; a condition that holds ends the wait at once. */
@@ -59,32 +61,24 @@ async function until(check: () => boolean, what: string, timeoutMs = WAIT_MS): P
 }
 
 describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is not installed" }, () => {
-  let root: string;
-  let server: ServeProcess;
+  const t = serverAndWorkspace({ prefix: "caxton-dashboard-", serve: { quiet: false } });
   let browser: Browser;
   let page: Page;
-  let ws: string;
-  let env: Record<string, string>;
   let firstCoordinator: string;
   const problems: string[] = [];
 
   before(async () => {
-    root = tempDir("caxton-dashboard-");
-    ws = join(root, "ws");
-    env = { CAXTON_STATE_DIR: join(root, "state") };
-    server = await startServe({ dataDir: join(root, "data") });
-    assert.equal((await runCli(["init", ws])).code, 0);
     const git = (...args: string[]): string =>
-      execFileSync("git", ["-C", ws, "-c", "user.email=t@example.com", "-c", "user.name=T", ...args], {
+      execFileSync("git", ["-C", t.ws, "-c", "user.email=t@example.com", "-c", "user.name=T", ...args], {
         encoding: "utf8",
       });
     git("init", "-q", "-b", "main");
     git("add", "-A");
     git("commit", "-qm", "initial");
-    firstCoordinator = readFileSync(join(ws, "agents", "coordinator.toml"), "utf8");
+    firstCoordinator = readFileSync(join(t.ws, "agents", "coordinator.toml"), "utf8");
     const d1 = await runCli(
-      ["deploy", ws, "--server", server.url, "--as", "alice", "-m", "first fleet"],
-      env,
+      ["deploy", t.ws, "--server", t.server.url, "--as", "alice", "-m", "first fleet"],
+      t.env,
     );
     assert.equal(d1.code, 0, d1.stderr);
     browser = await launch();
@@ -93,16 +87,14 @@ describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is n
 
   after(async () => {
     await browser?.close();
-    await server?.stop();
-    cleanup(root);
   });
 
   test("shows the live deployment (id, checksum, who, git) and the live agents", TEST, async () => {
-    await page.goto(server.url);
+    await page.goto(t.server.url);
     await page.locator("#live-id", { hasText: "#1" }).waitFor();
     const live = await page.locator("#live").innerText();
     assert.match(live, /alice/);
-    const checksum = (await runCli(["log", "--server", server.url, "--json"])).json() as {
+    const checksum = (await runCli(["log", "--server", t.server.url, "--json"])).json() as {
       deployments: { checksum: string; git: { commit: string } }[];
     };
     const [d1] = checksum.deployments;
@@ -150,10 +142,10 @@ describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is n
     await page.locator('#stream-state[data-state="live"]').waitFor();
     // a marker in the page: still there afterwards means the page was not reloaded
     await page.evaluate("window.notReloaded = true");
-    const file = join(ws, "agents", "coordinator.toml");
+    const file = join(t.ws, "agents", "coordinator.toml");
     writeFileSync(file, firstCoordinator.replace(/^temperature = .*$/m, "temperature = 0.9"));
     assert.notEqual(readFileSync(file, "utf8"), firstCoordinator);
-    const d2 = await runCli(["deploy", ws, "--server", server.url, "--as", "bob"], env);
+    const d2 = await runCli(["deploy", t.ws, "--server", t.server.url, "--as", "bob"], t.env);
     assert.equal(d2.code, 0, d2.stderr);
     // the notice comes first (then the reload), and hides itself after a while: wait for it first
     await page.locator("#notice", { hasText: "Deployment #2 applied" }).waitFor();
@@ -196,7 +188,7 @@ describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is n
   });
 
   test("rollback through the page names what it changes, then changes DATA/current", TEST, async () => {
-    const live = join(root, "data", "current", "agents", "coordinator.toml");
+    const live = join(t.root, "data", "current", "agents", "coordinator.toml");
     assert.match(readFileSync(live, "utf8"), /temperature = 0\.9/);
     await page.locator('[data-deployment="1"] button.rollback').click();
     await page.locator("#rollback-files li", { hasText: "agents/coordinator.toml" }).waitFor();
@@ -214,7 +206,7 @@ describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is n
     );
     await page.locator("#live-id", { hasText: "#3" }).waitFor();
     assert.match(await page.locator('[data-deployment="3"]').innerText(), /rollback to #1/);
-    const log = (await runCli(["log", "--server", server.url, "--json"])).json() as {
+    const log = (await runCli(["log", "--server", t.server.url, "--json"])).json() as {
       deployments: { id: number; kind: string; rollback_of: number | null }[];
     };
     assert.deepEqual(log.deployments[0], { ...log.deployments[0], id: 3, kind: "rollback", rollback_of: 1 });
@@ -229,28 +221,16 @@ describe(
   "dashboard with a token (chromium)",
   { skip: !existsSync(CHROMIUM) && "chromium is not installed" },
   () => {
-    let root: string;
-    let server: ServeProcess;
+    const g = serverAndWorkspace({ prefix: "caxton-dashboard-token-", token: true, serve: { quiet: false } });
     let browser: Browser;
-    let token: string;
 
     before(async () => {
-      root = tempDir("caxton-dashboard-token-");
-      const tokenFile = join(root, "token");
-      assert.equal((await runCli(["token", "create", tokenFile])).code, 0);
-      token = readFileSync(tokenFile, "utf8").trim();
-      server = await startServe({ dataDir: join(root, "data"), args: ["--token-file", tokenFile] });
-      const ws = join(root, "ws");
-      assert.equal((await runCli(["init", ws])).code, 0);
-      const env = { CAXTON_STATE_DIR: join(root, "state"), CAXTON_TOKEN: token };
-      assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
+      assert.equal((await runCli(["deploy", g.ws, "--server", g.server.url], g.env)).code, 0);
       browser = await launch();
     }, TEST);
 
     after(async () => {
       await browser?.close();
-      await server?.stop();
-      cleanup(root);
     });
 
     test(
@@ -263,16 +243,16 @@ describe(
         const authorized: string[] = [];
         page.on("request", (r) => {
           urls.push(r.url());
-          if (r.headers().authorization === `Bearer ${token}`) authorized.push(new URL(r.url()).pathname);
+          if (r.headers().authorization === `Bearer ${g.token}`) authorized.push(new URL(r.url()).pathname);
         });
-        await page.goto(server.url);
+        await page.goto(g.server.url);
         await page.locator("#token-dialog[open]").waitFor();
         assert.equal(await page.locator("#app").isHidden(), true, "nothing is shown without the token");
         await page.fill("#token-input", "not-the-token-" + "x".repeat(30));
         await page.locator("#token-form button[type=submit]").click();
         await page.locator("#token-error", { hasText: "the token was not accepted" }).waitFor();
         await screenshot(page, "dashboard-token");
-        await page.fill("#token-input", token);
+        await page.fill("#token-input", g.token);
         await page.locator("#token-form button[type=submit]").click();
         await page.locator("#live-id", { hasText: "#1" }).waitFor();
         await page.locator('#stream-state[data-state="live"]').waitFor();
@@ -282,14 +262,73 @@ describe(
         );
         assert.ok(authorized.includes("/api/v1/agents"));
         assert.deepEqual(
-          urls.filter((u) => u.includes(token)),
+          urls.filter((u) => u.includes(g.token)),
           [],
           "the token is in no URL",
         );
-        assert.equal(page.url().includes(token), false);
+        assert.equal(page.url().includes(g.token), false);
         assert.deepEqual(problems, []);
         await page.close();
       },
     );
+  },
+);
+
+describe(
+  "dashboard per workspace (chromium)",
+  { skip: !existsSync(CHROMIUM) && "chromium is not installed" },
+  () => {
+    let root: string;
+    let server: ServeProcess;
+    let browser: Browser;
+    let ws: string;
+    let env: Record<string, string>;
+
+    before(async () => {
+      root = tempDir("caxton-dashboard-ws-");
+      server = await startServe({ dataDir: join(root, "data") });
+      ws = join(root, "ws");
+      env = { CAXTON_STATE_DIR: join(root, "state") };
+      assert.equal((await runCli(["init", ws])).code, 0);
+      assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
+      rmSync(join(ws, "agents", "researcher.toml"));
+      const d = await runCli(["deploy", ws, "--server", server.url, "--workspace", "team-a", "--yes"], env);
+      assert.equal(d.code, 0, d.stderr);
+      browser = await launch();
+    }, TEST);
+
+    after(async () => {
+      await browser?.close();
+      await server?.stop();
+      cleanup(root);
+    });
+
+    test("?workspace= shows that workspace, live; the picker switches workspaces", TEST, async () => {
+      const problems: string[] = [];
+      const page = await newPage(browser, problems);
+      const paths: string[] = [];
+      page.on("request", (r) => paths.push(new URL(r.url()).pathname));
+      await page.goto(`${server.url}/?workspace=team-a`);
+      await page.locator("#live-id", { hasText: "#2" }).waitFor();
+      await page.waitForFunction(`document.querySelectorAll(".agent-row").length === 2`);
+      await page.locator('#stream-state[data-state="live"]').waitFor();
+      assert.ok(paths.includes("/api/v1/workspaces/team-a/events"), paths.join(", "));
+      assert.ok(!paths.includes("/api/v1/agents"), "nothing of the default workspace is read");
+      const picker = page.locator("#workspace-picker");
+      await picker.locator('option[value="default"]').waitFor({ state: "attached" });
+      assert.equal(await picker.isVisible(), true);
+      assert.equal(await picker.inputValue(), "team-a");
+      // a deploy to team-a appears without a reload; one to default does not touch this page
+      writeFileSync(join(ws, "notes.txt"), "team-a\n");
+      const d3 = await runCli(["deploy", ws, "--server", server.url, "--workspace", "team-a"], env);
+      assert.equal(d3.code, 0, d3.stderr);
+      await page.locator("#live-id", { hasText: "#3" }).waitFor();
+      await picker.selectOption("default");
+      await page.waitForURL((u) => u.search === "");
+      await page.locator("#live-id", { hasText: "#1" }).waitFor();
+      await page.waitForFunction(`document.querySelectorAll(".agent-row").length === 3`);
+      assert.deepEqual(problems, []);
+      await page.close();
+    });
   },
 );

@@ -4,19 +4,12 @@
  * and a workspace with `[deploy] require_allow_breaking = true` needs `--allow-breaking` off a terminal
  * and asks on one (a real pty from util-linux `script`).
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  CAXTON,
-  cleanup,
-  runCli,
-  startServe,
-  tempDir,
-  type ServeProcess,
-} from "../support/caxton-process.js";
+import { runCli, runCliOnTerminal } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 
 interface AgentEntry {
   name: string;
@@ -27,34 +20,20 @@ interface AgentEntry {
 }
 
 describe("agent-aware plan", () => {
-  let root: string;
-  let ws: string;
-  let server: ServeProcess;
-  let env: Record<string, string>;
-  before(async () => {
-    root = tempDir();
-    ws = join(root, "ws");
-    env = { CAXTON_STATE_DIR: join(root, "state") };
-    server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
-    assert.equal((await runCli(["init", ws])).code, 0);
-  });
-  after(async () => {
-    await server.stop();
-    cleanup(root);
-  });
-  const cli = (...args: string[]) => runCli([...args, "--server", server.url], env);
+  const t = serverAndWorkspace();
+  const cli = (...args: string[]) => runCli([...args, "--server", t.server.url], t.env);
   const edit = (path: string, from: string, to: string) => {
-    const file = join(ws, path);
+    const file = join(t.ws, path);
     const text = readFileSync(file, "utf8");
     assert.ok(text.includes(from), `${path} has ${from}`);
     writeFileSync(file, text.replace(from, to));
   };
   const liveId = async () =>
-    ((await (await fetch(`${server.url}/api/v1/deployment`)).json()) as { deployment_id: number })
+    ((await (await fetch(`${t.server.url}/api/v1/deployment`)).json()) as { deployment_id: number })
       .deployment_id;
 
   test("first deploy: every agent added (compatible), in the output and in --json", async () => {
-    const r = await cli("deploy", ws, "--json");
+    const r = await cli("deploy", t.ws, "--json");
     assert.equal(r.code, 0, r.stderr);
     const out = r.json() as { impact: string; agents: AgentEntry[]; mcp_servers: { name: string }[] };
     assert.equal(out.impact, "compatible");
@@ -75,10 +54,10 @@ describe("agent-aware plan", () => {
   test("dry run and diff: a removed tool is breaking, a reworded prompt compatible, a comment cosmetic", async () => {
     edit("agents/coordinator.toml", '"delegate_task"]', '"plan_task"]');
     edit("agents/researcher/agent.toml", "Cite every source you use.", "Cite every source you use, briefly.");
-    appendFileSync(join(ws, "agents/code-reviewer.toml"), "# reviewed by the platform team\n");
+    appendFileSync(join(t.ws, "agents/code-reviewer.toml"), "# reviewed by the platform team\n");
     const before = await liveId();
 
-    const dry = await cli("deploy", ws, "--dry-run");
+    const dry = await cli("deploy", t.ws, "--dry-run");
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /Agents: 1 breaking, 1 compatible, 1 cosmetic/);
     assert.match(
@@ -93,7 +72,7 @@ describe("agent-aware plan", () => {
     assert.match(dry.stdout, /Nothing was applied/);
     assert.equal(await liveId(), before, "a dry run applies nothing");
 
-    const json = (await cli("deploy", ws, "--dry-run", "--json")).json() as {
+    const json = (await cli("deploy", t.ws, "--dry-run", "--json")).json() as {
       impact: string;
       agents: AgentEntry[];
     };
@@ -107,18 +86,18 @@ describe("agent-aware plan", () => {
       ],
     );
 
-    const diff = await cli("diff", ws);
+    const diff = await cli("diff", t.ws);
     assert.equal(diff.code, 1, "differences: exit 1, as diff(1)");
     // the summary on stderr, before the patch on stdout (which stays a patch git can apply)
     assert.match(diff.stderr, /Agents: 1 breaking, 1 compatible, 1 cosmetic\n[^]*~ coordinator +breaking/);
     assert.doesNotMatch(diff.stdout, /Agents:/);
     assert.match(diff.stdout, /-tools = \["mcp__search__web_search", "delegate_task"\]/);
-    const diffJson = (await cli("diff", ws, "--json")).json() as { impact: string; agents: AgentEntry[] };
+    const diffJson = (await cli("diff", t.ws, "--json")).json() as { impact: string; agents: AgentEntry[] };
     assert.deepEqual(diffJson.agents, json.agents, "diff computes the plan the server computes");
   });
 
   test("deploy shows the plan, and the history keeps it for `caxton log`", async () => {
-    const r = await cli("deploy", ws);
+    const r = await cli("deploy", t.ws);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Agents: 1 breaking, 1 compatible, 1 cosmetic/);
     assert.match(r.stdout, /Deployed #2/);
@@ -149,7 +128,7 @@ describe("agent-aware plan", () => {
   });
 
   test("policy: with require_allow_breaking, a breaking deploy off a terminal needs --allow-breaking", async () => {
-    appendFileSync(join(ws, "caxton.toml"), "require_allow_breaking = true\n");
+    appendFileSync(join(t.ws, "caxton.toml"), "require_allow_breaking = true\n");
     edit(
       "agents/researcher/agent.toml",
       'capabilities = ["web_research", "summarisation"]',
@@ -157,7 +136,7 @@ describe("agent-aware plan", () => {
     );
     const before = await liveId();
 
-    const refused = await cli("deploy", ws);
+    const refused = await cli("deploy", t.ws);
     assert.equal(refused.code, 1, refused.stdout + refused.stderr);
     assert.match(
       refused.stderr,
@@ -170,17 +149,17 @@ describe("agent-aware plan", () => {
     assert.match(refused.stderr, /hint: .*--allow-breaking/);
     assert.equal(await liveId(), before, "nothing applied");
 
-    const refusedJson = await cli("deploy", ws, "--json");
+    const refusedJson = await cli("deploy", t.ws, "--json");
     assert.equal(refusedJson.code, 1);
     const body = refusedJson.json() as { error: { code: string }; plan: { impact: string } };
     assert.equal(body.error.code, "E_BREAKING_CHANGE");
     assert.equal(body.plan.impact, "breaking");
 
-    const dry = await cli("deploy", ws, "--dry-run");
+    const dry = await cli("deploy", t.ws, "--dry-run");
     assert.equal(dry.code, 0, "a dry run is never refused");
     assert.match(dry.stdout, /breaking: this workspace requires --allow-breaking to deploy this plan/);
 
-    const allowed = await cli("deploy", ws, "--allow-breaking");
+    const allowed = await cli("deploy", t.ws, "--allow-breaking");
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.match(allowed.stdout, /Deployed #\d+/);
 
@@ -190,25 +169,15 @@ describe("agent-aware plan", () => {
       'capabilities = ["web_research"]',
       'capabilities = ["web_research", "fact_checking"]',
     );
-    const compatible = await cli("deploy", ws);
+    const compatible = await cli("deploy", t.ws);
     assert.equal(compatible.code, 0, compatible.stderr);
   });
 
   test("policy on a terminal: it asks; no applies nothing, yes deploys", async () => {
     edit("agents/coordinator.toml", '"plan_task"]', '"other_task"]');
     const before = await liveId();
-    const onTerminal = (input: string) => {
-      const command = [process.execPath, CAXTON, "deploy", ws, "--server", server.url]
-        .map((a) => `'${a}'`)
-        .join(" ");
-      const r = spawnSync("script", ["-qec", command, "/dev/null"], {
-        env: { ...process.env, ...env, NO_COLOR: "1", CAXTON_SERVER: "" },
-        input,
-        encoding: "utf8",
-        timeout: 60_000,
-      });
-      return { status: r.status, output: r.stdout + r.stderr };
-    };
+    const onTerminal = (input: string) =>
+      runCliOnTerminal(["deploy", t.ws, "--server", t.server.url], t.env, { input });
     const no = onTerminal("n\n");
     assert.equal(no.status, 1, no.output);
     assert.match(no.output, /tool `plan_task` removed/);

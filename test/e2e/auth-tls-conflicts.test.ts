@@ -133,19 +133,23 @@ function deployers(root: string, server: string) {
       ["deploy", who.ws, "--server", server, "--as", who === alice ? "alice" : "bob", ...extra],
       who.env,
     );
-  return { alice, bob, deploy };
+  /** alice scaffolds and deploys the workspace; bob copies it and deploys (up to date, he learns the base) */
+  const bothDeployed = async (): Promise<void> => {
+    await runCli(["init", alice.ws]);
+    assert.equal((await deploy(alice)).code, 0);
+    cpSync(alice.ws, bob.ws, { recursive: true });
+    assert.equal((await deploy(bob)).code, 0, "bob's first deploy: up to date, learns the base");
+  };
+  return { alice, bob, deploy, bothDeployed };
 }
 
 describe("several deployers", () => {
   test("a stale client changing a file someone else changed is rejected, naming who; --force overrides", async () => {
     const root = tempDir();
     const server = await startServe({ dataDir: join(root, "data") });
-    const { alice, bob, deploy } = deployers(root, server.url);
+    const { alice, bob, deploy, bothDeployed } = deployers(root, server.url);
     try {
-      await runCli(["init", alice.ws]);
-      assert.equal((await deploy(alice)).code, 0);
-      cpSync(alice.ws, bob.ws, { recursive: true });
-      assert.equal((await deploy(bob)).code, 0, "bob's first deploy: up to date, learns the base");
+      await bothDeployed();
       const agent = "agents/coordinator.toml";
       const edit = (ws: string, from: string, to: string) =>
         writeFileSync(join(ws, agent), readFileSync(join(ws, agent), "utf8").replace(from, to));
@@ -192,12 +196,9 @@ describe("several deployers", () => {
       dataDir: join(root, "data"),
       args: ["--keep", "1", "--gc-grace", "0"],
     });
-    const { alice, bob, deploy } = deployers(root, server.url);
+    const { alice, bob, deploy, bothDeployed } = deployers(root, server.url);
     try {
-      await runCli(["init", alice.ws]);
-      assert.equal((await deploy(alice)).code, 0);
-      cpSync(alice.ws, bob.ws, { recursive: true });
-      assert.equal((await deploy(bob)).code, 0, "bob's first deploy: up to date, learns the base");
+      await bothDeployed();
       const baseRoot = readlinkSync(join(root, "data", "current"));
       // enough deployments that the server's few cached manifests no longer hold the base's
       for (let i = 1; i <= 5; i++) {

@@ -3,50 +3,32 @@
  * typos, extra arguments refused, `help CMD`, `--json` as one line, exit codes by class, a quiet closed
  * pipe, `diff` as a patch `git apply` takes, and shell completion.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import {
-  CAXTON,
-  cleanup,
-  runCli,
-  startServe,
-  tempDir,
-  type ServeProcess,
-} from "../support/caxton-process.js";
+import { CAXTON, cleanup, runCli, startServe } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 import { snapshot } from "../support/tree-snapshot.js";
 
-let root: string;
-let ws: string;
-let server: ServeProcess;
-let env: Record<string, string>;
-
-before(async () => {
-  root = tempDir();
-  ws = join(root, "ws");
-  env = { CAXTON_STATE_DIR: join(root, "state") };
-  server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
-  assert.equal((await runCli(["init", ws], env)).code, 0);
-  assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
-});
-after(async () => {
-  await server.stop();
-  cleanup(root);
+const t = serverAndWorkspace({
+  setUp: async (t) => {
+    assert.equal((await runCli(["deploy", t.ws, "--server", t.server.url], t.env)).code, 0);
+  },
 });
 
 describe("usage errors in our words", () => {
   test("a misspelled command or flag gets a suggestion, exit 2, no parser jargon", async () => {
-    const cmd = await runCli(["deploi"], env);
+    const cmd = await runCli(["deploi"], t.env);
     assert.equal(cmd.code, 2);
     assert.match(cmd.stderr, /caxton has no command "deploi"/);
     assert.match(cmd.stderr, /did you mean `caxton deploy`\?/);
-    const flag = await runCli(["deploy", ws, "--dryrun"], env);
+    const flag = await runCli(["deploy", t.ws, "--dryrun"], t.env);
     assert.equal(flag.code, 2);
     assert.match(flag.stderr, /caxton deploy has no flag --dryrun/);
     assert.match(flag.stderr, /did you mean --dry-run\?/);
-    const value = await runCli(["deploy", ws, "--server"], env);
+    const value = await runCli(["deploy", t.ws, "--server"], t.env);
     assert.equal(value.code, 2);
     assert.match(value.stderr, /--server needs a value: --server URL/);
     for (const r of [cmd, flag, value])
@@ -55,12 +37,12 @@ describe("usage errors in our words", () => {
 
   test("extra positional arguments are refused (exit 2) instead of ignored", async () => {
     for (const args of [
-      ["validate", ws, ws],
-      ["log", "3", "--server", server.url],
-      ["status", ws, "extra", "--server", server.url],
+      ["validate", t.ws, t.ws],
+      ["log", "3", "--server", t.server.url],
+      ["status", t.ws, "extra", "--server", t.server.url],
       ["serve", "data"],
     ]) {
-      const r = await runCli(args, env);
+      const r = await runCli(args, t.env);
       assert.equal(r.code, 2, `${args.join(" ")}: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /takes (no arguments|at most one argument)/);
       assert.doesNotMatch(r.stdout, /✓/);
@@ -68,13 +50,13 @@ describe("usage errors in our words", () => {
   });
 
   test("`caxton help CMD` is `caxton CMD --help`, and lists exactly the flags the parser takes", async () => {
-    const help = await runCli(["help", "deploy"], env);
-    const flag = await runCli(["deploy", "--help"], env);
+    const help = await runCli(["help", "deploy"], t.env);
+    const flag = await runCli(["deploy", "--help"], t.env);
     assert.equal(help.code, 0);
     assert.equal(help.stdout, flag.stdout);
     for (const f of ["--dry-run", "--yes", "--verbose", "--quiet", "--server URL", "--token-file FILE"])
       assert.ok(help.stdout.includes(f), f);
-    const serve = await runCli(["help", "serve"], env);
+    const serve = await runCli(["help", "serve"], t.env);
     for (const f of [
       "--data-dir",
       "--listen",
@@ -91,7 +73,7 @@ describe("usage errors in our words", () => {
       "--quiet",
     ])
       assert.ok(serve.stdout.includes(f), f);
-    const typo = await runCli(["help", "deplyo"], env);
+    const typo = await runCli(["help", "deplyo"], t.env);
     assert.equal(typo.code, 2);
     assert.match(typo.stderr, /did you mean `caxton deploy`/);
   });
@@ -100,19 +82,19 @@ describe("usage errors in our words", () => {
 describe("output and exit codes", () => {
   test("--json is one line for every command, on success and on failure", async () => {
     const runs = [
-      ["deploy", ws, "--server", server.url, "--json"],
-      ["status", ws, "--server", server.url, "--json"],
-      ["validate", ws, "--json"],
-      ["diff", ws, "--server", server.url, "--json"],
-      ["agents", "--server", server.url, "--json"],
-      ["agents", "coordinator", "--server", server.url, "--json"],
-      ["log", "--server", server.url, "--json"],
-      ["show", "--server", server.url, "--json"],
-      ["show", "999", "--server", server.url, "--json"],
-      ["deploy", join(root, "nope"), "--json"],
+      ["deploy", t.ws, "--server", t.server.url, "--json"],
+      ["status", t.ws, "--server", t.server.url, "--json"],
+      ["validate", t.ws, "--json"],
+      ["diff", t.ws, "--server", t.server.url, "--json"],
+      ["agents", "--server", t.server.url, "--json"],
+      ["agents", "coordinator", "--server", t.server.url, "--json"],
+      ["log", "--server", t.server.url, "--json"],
+      ["show", "--server", t.server.url, "--json"],
+      ["show", "999", "--server", t.server.url, "--json"],
+      ["deploy", join(t.root, "nope"), "--json"],
     ];
     for (const args of runs) {
-      const r = await runCli(args, env, ws);
+      const r = await runCli(args, t.env, t.ws);
       assert.equal(r.stdout.split("\n").length, 2, `${args.join(" ")}: ${r.stdout}`);
       assert.ok(r.stdout.endsWith("}\n"));
       r.json();
@@ -120,40 +102,40 @@ describe("output and exit codes", () => {
   });
 
   test("not authorized is exit 4, no such deployment or agent exit 5, unreachable exit 3", async () => {
-    const tokenFile = join(root, "token");
-    assert.equal((await runCli(["token", "create", tokenFile], env)).code, 0);
+    const tokenFile = join(t.root, "token");
+    assert.equal((await runCli(["token", "create", tokenFile], t.env)).code, 0);
     const guarded = await startServe({
-      dataDir: join(root, "data-token"),
+      dataDir: join(t.root, "data-token"),
       args: ["--quiet", "--token-file", tokenFile],
     });
     try {
-      const r = await runCli(["log", "--server", guarded.url], env);
+      const r = await runCli(["log", "--server", guarded.url], t.env);
       assert.equal(r.code, 4, r.stderr);
     } finally {
       await guarded.stop();
     }
-    const missing = await runCli(["rollback", "999", "--server", server.url], env);
+    const missing = await runCli(["rollback", "999", "--server", t.server.url], t.env);
     assert.equal(missing.code, 5, missing.stderr);
-    const agent = await runCli(["agents", "nobody", "--server", server.url], env);
+    const agent = await runCli(["agents", "nobody", "--server", t.server.url], t.env);
     assert.equal(agent.code, 5, agent.stderr);
     assert.match(agent.stderr, /no agent named "nobody" is live/);
-    const show = await runCli(["show", "999", "--server", server.url], env);
+    const show = await runCli(["show", "999", "--server", t.server.url], t.env);
     assert.equal(show.code, 5);
-    const down = await runCli(["log", "--server", "http://127.0.0.1:9"], env);
+    const down = await runCli(["log", "--server", "http://127.0.0.1:9"], t.env);
     assert.equal(down.code, 3);
   });
 
   test("a closed pipe ends the command quietly", () => {
-    const big = join(root, "big-ws");
-    cpSync(ws, big, { recursive: true });
+    const big = join(t.root, "big-ws");
+    cpSync(t.ws, big, { recursive: true });
     writeFileSync(join(big, "notes.md"), Array.from({ length: 40_000 }, (_, i) => `line ${i}\n`).join(""));
     const r = spawnSync(
       "bash",
       [
         "-c",
-        `'${process.execPath}' '${CAXTON}' diff '${big}' --server ${server.url} | head -1; echo "status=\${PIPESTATUS[0]}" >&2`,
+        `'${process.execPath}' '${CAXTON}' diff '${big}' --server ${t.server.url} | head -1; echo "status=\${PIPESTATUS[0]}" >&2`,
       ],
-      { env: { ...process.env, ...env, NO_COLOR: "1" }, encoding: "utf8", timeout: 60_000 },
+      { env: { ...process.env, ...t.env, NO_COLOR: "1" }, encoding: "utf8", timeout: 60_000 },
     );
     assert.equal(r.stdout, "diff --git a/notes.md b/notes.md\n");
     assert.match(r.stderr, /status=0/);
@@ -164,33 +146,33 @@ describe("output and exit codes", () => {
 describe("diff", () => {
   test("a patch git apply takes (server a/ → workspace b/), exit 1 with differences, 0 without", async () => {
     writeFileSync(
-      join(ws, "agents", "coordinator.toml"),
-      readFileSync(join(ws, "agents", "coordinator.toml"), "utf8").replace(
+      join(t.ws, "agents", "coordinator.toml"),
+      readFileSync(join(t.ws, "agents", "coordinator.toml"), "utf8").replace(
         'version = "1.0.0"',
         'version = "1.2.0"',
       ),
     );
-    writeFileSync(join(ws, "new-notes.md"), "# new\nfirst line\n");
-    writeFileSync(join(ws, "empty.txt"), "");
-    cleanup(join(ws, "agents", "researcher", "prompt-notes.md"));
-    const d = await runCli(["diff", ws, "--server", server.url], env);
+    writeFileSync(join(t.ws, "new-notes.md"), "# new\nfirst line\n");
+    writeFileSync(join(t.ws, "empty.txt"), "");
+    cleanup(join(t.ws, "agents", "researcher", "prompt-notes.md"));
+    const d = await runCli(["diff", t.ws, "--server", t.server.url], t.env);
     assert.equal(d.code, 1, d.stderr);
     assert.match(d.stdout, /^--- a\/agents\/coordinator\.toml$/m);
     assert.match(d.stdout, /^\+\+\+ b\/agents\/coordinator\.toml$/m);
     assert.match(d.stdout, /^new file mode 100644$/m);
     assert.match(d.stdout, /^deleted file mode 100644$/m);
-    const copy = join(root, "server-copy");
-    cpSync(join(server.dataDir, "current"), copy, { recursive: true, dereference: true });
-    writeFileSync(join(root, "change.patch"), d.stdout);
-    const apply = spawnSync("git", ["apply", "--verbose", join(root, "change.patch")], {
+    const copy = join(t.root, "server-copy");
+    cpSync(join(t.server.dataDir, "current"), copy, { recursive: true, dereference: true });
+    writeFileSync(join(t.root, "change.patch"), d.stdout);
+    const apply = spawnSync("git", ["apply", "--verbose", join(t.root, "change.patch")], {
       cwd: copy,
       encoding: "utf8",
     });
     assert.equal(apply.status, 0, apply.stderr);
-    const expected = snapshot(ws);
+    const expected = snapshot(t.ws);
     assert.deepEqual(snapshot(copy), expected, "the patched server tree is the workspace");
-    assert.equal((await runCli(["deploy", ws, "--server", server.url, "--yes"], env)).code, 0);
-    const none = await runCli(["diff", ws, "--server", server.url], env);
+    assert.equal((await runCli(["deploy", t.ws, "--server", t.server.url, "--yes"], t.env)).code, 0);
+    const none = await runCli(["diff", t.ws, "--server", t.server.url], t.env);
     assert.equal(none.code, 0, none.stdout + none.stderr);
     assert.equal(none.stdout, "");
   });
@@ -199,7 +181,7 @@ describe("diff", () => {
 describe("completion", () => {
   test("bash completes commands, flags and folders; zsh and fish scripts are generated", () => {
     const script = spawnSync(process.execPath, [CAXTON, "completion", "bash"], { encoding: "utf8" }).stdout;
-    mkdirSync(join(root, "complete-me"), { recursive: true });
+    mkdirSync(join(t.root, "complete-me"), { recursive: true });
     const complete = (words: string[]): string[] => {
       const r = spawnSync(
         "bash",
@@ -207,7 +189,7 @@ describe("completion", () => {
           "-c",
           `${script}\nCOMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; _caxton; printf '%s\\n' "\${COMPREPLY[@]}"`,
         ],
-        { cwd: root, encoding: "utf8" },
+        { cwd: t.root, encoding: "utf8" },
       );
       assert.equal(r.status, 0, r.stderr);
       return r.stdout.split("\n").filter(Boolean);

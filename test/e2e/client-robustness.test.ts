@@ -228,14 +228,15 @@ describe("client robustness", () => {
     const { ws, env } = await workspace("lowered");
     const port = await freePort();
     const data = join(root, "lowered-data");
-    const listen = ["--listen", `127.0.0.1:${port}`, "--quiet"];
-    let lowered = await startServe({ dataDir: data, args: listen });
+    const listen = { listen: `127.0.0.1:${port}`, quiet: true };
+    let lowered = await startServe({ dataDir: data, ...listen });
     try {
       assert.equal((await runCli(["deploy", ws, "--server", lowered.url], env)).code, 0);
       await lowered.stop();
       lowered = await startServe({
         dataDir: data,
-        args: [...listen, "--max-file-bytes", String(1024 * 1024)],
+        ...listen,
+        args: ["--max-file-bytes", String(1024 * 1024)],
       });
       const fd = openSync(join(ws, "big.bin"), "w");
       writeSync(fd, Buffer.from("x"), 0, 1, 512 * 1024 * 1024 - 1); // sparse: compresses to almost nothing
@@ -267,18 +268,18 @@ describe("the connection drops after the server committed", () => {
     const ws = join(root, "ws");
     const env = { CAXTON_STATE_DIR: join(root, "state") };
     const port = await freePort();
-    const listen = ["--listen", `127.0.0.1:${port}`, "--quiet"];
-    let server = await startServe({ dataDir: data, args: listen });
+    const listen = { listen: `127.0.0.1:${port}`, quiet: true };
+    let server = await startServe({ dataDir: data, ...listen });
     try {
       assert.equal((await runCli(["init", ws])).code, 0);
       assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
       await server.stop();
-      server = await startServe({ dataDir: data, env: { CAXTON_FAULT_CRASH_AT: "swapped" }, args: listen });
+      server = await startServe({ dataDir: data, env: { CAXTON_FAULT_CRASH_AT: "swapped" }, ...listen });
       writeFileSync(join(ws, "notes.txt"), "after the swap\n");
       const crashed = server;
       const deploy = runCli(["deploy", ws, "--server", crashed.url, "--json"], env);
       assert.equal(await crashed.stop("SIGCONT"), -1, "the server died by SIGKILL just after the swap");
-      server = await startServe({ dataDir: data, args: listen }); // a supervisor restarts it on the same address
+      server = await startServe({ dataDir: data, ...listen }); // a supervisor restarts it on the same address
       const r = await deploy;
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const out = r.json() as { success: boolean; confirmed_after_drop?: boolean; added: string[] };

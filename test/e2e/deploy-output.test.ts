@@ -3,35 +3,18 @@
  * every path with --verbose, none with --quiet. On a terminal (a real pty from util-linux `script`), the
  * progress line shows the upload's percent, rate and ETA, then the server's validation and apply.
  */
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  CAXTON,
-  cleanup,
-  runCli,
-  startServe,
-  tempDir,
-  type ServeProcess,
-} from "../support/caxton-process.js";
+import { runCli, runCliOnTerminal } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 
-let root: string;
-let server: ServeProcess;
-
-before(async () => {
-  root = tempDir();
-  server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
-});
-after(async () => {
-  await server.stop();
-  cleanup(root);
-});
+const t = serverAndWorkspace({ init: false });
 
 async function workspace(name: string, notes: number): Promise<string> {
-  const ws = join(root, name);
+  const ws = join(t.root, name);
   assert.equal((await runCli(["init", ws])).code, 0);
   mkdirSync(join(ws, "notes"));
   for (let i = 0; i < notes; i++)
@@ -44,8 +27,8 @@ test("20 changed paths and a count by default, all with --verbose, none with --q
   const lines = (out: string): string[] =>
     out.split("\n").filter((l) => /^ {2}[+~-] \S+( +[\d.]+ [kMGT]?B)?$/.test(l));
   const dry = async (ws: string, ...flags: string[]): Promise<string> => {
-    const r = await runCli(["deploy", ws, "--server", server.url, "--dry-run", ...flags], {
-      CAXTON_STATE_DIR: join(root, "state-dry"),
+    const r = await runCli(["deploy", ws, "--server", t.server.url, "--dry-run", ...flags], {
+      CAXTON_STATE_DIR: join(t.root, "state-dry"),
     });
     assert.equal(r.code, 0, r.stderr);
     return r.stdout;
@@ -64,12 +47,11 @@ test("20 changed paths and a count by default, all with --verbose, none with --q
 test("on a terminal: upload percent, rate and ETA, then the server's validation and apply", async () => {
   const ws = await workspace("big", 0);
   for (let i = 0; i < 4; i++) writeFileSync(join(ws, "notes", `blob${i}.bin`), randomBytes(8 * 1024 * 1024));
-  const command = `${process.execPath} ${CAXTON} deploy ${ws} --server ${server.url}`;
-  const tty = spawnSync("script", ["-qec", command, "/dev/null"], {
-    env: { ...process.env, CAXTON_STATE_DIR: join(root, "state-tty"), NO_COLOR: "1", CAXTON_SERVER: "" },
-    encoding: "utf8",
-    timeout: 120_000,
-  });
+  const tty = runCliOnTerminal(
+    ["deploy", ws, "--server", t.server.url],
+    { CAXTON_STATE_DIR: join(t.root, "state-tty") },
+    { timeoutMs: 120_000 },
+  );
   assert.equal(tty.status, 0, tty.stdout + tty.stderr);
   // each redraw is "return, erase the line, text": one line per redraw here
   const redraws = tty.stdout.replaceAll("\r\x1b[2K", "\n§ ");

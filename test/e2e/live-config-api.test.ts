@@ -2,36 +2,23 @@
  * The live configuration API and event stream follow each deploy; several broken files are all reported
  * in one deploy and nothing is applied; `caxton validate` and `caxton agents` work through the real CLI.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
+import { runCli } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 import { collectEvents } from "../support/sse-events.js";
 
 describe("live configuration API", () => {
-  let root: string;
-  let ws: string;
-  let server: ServeProcess;
-  let env: Record<string, string>;
-  before(async () => {
-    root = tempDir();
-    ws = join(root, "ws");
-    env = { CAXTON_STATE_DIR: join(root, "state") };
-    assert.equal((await runCli(["init", ws])).code, 0);
-    server = await startServe({ dataDir: join(root, "data") });
-  });
-  after(async () => {
-    await server.stop();
-    cleanup(root);
-  });
-  const deploy = () => runCli(["deploy", ws, "--server", server.url, "--json"], env);
+  const t = serverAndWorkspace({ serve: { quiet: false } });
+  const deploy = () => runCli(["deploy", t.ws, "--server", t.server.url, "--json"], t.env);
 
   test("agents, one agent with defaults, and the deployment follow each deploy, with events", async () => {
-    const firstEvents = collectEvents(server.url, 2);
+    const firstEvents = collectEvents(t.server.url, 2);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await deploy()).code, 0);
-    const list = (await (await fetch(`${server.url}/api/v1/agents`)).json()) as {
+    const list = (await (await fetch(`${t.server.url}/api/v1/agents`)).json()) as {
       deployment_id: number;
       agents: { name: string; version: string; path: string; capabilities: string[]; tools: string[] }[];
     };
@@ -39,22 +26,22 @@ describe("live configuration API", () => {
       list.agents.map((a) => a.name),
       ["code-reviewer", "coordinator", "researcher"],
     );
-    const one = (await (await fetch(`${server.url}/api/v1/agents/code-reviewer`)).json()) as {
+    const one = (await (await fetch(`${t.server.url}/api/v1/agents/code-reviewer`)).json()) as {
       config: { conversation: { max_turns: number; timeout_seconds: number }; memory: { scope: string } };
     };
     assert.deepEqual(one.config.conversation, { max_turns: 50, timeout_seconds: 300 }, "defaults filled in");
     assert.equal(one.config.memory.scope, "agent");
-    assert.equal((await fetch(`${server.url}/api/v1/agents/nobody`)).status, 404);
+    assert.equal((await fetch(`${t.server.url}/api/v1/agents/nobody`)).status, 404);
 
-    const path = join(ws, "agents/coordinator.toml");
+    const path = join(t.ws, "agents/coordinator.toml");
     writeFileSync(path, readFileSync(path, "utf8").replace('version = "1.0.0"', 'version = "2.0.0"'));
     assert.equal((await deploy()).code, 0);
-    const dep = (await (await fetch(`${server.url}/api/v1/deployment`)).json()) as {
+    const dep = (await (await fetch(`${t.server.url}/api/v1/deployment`)).json()) as {
       deployment_id: number;
       modified: number;
     };
     assert.equal(dep.modified, 1);
-    const coordinator = (await (await fetch(`${server.url}/api/v1/agents/coordinator`)).json()) as {
+    const coordinator = (await (await fetch(`${t.server.url}/api/v1/agents/coordinator`)).json()) as {
       deployment_id: number;
       config: { version: string };
     };
@@ -69,29 +56,29 @@ describe("live configuration API", () => {
     assert.deepEqual(events[1]?.data.changed_agents, ["coordinator"]);
 
     // a reconnecting client resumes after the last id it saw
-    const rollback = await runCli(["rollback", "--server", server.url], env, ws);
+    const rollback = await runCli(["rollback", "--server", t.server.url], t.env, t.ws);
     assert.equal(rollback.code, 0, rollback.stderr);
-    const resumed = await collectEvents(server.url, 2, events[0]?.id);
+    const resumed = await collectEvents(t.server.url, 2, events[0]?.id);
     assert.deepEqual(
       resumed.map((e) => e.event),
       ["deployment.applied", "deployment.rolled_back"],
     );
     assert.equal(resumed[0]?.id, events[1]?.id);
     assert.deepEqual(resumed[1]?.data.changed_agents, ["coordinator"]);
-    const agents = await runCli(["agents", "--server", server.url, "--json"]);
+    const agents = await runCli(["agents", "--server", t.server.url, "--json"]);
     const live = agents.json() as { agents: { name: string; version: string }[] };
     assert.equal(live.agents.find((a) => a.name === "coordinator")?.version, "1.0.0");
   });
 
   test("every error of several broken files is reported in one go, nothing applied", async () => {
-    const before = await (await fetch(`${server.url}/api/v1/deployment`)).json();
-    writeFileSync(join(ws, "agents/one.toml"), 'name = "one"\nversion = "1.0"\n');
-    writeFileSync(join(ws, "agents/two.toml"), "name = [\n");
+    const before = await (await fetch(`${t.server.url}/api/v1/deployment`)).json();
+    writeFileSync(join(t.ws, "agents/one.toml"), 'name = "one"\nversion = "1.0"\n');
+    writeFileSync(join(t.ws, "agents/two.toml"), "name = [\n");
     writeFileSync(
-      join(ws, "agents/three.toml"),
+      join(t.ws, "agents/three.toml"),
       'name = "coordinator"\nversion = "1.0.0"\ncapabilities = []\nsystem_prompt = ""\nuser_prompt_template = ""\n[tools]\navailable = ["mcp__nowhere__x"]\n',
     );
-    const v = await runCli(["validate", ws, "--json"]);
+    const v = await runCli(["validate", t.ws, "--json"]);
     assert.equal(v.code, 1);
     const report = v.json() as { errors: { path: string; line: number; column: number; code: string }[] };
     const paths = new Set(report.errors.map((e) => e.path));
@@ -107,19 +94,19 @@ describe("live configuration API", () => {
     assert.equal(r.code, 1);
     const out = r.json() as { errors: unknown[]; round_trips?: number };
     assert.equal(out.errors.length, report.errors.length, "deploy reports the same problems as validate");
-    assert.deepEqual(await (await fetch(`${server.url}/api/v1/deployment`)).json(), before);
-    for (const f of ["one", "two", "three"]) rmSync(join(ws, `agents/${f}.toml`));
-    const ok = await runCli(["validate", ws]);
+    assert.deepEqual(await (await fetch(`${t.server.url}/api/v1/deployment`)).json(), before);
+    for (const f of ["one", "two", "three"]) rmSync(join(t.ws, `agents/${f}.toml`));
+    const ok = await runCli(["validate", t.ws]);
     assert.equal(ok.code, 0);
     assert.match(ok.stdout, /configuration files valid/);
   });
 
   test("the agent-format guide's forms are served normalized: one tools form, defaults, template variables", async () => {
-    const v = await runCli(["validate", ws, "--json"]);
+    const v = await runCli(["validate", t.ws, "--json"]);
     assert.deepEqual((v.json() as { warnings: unknown[] }).warnings, [], "caxton init writes no warning");
     assert.equal((await deploy()).code, 0);
     const get = async (name: string) =>
-      (await (await fetch(`${server.url}/api/v1/agents/${name}`)).json()) as {
+      (await (await fetch(`${t.server.url}/api/v1/agents/${name}`)).json()) as {
         config: Record<string, unknown> & { tools: unknown };
         template_variables: Record<string, string[]>;
       };

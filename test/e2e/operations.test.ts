@@ -3,13 +3,14 @@
  * (JSON by default off a terminal, text on request), and how the dashboard's files are served (caching,
  * CSP). All against the real `caxton serve` and real CLI deploys.
  */
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
 import { packBytes, workspace } from "../security/helpers.js";
-import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
+import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 
 /** One sample's value from a Prometheus text exposition, or undefined when the series is absent. */
 function sample(text: string, series: string): number | undefined {
@@ -29,47 +30,30 @@ async function waitFor(check: () => boolean, timeoutMs = 30_000): Promise<boolea
 }
 
 describe("metrics, readiness and the JSON log of a server with a token", () => {
-  let root: string;
-  let server: ServeProcess;
-  let token: string;
-  let ws: string;
-  let env: Record<string, string>;
-  const auth = (): Record<string, string> => ({ Authorization: `Bearer ${token}` });
+  // no --log-format: stdout is a pipe here, so the log is JSON
+  const t = serverAndWorkspace({ prefix: "caxton-ops-", token: true, serve: { quiet: false } });
+  const auth = (): Record<string, string> => ({ Authorization: `Bearer ${t.token}` });
 
   before(async () => {
-    root = tempDir("caxton-ops-");
-    const tokenFile = join(root, "token");
-    assert.equal((await runCli(["token", "create", tokenFile])).code, 0);
-    token = readFileSync(tokenFile, "utf8").trim();
-    // no --log-format: stdout is a pipe here, so the log is JSON
-    server = await startServe({ dataDir: join(root, "data"), args: ["--token-file", tokenFile] });
-    ws = join(root, "ws");
-    env = { CAXTON_STATE_DIR: join(root, "state"), CAXTON_TOKEN: token };
-    assert.equal((await runCli(["init", ws])).code, 0);
-    const d1 = await runCli(["deploy", ws, "--server", server.url, "--as", "alice"], env);
+    const d1 = await runCli(["deploy", t.ws, "--server", t.server.url, "--as", "alice"], t.env);
     assert.equal(d1.code, 0, d1.stderr);
     // the CLI validates before sending, so a tree the server rejects is sent raw
     const broken = workspace({ "agents/broken.toml": 'name = "broken"\nversion = 1\n' });
-    const bad = await fetch(`${server.url}/api/v1/deployments`, {
+    const bad = await fetch(`${t.server.url}/api/v1/deployments`, {
       method: "POST",
       headers: { ...auth(), "Content-Type": PACK_CONTENT_TYPE },
       body: packBytes({ root: broken.root }, broken.objects),
     });
     assert.equal(bad.status, 422, await bad.text());
-    writeFileSync(join(ws, "notes.md"), "second\n");
-    assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
-    const rb = await runCli(["rollback", "--server", server.url], env);
+    writeFileSync(join(t.ws, "notes.md"), "second\n");
+    assert.equal((await runCli(["deploy", t.ws, "--server", t.server.url], t.env)).code, 0);
+    const rb = await runCli(["rollback", "--server", t.server.url], t.env);
     assert.equal(rb.code, 0, rb.stderr);
   });
 
-  after(async () => {
-    await server?.stop();
-    cleanup(root);
-  });
-
   test("GET /metrics needs the token and reports deployments, durations, bytes, objects, agents, requests, process", async () => {
-    assert.equal((await fetch(`${server.url}/metrics`)).status, 401);
-    const res = await fetch(`${server.url}/metrics`, { headers: auth() });
+    assert.equal((await fetch(`${t.server.url}/metrics`)).status, 401);
+    const res = await fetch(`${t.server.url}/metrics`, { headers: auth() });
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
     const text = await res.text();
@@ -101,43 +85,43 @@ describe("metrics, readiness and the JSON log of a server with a token", () => {
     ])
       assert.ok(sample(text, name) !== undefined, `${name} is exported`);
     // an unknown path is one label, whatever the path: no unbounded label values
-    await fetch(`${server.url}/no/such/${"x".repeat(20)}`, { headers: auth() });
-    const again = await (await fetch(`${server.url}/metrics`, { headers: auth() })).text();
+    await fetch(`${t.server.url}/no/such/${"x".repeat(20)}`, { headers: auth() });
+    const again = await (await fetch(`${t.server.url}/metrics`, { headers: auth() })).text();
     assert.equal(sample(again, 'caxton_http_requests_total{route="unmatched",status="404"}'), 1);
     assert.doesNotMatch(again, /xxxxxxxxxx/);
   });
 
   test("GET /ready (no token needed, like /health) names its checks; 503 when deploys could not be staged", async () => {
-    const ok = await fetch(`${server.url}/ready`);
+    const ok = await fetch(`${t.server.url}/ready`);
     assert.equal(ok.status, 200);
     const body = (await ok.json()) as { status: string; checks: Record<string, { ok: boolean }> };
     assert.equal(body.status, "ready");
     assert.deepEqual(Object.keys(body.checks).sort(), ["disk_space", "recovered", "store", "writable"]);
-    assert.equal((await fetch(`${server.url}/health`)).status, 200);
-    const tmp = join(server.dataDir, "tmp");
+    assert.equal((await fetch(`${t.server.url}/health`)).status, 200);
+    const tmp = join(t.server.dataDir, "tmp");
     rmSync(tmp, { recursive: true, force: true });
     writeFileSync(tmp, "not a folder");
     try {
-      const bad = await fetch(`${server.url}/ready`);
+      const bad = await fetch(`${t.server.url}/ready`);
       assert.equal(bad.status, 503);
       const reply = (await bad.json()) as { status: string; checks: Record<string, { ok: boolean }> };
       assert.equal(reply.status, "unready");
       assert.equal(reply.checks.writable?.ok, false);
       assert.equal(reply.checks.store?.ok, true);
-      assert.equal((await fetch(`${server.url}/health`)).status, 200, "alive, though not ready");
+      assert.equal((await fetch(`${t.server.url}/health`)).status, 200, "alive, though not ready");
     } finally {
       rmSync(tmp, { force: true });
       mkdirSync(tmp);
     }
-    assert.equal((await fetch(`${server.url}/ready`)).status, 200);
+    assert.equal((await fetch(`${t.server.url}/ready`)).status, 200);
   });
 
   test("the log is one JSON object per line with request id, route, status, duration, client; deploys with id, root, counts, who; never the token", async () => {
-    const res = await fetch(`${server.url}/api/v1/agents`, { headers: auth() });
+    const res = await fetch(`${t.server.url}/api/v1/agents`, { headers: auth() });
     const requestId = res.headers.get("x-request-id");
     assert.match(requestId ?? "", /^[0-9a-f-]{36}$/);
-    assert.ok(await waitFor(() => server.stderr().includes(requestId as string)), "the request was logged");
-    const lines = server.stderr().trim().split("\n");
+    assert.ok(await waitFor(() => t.server.stderr().includes(requestId as string)), "the request was logged");
+    const lines = t.server.stderr().trim().split("\n");
     const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     const agents = records.find((r) => r.request_id === requestId);
     assert.ok(agents);
@@ -161,31 +145,22 @@ describe("metrics, readiness and the JSON log of a server with a token", () => {
     const rollback = records.find((r) => r.route === "POST /api/v1/rollback");
     assert.equal(rollback?.deployment_id, 3);
     assert.equal(rollback?.kind, "rollback");
-    assert.ok(!server.stderr().includes(token), "the token is in the log");
+    assert.ok(!t.server.stderr().includes(t.token), "the token is in the log");
   });
 });
 
 describe("deployment changes (the dashboard's history and rollback preview)", () => {
-  let root: string;
-  let server: ServeProcess;
+  const t = serverAndWorkspace({ prefix: "caxton-ops-changes-" });
   before(async () => {
-    root = tempDir("caxton-ops-changes-");
-    server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
-    const ws = join(root, "ws");
-    const env = { CAXTON_STATE_DIR: join(root, "state") };
-    assert.equal((await runCli(["init", ws])).code, 0);
-    assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
+    const { ws, env } = t;
+    assert.equal((await runCli(["deploy", ws, "--server", t.server.url], env)).code, 0);
     writeFileSync(join(ws, "notes.md"), "second\n");
     const coordinator = join(ws, "agents", "coordinator.toml");
     writeFileSync(
       coordinator,
       readFileSync(coordinator, "utf8").replace(/^temperature = .*$/m, "temperature = 1.1"),
     );
-    assert.equal((await runCli(["deploy", ws, "--server", server.url], env)).code, 0);
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(root);
+    assert.equal((await runCli(["deploy", ws, "--server", t.server.url], env)).code, 0);
   });
 
   interface Changes {
@@ -197,7 +172,7 @@ describe("deployment changes (the dashboard's history and rollback preview)", ()
   const get = async (
     path: string,
   ): Promise<{ status: number; body: Changes & { error?: { code: string } } }> => {
-    const r = await fetch(`${server.url}${path}`);
+    const r = await fetch(`${t.server.url}${path}`);
     return { status: r.status, body: (await r.json()) as Changes & { error?: { code: string } } };
   };
 
@@ -217,8 +192,8 @@ describe("deployment changes (the dashboard's history and rollback preview)", ()
     );
     const modified = second.body.files[0];
     assert.ok(modified?.before && modified.after);
-    const before = await (await fetch(`${server.url}/api/v1/objects/${modified.before}`)).text();
-    const after = await (await fetch(`${server.url}/api/v1/objects/${modified.after}`)).text();
+    const before = await (await fetch(`${t.server.url}/api/v1/objects/${modified.before}`)).text();
+    const after = await (await fetch(`${t.server.url}/api/v1/objects/${modified.after}`)).text();
     assert.match(before, /^temperature = 0\.3$/m);
     assert.match(after, /^temperature = 1\.1$/m);
     // what rolling back from 2 to 1 would change: the reverse
@@ -239,8 +214,11 @@ describe("deployment changes (the dashboard's history and rollback preview)", ()
     const bad = await get("/api/v1/deployments/1/changes?base=1%3B%20DROP");
     assert.equal(bad.status, 400);
     assert.equal(bad.body.error?.code, "E_BAD_REQUEST");
-    assert.equal((await fetch(`${server.url}/api/v1/deployments/x/changes`)).status, 404);
-    assert.equal((await fetch(`${server.url}/api/v1/deployments/1/changes`, { method: "POST" })).status, 404);
+    assert.equal((await fetch(`${t.server.url}/api/v1/deployments/x/changes`)).status, 404);
+    assert.equal(
+      (await fetch(`${t.server.url}/api/v1/deployments/1/changes`, { method: "POST" })).status,
+      404,
+    );
   });
 });
 
@@ -276,19 +254,10 @@ describe("log format flag", () => {
 });
 
 describe("dashboard files", () => {
-  let root: string;
-  let server: ServeProcess;
-  before(async () => {
-    root = tempDir("caxton-ops-page-");
-    server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(root);
-  });
+  const t = serverAndWorkspace({ prefix: "caxton-ops-page-", init: false });
 
   test("/ is no-cache with a strict CSP; hashed assets are immutable; ETags revalidate; gzip when accepted", async () => {
-    const page = await fetch(`${server.url}/`);
+    const page = await fetch(`${t.server.url}/`);
     assert.equal(page.status, 200);
     assert.equal(page.headers.get("cache-control"), "no-cache");
     const csp = page.headers.get("content-security-policy") ?? "";
@@ -306,7 +275,7 @@ describe("dashboard files", () => {
     assert.equal(assets.length, 2, html);
     for (const path of assets) {
       assert.match(path, /-[A-Z0-9]{8}\.(js|css)$/, "content-hashed names");
-      const r = await fetch(`${server.url}${path}`);
+      const r = await fetch(`${t.server.url}${path}`);
       assert.equal(r.status, 200);
       assert.equal(r.headers.get("cache-control"), "public, max-age=31536000, immutable");
       assert.match(
@@ -316,12 +285,12 @@ describe("dashboard files", () => {
       await r.arrayBuffer();
     }
     const etag = page.headers.get("etag") ?? "";
-    const revalidated = await fetch(`${server.url}/`, { headers: { "If-None-Match": etag } });
+    const revalidated = await fetch(`${t.server.url}/`, { headers: { "If-None-Match": etag } });
     assert.equal(revalidated.status, 304);
     // fetch decodes gzip itself; ask with node:http semantics through the header it reports
-    const gz = await fetch(`${server.url}/`, { headers: { "Accept-Encoding": "gzip" } });
+    const gz = await fetch(`${t.server.url}/`, { headers: { "Accept-Encoding": "gzip" } });
     assert.equal(gz.headers.get("content-encoding"), "gzip");
     assert.equal(await gz.text(), html);
-    assert.equal((await fetch(`${server.url}/assets/nope-AAAAAAAA.js`)).status, 404);
+    assert.equal((await fetch(`${t.server.url}/assets/nope-AAAAAAAA.js`)).status, 404);
   });
 });

@@ -4,18 +4,23 @@
  * so another spelling of its URL or a new port is the same server; `show` tells what a deployment was;
  * `pull` brings the server's version of files into the workspace without overwriting local edits.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
+import { runCli, startServe } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 
-let root: string;
-let ws: string;
+const t = serverAndWorkspace({
+  setUp: async (t) => {
+    other = join(t.root, "theirs");
+    assert.equal((await runCli(["deploy", t.ws, "--server", t.server.url, "--as", "me"], mine())).code, 0);
+    cpSync(t.ws, other, { recursive: true });
+  },
+});
 let other: string;
-let server: ServeProcess;
-const mine = (): Record<string, string> => ({ CAXTON_STATE_DIR: join(root, "state-mine") });
-const theirs = (): Record<string, string> => ({ CAXTON_STATE_DIR: join(root, "state-theirs") });
+const mine = (): Record<string, string> => ({ CAXTON_STATE_DIR: join(t.root, "state-mine") });
+const theirs = (): Record<string, string> => ({ CAXTON_STATE_DIR: join(t.root, "state-theirs") });
 const AGENT = "agents/coordinator.toml";
 
 interface Status {
@@ -27,32 +32,18 @@ interface Status {
 }
 
 const status = async (url: string, ...extra: string[]): Promise<Status> => {
-  const r = await runCli(["status", ws, "--server", url, "--json", ...extra], mine());
+  const r = await runCli(["status", t.ws, "--server", url, "--json", ...extra], mine());
   assert.equal(r.code, 0, r.stderr);
   return r.json() as unknown as Status;
 };
 
-before(async () => {
-  root = tempDir();
-  ws = join(root, "ws");
-  other = join(root, "theirs");
-  server = await startServe({ dataDir: join(root, "data"), args: ["--quiet"] });
-  assert.equal((await runCli(["init", ws])).code, 0);
-  assert.equal((await runCli(["deploy", ws, "--server", server.url, "--as", "me"], mine())).code, 0);
-  cpSync(ws, other, { recursive: true });
-});
-after(async () => {
-  await server.stop();
-  cleanup(root);
-});
-
 describe("status and drift", () => {
   test("in sync: says what it compares with, and that the server still runs it", async () => {
-    const st = await status(server.url);
+    const st = await status(t.server.url);
     assert.equal(st.in_sync, true);
     assert.equal(st.drift, false);
     assert.equal(st.live?.deployment_id, 1);
-    const text = await runCli(["status", ws, "--server", server.url], mine());
+    const text = await runCli(["status", t.ws, "--server", t.server.url], mine());
     assert.match(text.stdout, /Compared with your last deploy from here: #1 at \S+ \(.* ago\)/);
     assert.match(text.stdout, /The server still runs #1, your last deploy/);
   });
@@ -63,15 +54,15 @@ describe("status and drift", () => {
       readFileSync(join(other, AGENT), "utf8").replace('version = "1.0.0"', 'version = "3.0.0"'),
     );
     assert.equal(
-      (await runCli(["deploy", other, "--server", server.url, "--as", "someone-else"], theirs())).code,
+      (await runCli(["deploy", other, "--server", t.server.url, "--as", "someone-else"], theirs())).code,
       0,
     );
-    const st = await status(server.url);
+    const st = await status(t.server.url);
     assert.equal(st.in_sync, true, "the workspace still matches my last deploy");
     assert.equal(st.drift, true);
     assert.equal(st.live?.deployment_id, 2);
     assert.equal(st.live?.deployed_by, "someone-else");
-    const text = await runCli(["status", ws, "--server", server.url], mine());
+    const text = await runCli(["status", t.ws, "--server", t.server.url], mine());
     assert.match(
       text.stdout,
       /Drift: the server runs #2 \(deploy, by someone-else, at \S+; checksum [0-9a-f]{12}\), not your #1/,
@@ -80,10 +71,10 @@ describe("status and drift", () => {
   });
 
   test("offline it says it did not check; --offline asks nothing", async () => {
-    const off = await status(server.url, "--offline");
+    const off = await status(t.server.url, "--offline");
     assert.equal(off.drift, null);
     assert.equal(off.not_checked?.code, "OFFLINE");
-    const down = await runCli(["status", ws, "--server", "http://127.0.0.1:9"], mine());
+    const down = await runCli(["status", t.ws, "--server", "http://127.0.0.1:9"], mine());
     assert.equal(down.code, 0);
     assert.match(down.stdout, /could not ask the server: cannot reach the server at http:\/\/127\.0\.0\.1:9/);
   });
@@ -91,7 +82,7 @@ describe("status and drift", () => {
 
 describe("show and agents NAME", () => {
   test("show ID: who, kind, the changes against the deployment before, the agents it holds", async () => {
-    const r = await runCli(["show", "2", "--server", server.url, "--json"]);
+    const r = await runCli(["show", "2", "--server", t.server.url, "--json"]);
     assert.equal(r.code, 0, r.stderr);
     const out = r.json() as {
       id: number;
@@ -107,11 +98,11 @@ describe("show and agents NAME", () => {
     assert.deepEqual(out.added, []);
     assert.equal(out.live, true);
     assert.ok(out.agents.includes(AGENT));
-    const text = await runCli(["show", "1", "--server", server.url]);
+    const text = await runCli(["show", "1", "--server", t.server.url]);
     assert.match(text.stdout, /deployment #1 {2}[0-9a-f]{64}/);
     assert.match(text.stdout, /By: +me/);
     assert.match(text.stdout, /The first deployment: 7 added/);
-    const agent = await runCli(["agents", "coordinator", "--server", server.url, "--json"]);
+    const agent = await runCli(["agents", "coordinator", "--server", t.server.url, "--json"]);
     assert.equal(agent.code, 0, agent.stderr);
     assert.equal((agent.json() as { config: { version: string } }).config.version, "3.0.0");
   });
@@ -120,71 +111,71 @@ describe("show and agents NAME", () => {
 describe("pull", () => {
   test("refuses to overwrite a local edit, --force takes the server's version; status is then in sync", async () => {
     writeFileSync(
-      join(ws, AGENT),
-      readFileSync(join(ws, AGENT), "utf8").replace('version = "1.0.0"', 'version = "2.0.0"'),
+      join(t.ws, AGENT),
+      readFileSync(join(t.ws, AGENT), "utf8").replace('version = "1.0.0"', 'version = "2.0.0"'),
     );
-    const conflict = await runCli(["deploy", ws, "--server", server.url], mine());
+    const conflict = await runCli(["deploy", t.ws, "--server", t.server.url], mine());
     assert.equal(conflict.code, 1, conflict.stderr);
     assert.match(conflict.stderr, /pull their change/);
-    const refused = await runCli(["pull", AGENT, "--server", server.url], mine(), ws);
+    const refused = await runCli(["pull", AGENT, "--server", t.server.url], mine(), t.ws);
     assert.equal(refused.code, 1, refused.stderr);
     assert.match(
       refused.stderr,
       /agents\/coordinator\.toml was edited here since your last deploy; nothing was pulled/,
     );
-    assert.match(readFileSync(join(ws, AGENT), "utf8"), /2\.0\.0/);
+    assert.match(readFileSync(join(t.ws, AGENT), "utf8"), /2\.0\.0/);
     const forced = await runCli(
-      ["pull", "coordinator.toml", "--force", "--server", server.url, "--json"],
+      ["pull", "coordinator.toml", "--force", "--server", t.server.url, "--json"],
       mine(),
-      join(ws, "agents"),
+      join(t.ws, "agents"),
     );
     assert.equal(forced.code, 0, forced.stderr);
     assert.deepEqual((forced.json() as { written: string[] }).written, [AGENT]);
-    assert.equal(readFileSync(join(ws, AGENT), "utf8"), readFileSync(join(other, AGENT), "utf8"));
-    const again = await runCli(["pull", "--server", server.url], mine(), ws);
+    assert.equal(readFileSync(join(t.ws, AGENT), "utf8"), readFileSync(join(other, AGENT), "utf8"));
+    const again = await runCli(["pull", "--server", t.server.url], mine(), t.ws);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /Nothing to pull/);
-    const d = await runCli(["diff", ws, "--server", server.url], mine());
+    const d = await runCli(["diff", t.ws, "--server", t.server.url], mine());
     assert.equal(d.code, 0, "the workspace now equals the live deployment");
   });
 
   test("without PATH it takes every file that differs when nothing was edited here", async () => {
     // my state's base is still #1, but my workspace equals the live #2 after the pull: a deploy records it
-    const up = await runCli(["deploy", ws, "--server", server.url, "--json"], mine());
+    const up = await runCli(["deploy", t.ws, "--server", t.server.url, "--json"], mine());
     assert.equal(up.code, 0, up.stderr);
     assert.equal(up.json().up_to_date, true);
     writeFileSync(join(other, "from-them.md"), "hello\n");
-    assert.equal((await runCli(["deploy", other, "--server", server.url], theirs())).code, 0);
-    const r = await runCli(["pull", "--server", server.url], mine(), ws);
+    assert.equal((await runCli(["deploy", other, "--server", t.server.url], theirs())).code, 0);
+    const r = await runCli(["pull", "--server", t.server.url], mine(), t.ws);
     assert.equal(r.code, 0, r.stderr);
-    assert.equal(readFileSync(join(ws, "from-them.md"), "utf8"), "hello\n");
+    assert.equal(readFileSync(join(t.ws, "from-them.md"), "utf8"), "hello\n");
   });
 });
 
 describe("server identity", () => {
   test("the id lives in the data dir; another port or spelling of the URL is the same server", async () => {
-    const health = (await (await fetch(`${server.url}/health`)).json()) as { server_id: string };
+    const health = (await (await fetch(`${t.server.url}/health`)).json()) as { server_id: string };
     assert.match(health.server_id, /^[0-9a-f-]{36}$/);
-    assert.equal(readFileSync(join(server.dataDir, "server-id"), "utf8").trim(), health.server_id);
-    const mineNow = await runCli(["deploy", ws, "--server", server.url, "--json"], mine());
+    assert.equal(readFileSync(join(t.server.dataDir, "server-id"), "utf8").trim(), health.server_id);
+    const mineNow = await runCli(["deploy", t.ws, "--server", t.server.url, "--json"], mine());
     assert.equal(mineNow.code, 0, mineNow.stderr);
-    await server.stop();
-    const down = await status(server.url);
+    await t.server.stop();
+    const down = await status(t.server.url);
     assert.equal(down.drift, null, "server down: drift unknown");
     assert.equal(down.in_sync, true, "the offline comparison still works");
-    const text = await runCli(["status", ws, "--server", server.url], mine());
+    const text = await runCli(["status", t.ws, "--server", t.server.url], mine());
     assert.match(text.stdout, /could not ask the server: .*; not checked whether the server still runs #\d+/);
-    server = await startServe({ dataDir: server.dataDir, args: ["--quiet"] }); // a new port
-    const again = (await (await fetch(`${server.url}/health`)).json()) as { server_id: string };
+    t.server = await startServe({ dataDir: t.server.dataDir, args: ["--quiet"] }); // a new port
+    const again = (await (await fetch(`${t.server.url}/health`)).json()) as { server_id: string };
     assert.equal(again.server_id, health.server_id, "the id survives a restart");
-    const st = await status(server.url);
+    const st = await status(t.server.url);
     assert.equal(st.last_deployment !== null, true, "the new URL finds the record made through the old one");
     assert.equal(st.in_sync, true);
     assert.equal(st.drift, false);
-    const viaLocalhost = await status(server.url.replace("127.0.0.1", "localhost"));
+    const viaLocalhost = await status(t.server.url.replace("127.0.0.1", "localhost"));
     assert.equal(viaLocalhost.drift, false);
-    writeFileSync(join(ws, "after-restart.md"), "x\n");
-    const fast = await runCli(["deploy", ws, "--server", server.url, "--json"], mine());
+    writeFileSync(join(t.ws, "after-restart.md"), "x\n");
+    const fast = await runCli(["deploy", t.ws, "--server", t.server.url, "--json"], mine());
     assert.equal(fast.code, 0, fast.stderr);
     assert.equal(fast.json().round_trips, 1, "the fast path: the base is known under the server's id");
   });

@@ -22,6 +22,7 @@ import {
   startServe,
   type ServeProcess,
 } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 import { assertUnchanged, captureState, packBytes, parseErrorBody, sleep, workspace } from "./helpers.js";
 
 interface Endpoint {
@@ -57,10 +58,13 @@ async function call(url: string, e: Endpoint, headers: Record<string, string>): 
 }
 
 describe("bearer tokens (--token-file)", () => {
-  let dir: string;
-  let tokenFile: string;
-  let token: string;
-  let server: ServeProcess;
+  // the server logs every request to stderr (no --quiet), so the log check below means something
+  const t = serverAndWorkspace({
+    prefix: "caxton-auth-",
+    init: false,
+    token: true,
+    serve: { quiet: false, args: ["--log-format", "text"] },
+  });
   const bodies: string[] = [];
   const first = workspace(exampleWorkspace("http://127.0.0.1:1"));
   const second = workspace({ ...exampleWorkspace("http://127.0.0.1:1"), "notes.md": "second\n" });
@@ -106,62 +110,45 @@ describe("bearer tokens (--token-file)", () => {
     },
   ];
 
-  before(async () => {
-    dir = tempDir("caxton-auth-");
-    tokenFile = join(dir, "token");
-    const created = await runCli(["token", "create", tokenFile]);
-    assert.equal(created.code, 0, created.stderr);
-    token = readFileSync(tokenFile, "utf8").trim();
-    // the server logs every request to stderr (no --quiet), so the log check below means something
-    server = await startServe({
-      dataDir: join(dir, "data"),
-      args: ["--token-file", tokenFile, "--log-format", "text"],
-    });
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
-
   test("`caxton token create FILE` writes a fresh random token with mode 0600 and never prints it", async () => {
-    assert.equal(statSync(tokenFile).mode & 0o777, 0o600);
-    assert.match(token, /^[A-Za-z0-9_-]{43}$/, "256 bits, base64url");
-    const again = await runCli(["token", "create", tokenFile]);
+    assert.equal(statSync(t.tokenFile).mode & 0o777, 0o600);
+    assert.match(t.token, /^[A-Za-z0-9_-]{43}$/, "256 bits, base64url");
+    const again = await runCli(["token", "create", t.tokenFile]);
     assert.equal(again.code, 2, "refuses to overwrite without --force");
-    assert.equal(readFileSync(tokenFile, "utf8").trim(), token);
-    const other = join(dir, "token2");
+    assert.equal(readFileSync(t.tokenFile, "utf8").trim(), t.token);
+    const other = join(t.root, "token2");
     const r = await runCli(["token", "create", other]);
     assert.equal(r.code, 0);
     const token2 = readFileSync(other, "utf8").trim();
-    assert.notEqual(token2, token);
+    assert.notEqual(token2, t.token);
     assert.ok(!r.stdout.includes(token2) && !r.stderr.includes(token2));
   });
 
   test("/health needs no token", async () => {
-    const res = await fetch(`${server.url}/health`);
+    const res = await fetch(`${t.server.url}/health`);
     assert.equal(res.status, 200);
     assert.equal(((await res.json()) as { status: string }).status, "ok");
   });
 
   test("every other endpoint answers 401 E_UNAUTHORIZED without a token or with a wrong one", async () => {
-    const before = await captureState(server, token);
+    const before = await captureState(t.server, t.token);
     const wrong: Record<string, string>[] = [
       {},
       { Authorization: "" },
       { Authorization: "Bearer" },
       { Authorization: "Bearer " },
       { Authorization: "Bearer not-the-token-at-all-00000000" },
-      { Authorization: `Bearer ${token}x` },
-      { Authorization: `Bearer ${token.slice(0, -1)}` },
-      { Authorization: `Bearer ${token.toUpperCase()}` },
-      { Authorization: `Bearer ${token} ${token}` },
-      { Authorization: `Basic ${Buffer.from(`caxton:${token}`).toString("base64")}` },
-      { Authorization: token },
-      { "X-Caxton-Token": token },
+      { Authorization: `Bearer ${t.token}x` },
+      { Authorization: `Bearer ${t.token.slice(0, -1)}` },
+      { Authorization: `Bearer ${t.token.toUpperCase()}` },
+      { Authorization: `Bearer ${t.token} ${t.token}` },
+      { Authorization: `Basic ${Buffer.from(`caxton:${t.token}`).toString("base64")}` },
+      { Authorization: t.token },
+      { "X-Caxton-Token": t.token },
     ];
     for (const e of endpoints) {
       for (const headers of wrong) {
-        const r = await call(server.url, e, headers);
+        const r = await call(t.server.url, e, headers);
         const what = `${e.method} ${e.path} with ${JSON.stringify(Object.keys(headers))}`;
         bodies.push(r.text);
         assert.equal(r.status, 401, `${what}: ${r.status} ${r.text}`);
@@ -171,24 +158,24 @@ describe("bearer tokens (--token-file)", () => {
         assert.match(r.contentType, /^application\/json/);
       }
     }
-    await assertUnchanged(server, before, token);
+    await assertUnchanged(t.server, before, t.token);
   });
 
   test("with the token, every endpoint answers 2xx", async () => {
     for (const e of endpoints) {
-      const r = await call(server.url, e, { Authorization: `Bearer ${token}` });
+      const r = await call(t.server.url, e, { Authorization: `Bearer ${t.token}` });
       bodies.push(r.text);
       assert.equal(r.status, e.ok, `${e.method} ${e.path}: ${r.status} ${r.text}`);
     }
     // the scheme name is case-insensitive (RFC 9110)
-    const lower = await call(server.url, endpoints[4] as Endpoint, { Authorization: `bearer ${token}` });
+    const lower = await call(t.server.url, endpoints[4] as Endpoint, { Authorization: `bearer ${t.token}` });
     assert.equal(lower.status, 200);
   });
 
   test("unknown endpoints answer 404 with or without a token, /health stays open", async () => {
-    const variants: Record<string, string>[] = [{}, { Authorization: `Bearer ${token}` }];
+    const variants: Record<string, string>[] = [{}, { Authorization: `Bearer ${t.token}` }];
     for (const headers of variants) {
-      const r = await call(server.url, { method: "GET", path: "/api/v1/nowhere", ok: 404 }, headers);
+      const r = await call(t.server.url, { method: "GET", path: "/api/v1/nowhere", ok: 404 }, headers);
       bodies.push(r.text);
       assert.equal(r.status, 404);
       assert.equal(parseErrorBody(r.text).error.code, "E_NOT_FOUND");
@@ -198,37 +185,37 @@ describe("bearer tokens (--token-file)", () => {
   test("the token never appears in the server's log or in any answer", () => {
     assert.ok(bodies.length > 100, `${bodies.length} bodies checked`);
     for (const body of bodies)
-      assert.ok(!body.includes(token), `an answer holds the token: ${body.slice(0, 200)}`);
-    const log = server.stderr();
+      assert.ok(!body.includes(t.token), `an answer holds the token: ${body.slice(0, 200)}`);
+    const log = t.server.stderr();
     assert.match(log, /GET \/api\/v1\/deployments 401/, "requests are logged");
-    assert.ok(!log.includes(token), "the log holds the token");
-    assert.ok(!server.stdout().includes(token), "stdout holds the token");
+    assert.ok(!log.includes(t.token), "the log holds the token");
+    assert.ok(!t.server.stdout().includes(t.token), "stdout holds the token");
   });
 
   test("a token file other users can read (0644) is refused at start: exit 2, a clear message", async () => {
-    const loose = join(dir, "loose-token");
-    writeFileSync(loose, `${token}\n`);
+    const loose = join(t.root, "loose-token");
+    writeFileSync(loose, `${t.token}\n`);
     chmodSync(loose, 0o644);
-    const r = await spawnServe({ dataDir: join(dir, "data-loose"), args: ["--token-file", loose] });
+    const r = await spawnServe({ dataDir: join(t.root, "data-loose"), args: ["--token-file", loose] });
     assert.ok(!isServing(r), "the server started");
     if (isServing(r)) return;
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /token file .*loose-token is readable by other users/);
     assert.match(r.stderr, /chmod 600/);
-    assert.ok(!r.stderr.includes(token) && !r.stdout.includes(token));
+    assert.ok(!r.stderr.includes(t.token) && !r.stdout.includes(t.token));
   });
 
   test("a missing, empty or short token file is refused at start with exit 2", async () => {
-    const short = join(dir, "short-token");
+    const short = join(t.root, "short-token");
     writeFileSync(short, "abc\n", { mode: 0o600 });
-    const empty = join(dir, "empty-token");
+    const empty = join(t.root, "empty-token");
     writeFileSync(empty, "", { mode: 0o600 });
     for (const [file, message] of [
-      [join(dir, "no-such-file"), /cannot read token file/],
+      [join(t.root, "no-such-file"), /cannot read token file/],
       [short, /at least 16 characters/],
       [empty, /at least 16 characters/],
     ] as const) {
-      const r = await spawnServe({ dataDir: join(dir, "data-bad"), args: ["--token-file", file] });
+      const r = await spawnServe({ dataDir: join(t.root, "data-bad"), args: ["--token-file", file] });
       assert.ok(!isServing(r));
       if (isServing(r)) await r.stop();
       else {
@@ -240,7 +227,7 @@ describe("bearer tokens (--token-file)", () => {
 
   test("a non-loopback address without a token: exit 2 naming the token; with a token it starts", async () => {
     for (const listen of ["0.0.0.0:0", "[::]:0"]) {
-      const r = await spawnServe({ dataDir: join(dir, "data-open"), listen });
+      const r = await spawnServe({ dataDir: join(t.root, "data-open"), listen });
       assert.ok(!isServing(r), `listening on ${listen} without a token`);
       if (isServing(r)) {
         await r.stop();
@@ -252,9 +239,9 @@ describe("bearer tokens (--token-file)", () => {
     }
     // with a token it starts; no request is sent to the wildcard address
     const r = await spawnServe({
-      dataDir: join(dir, "data-open"),
+      dataDir: join(t.root, "data-open"),
       listen: "0.0.0.0:0",
-      args: ["--token-file", tokenFile],
+      args: ["--token-file", t.tokenFile],
     });
     assert.ok(isServing(r), isServing(r) ? "" : r.stderr);
     if (!isServing(r)) return;

@@ -22,17 +22,7 @@ import { scanWorkspace } from "../../src/workspace/scan-workspace.js";
 import { resolveServer } from "../../src/cli/resolve-target.js";
 import { cleanup, runCli, tempDir } from "../support/caxton-process.js";
 import { snapshot } from "../support/tree-snapshot.js";
-
-const BUDGET_MS = Number(process.env.CAXTON_FUZZ_MS ?? 5_000);
-const SEED = process.env.CAXTON_FUZZ_SEED === undefined ? undefined : Number(process.env.CAXTON_FUZZ_SEED);
-
-function params(numRuns: number): fc.Parameters<unknown> {
-  return {
-    numRuns,
-    plugins: [fc.interruptAfterTimeLimit(BUDGET_MS)],
-    ...(SEED === undefined ? {} : { seed: SEED }),
-  };
-}
+import { fuzzParams } from "./helpers.js";
 
 /** Runs `f`; a CaxtonError is an answer, anything else thrown fails the property. */
 async function answers(f: () => unknown): Promise<void> {
@@ -112,7 +102,7 @@ describe("fuzz: the client's own inputs", () => {
           await answers(() => resolveServer(undefined, ws));
           await answers(async () => validateLocally(scanWorkspace(ws), null));
         }),
-        params(2_000),
+        fuzzParams(2_000),
       );
     } finally {
       writeFileSync(join(ws, "caxton.toml"), original);
@@ -129,7 +119,7 @@ describe("fuzz: the client's own inputs", () => {
             assert.ok(scan.manifest.has(".caxtonignore"));
           });
         }),
-        params(2_000),
+        fuzzParams(2_000),
       );
     } finally {
       writeFileSync(join(ws, ".caxtonignore"), "");
@@ -207,7 +197,7 @@ describe("fuzz: the client's own inputs", () => {
           );
         },
       ),
-      params(500),
+      fuzzParams(500),
     );
     assert.deepEqual(snapshot(ws), outside, "the workspace is untouched");
     // damaged files were only ever moved aside within the state dir
@@ -372,7 +362,7 @@ describe("fuzz: a hostile server", () => {
           }
         },
       ),
-      params(300),
+      fuzzParams(300),
     );
     assert.deepEqual(snapshot(ws), before, "the workspace is byte-identical");
     assert.deepEqual(

@@ -6,7 +6,7 @@
  * deploy of the tree the fuzzer mutated (then `current` must be that tree, complete). Between properties the
  * server still answers /health; at the end `current` and history are as expected and DATA/tmp is empty.
  */
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { METHODS, request as httpRequest } from "node:http";
@@ -19,7 +19,7 @@ import { RollbackRequestSchema } from "../../src/protocol/messages.js";
 import { encodeNegotiate } from "../../src/protocol/negotiate-body.js";
 import { encodeObjectHead, encodePackEnd, encodePackStart } from "../../src/protocol/pack-encoder.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
-import { cleanup, tempDir, startServe, type ServeProcess } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import {
   captureState,
@@ -30,18 +30,9 @@ import {
   workspace,
   type ServerState,
   type Workspace,
+  fuzzParams,
+  FUZZ_SEED,
 } from "./helpers.js";
-
-const BUDGET_MS = Number(process.env.CAXTON_FUZZ_MS ?? 5_000);
-const SEED = process.env.CAXTON_FUZZ_SEED === undefined ? undefined : Number(process.env.CAXTON_FUZZ_SEED);
-
-function params(numRuns: number): fc.Parameters<unknown> {
-  return {
-    numRuns,
-    plugins: [fc.interruptAfterTimeLimit(BUDGET_MS)],
-    ...(SEED === undefined ? {} : { seed: SEED }),
-  };
-}
 
 // ------------------------------------------------------------------------------------------ the subject
 
@@ -211,8 +202,12 @@ function assertRefusal(reply: Reply, what: string): void {
 // -------------------------------------------------------------------------------------------- the suite
 
 describe("fuzzing every endpoint of a real server", () => {
-  let dir: string;
-  let server: ServeProcess;
+  // not --quiet: an internal error's stack goes to the log, which the final check reads
+  const t = serverAndWorkspace({
+    prefix: "caxton-fuzz-",
+    init: false,
+    serve: { quiet: false, args: ["--idle-timeout", "1", "--log-format", "text"] },
+  });
   let expected: ServerState;
   let subject: PackSubject;
   let negotiation: Buffer;
@@ -245,12 +240,6 @@ describe("fuzzing every endpoint of a real server", () => {
   );
 
   before(async () => {
-    dir = tempDir("caxton-fuzz-");
-    // not --quiet: an internal error's stack goes to the log, which the final check reads
-    server = await startServe({
-      dataDir: join(dir, "data"),
-      args: ["--idle-timeout", "1", "--log-format", "text"],
-    });
     baseline = workspace({ "config/a.toml": 'name = "a"\n', "readme.md": "baseline\n" });
     const body = Buffer.concat([
       encodePackStart({ root: baseline.root }),
@@ -258,14 +247,14 @@ describe("fuzzing every endpoint of a real server", () => {
       encodePackEnd(),
     ]);
     const r = await call(
-      server.url,
+      t.server.url,
       "POST",
       "/api/v1/deployments",
       { "Content-Type": PACK_CONTENT_TYPE },
       body,
     );
     assert.equal(r.status, 201, r.body.toString());
-    expected = await captureState(server);
+    expected = await captureState(t.server);
     subject = buildPack(
       workspace({
         "config/a.toml": 'name = "a"\n',
@@ -281,11 +270,6 @@ describe("fuzzing every endpoint of a real server", () => {
     );
   });
 
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
-
   /** A 2xx on a deploy is fine only as the subject tree itself, complete; then it becomes the expectation. */
   async function acceptDeploy(reply: Reply, what: string): Promise<void> {
     const result = JSON.parse(reply.body.toString()) as {
@@ -296,11 +280,11 @@ describe("fuzzing every endpoint of a real server", () => {
     assert.equal(result.deployed_checksum, subject.ws.root, `${what}: accepted a tree nobody sent`);
     if (result.dry_run || result.up_to_date) return;
     assert.equal(reply.status, 201, what);
-    const live = snapshot(join(server.dataDir, "current"));
+    const live = snapshot(join(t.server.dataDir, "current"));
     const sent = new Map([...subject.ws.files].map(([p, b]) => [p, b.toString("base64")]));
     assert.deepEqual(live, sent, `${what}: current is not the complete tree that was sent`);
     accepted++;
-    expected = await captureState(server);
+    expected = await captureState(t.server);
   }
 
   /** The answer to any request: a refusal, or a success that cannot have changed anything it should not. */
@@ -327,8 +311,8 @@ describe("fuzzing every endpoint of a real server", () => {
   }
 
   async function healthy(): Promise<void> {
-    assert.equal(server.child.exitCode, null, "the server exited");
-    const r = await call(server.url, "GET", "/health", {});
+    assert.equal(t.server.child.exitCode, null, "the server exited");
+    const r = await call(t.server.url, "GET", "/health", {});
     assert.equal(r.status, 200);
   }
 
@@ -347,7 +331,7 @@ describe("fuzzing every endpoint of a real server", () => {
           }
           const headers: Record<string, string> = { "Content-Type": PACK_CONTENT_TYPE };
           if (encoding !== "identity") headers["Content-Encoding"] = "zstd";
-          const reply = await call(server.url, "POST", "/api/v1/deployments", headers, body);
+          const reply = await call(t.server.url, "POST", "/api/v1/deployments", headers, body);
           await judge(
             reply,
             "POST",
@@ -356,7 +340,7 @@ describe("fuzzing every endpoint of a real server", () => {
           );
         },
       ),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -371,7 +355,7 @@ describe("fuzzing every endpoint of a real server", () => {
           if (zstd) body = zstdCompressSync(body);
           const headers: Record<string, string> = { "Content-Type": NEGOTIATE_CONTENT_TYPE };
           if (zstd) headers["Content-Encoding"] = "zstd";
-          const reply = await call(server.url, "POST", "/api/v1/negotiate", headers, body);
+          const reply = await call(t.server.url, "POST", "/api/v1/negotiate", headers, body);
           await judge(reply, "POST", "/api/v1/negotiate", `negotiate ${JSON.stringify(mutations, replacer)}`);
           if (reply.status === 200) {
             const answer = JSON.parse(reply.body.toString()) as { have: unknown; up_to_date: unknown };
@@ -380,7 +364,7 @@ describe("fuzzing every endpoint of a real server", () => {
           }
         },
       ),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -417,11 +401,11 @@ describe("fuzzing every endpoint of a real server", () => {
         async (path, type, body) => {
           if (path === "/api/v1/rollback") fc.pre(!isValidRollback(body));
           const headers: Record<string, string> = type ? { "Content-Type": type } : {};
-          const reply = await call(server.url, "POST", path, headers, body);
+          const reply = await call(t.server.url, "POST", path, headers, body);
           await judge(reply, "POST", path, `POST ${path} ${type} ${body.length} bytes`);
         },
       ),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -493,11 +477,11 @@ describe("fuzzing every endpoint of a real server", () => {
             .trim()
             .toLowerCase();
           if (encoding === "zstd" && body.length > 0) body = zstdCompressSync(body);
-          const reply = await call(server.url, "POST", path, headers, body);
+          const reply = await call(t.server.url, "POST", path, headers, body);
           await judge(reply, "POST", path, `POST ${path} body ${bodyIndex} ${JSON.stringify(headers)}`);
         },
       ),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -547,7 +531,7 @@ describe("fuzzing every endpoint of a real server", () => {
           `${m} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: ${body.length}\r\n\r\n`,
           "latin1",
         );
-        const r = await rawHttp(server.url, Buffer.concat([head, body]), {
+        const r = await rawHttp(t.server.url, Buffer.concat([head, body]), {
           timeoutMs: 10_000,
           noBody: m === "HEAD",
         });
@@ -568,7 +552,7 @@ describe("fuzzing every endpoint of a real server", () => {
         }
         await judge(reply, m, path, what);
       }),
-      params(5_000),
+      fuzzParams(5_000),
     );
     await healthy();
   });
@@ -580,7 +564,7 @@ describe("fuzzing every endpoint of a real server", () => {
         delta: fc.oneof(fc.integer({ min: -200, max: -1 }), fc.integer({ min: 1, max: 5000 })),
         body: fc.constantFrom("pack", "negotiate", "json"),
       }),
-      { numRuns: 24, ...(SEED === undefined ? {} : { seed: SEED }) },
+      { numRuns: 24, ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED }) },
     );
     const answers = await Promise.all(
       cases.map(async ({ path, delta, body: which }) => {
@@ -601,7 +585,7 @@ describe("fuzzing every endpoint of a real server", () => {
           `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: ${type}\r\nContent-Length: ${declared}\r\n\r\n`,
           "latin1",
         );
-        const r = await rawHttp(server.url, Buffer.concat([head, body]), { timeoutMs: 10_000 });
+        const r = await rawHttp(t.server.url, Buffer.concat([head, body]), { timeoutMs: 10_000 });
         return {
           r,
           short: declared < body.length,
@@ -634,26 +618,26 @@ describe("fuzzing every endpoint of a real server", () => {
     await healthy();
   });
 
-  test("afterwards: the server is up, current and history are as expected, DATA/tmp is empty", async (t) => {
+  test("afterwards: the server is up, current and history are as expected, DATA/tmp is empty", async (ctx) => {
     await healthy();
     assert.ok(
-      await waitFor(() => tmpEntries(server.dataDir).length === 0, 5_000),
-      `tmp: ${tmpEntries(server.dataDir).join(", ")}`,
+      await waitFor(() => tmpEntries(t.server.dataDir).length === 0, 5_000),
+      `tmp: ${tmpEntries(t.server.dataDir).join(", ")}`,
     );
     await sleep(50);
-    const now = await captureState(server);
+    const now = await captureState(t.server);
     assert.deepEqual(now.current, expected.current, "current changed");
     assert.equal(now.history, expected.history, "history changed");
     // no internal error (an unexpected exception, logged with its stack) was hit, not even by a client
     // that went away mid-body (the lying Content-Length cases)
-    const internal = internalErrors(server.stderr());
+    const internal = internalErrors(t.server.stderr());
     assert.deepEqual(internal, [], `the server logged internal errors:\n${internal.join("\n")}`);
-    t.diagnostic(`valid deploys among the mutations: ${accepted}`);
+    ctx.diagnostic(`valid deploys among the mutations: ${accepted}`);
     const histogram = [...seen].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k}: ${n}`);
-    t.diagnostic(
+    ctx.diagnostic(
       `answers judged: ${[...seen.values()].reduce((a, b) => a + b, 0)} (${histogram.join(", ")})`,
     );
-    t.diagnostic(`requests refused by Node's HTTP parser (bare 400): ${parserRefusals}`);
+    ctx.diagnostic(`requests refused by Node's HTTP parser (bare 400): ${parserRefusals}`);
   });
 });
 

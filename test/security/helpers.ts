@@ -1,8 +1,10 @@
 /**
  * Shared by the security tests: hand-built packs and tree objects (any bytes, not only what our encoder would
- * produce), raw HTTP over a socket (so Content-Length, pacing and garbage are ours to choose), and the "nothing changed" check every test ends with.
+ * produce), raw HTTP over a socket (so Content-Length, pacing and garbage are ours to choose), the "nothing
+ * changed" check every test ends with, and the fuzzers' time-boxed fast-check parameters.
  */
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { existsSync, readdirSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
@@ -308,4 +310,20 @@ export function fanOutPack(levels: number): Buffer {
     trees.push(child);
   }
   return packBytes({ root: child[0] }, [leaf, ...trees]);
+}
+
+// --------------------------------------------------------------------------------------------- fuzzing
+
+const BUDGET_MS = Number(process.env.CAXTON_FUZZ_MS ?? 5_000);
+/** CAXTON_FUZZ_SEED: replay a run */
+export const FUZZ_SEED =
+  process.env.CAXTON_FUZZ_SEED === undefined ? undefined : Number(process.env.CAXTON_FUZZ_SEED);
+
+/** fast-check parameters: `numRuns`, cut off after CAXTON_FUZZ_MS per property (default 5 s). */
+export function fuzzParams(numRuns: number): fc.Parameters<unknown> {
+  return {
+    numRuns,
+    plugins: [fc.interruptAfterTimeLimit(BUDGET_MS)],
+    ...(FUZZ_SEED === undefined ? {} : { seed: FUZZ_SEED }),
+  };
 }

@@ -4,7 +4,7 @@
  * Each refusal must be a 4xx JSON error naming the problem, and leave `DATA/current` byte-identical, the
  * history as it was, `DATA/tmp` empty and (for the path rules) nothing outside the data dir.
  */
-import { after, before, describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -14,7 +14,8 @@ import { sha256Hex } from "../../src/merkle/sha256.js";
 import { encodeNegotiate } from "../../src/protocol/negotiate-body.js";
 import { encodeObjectHead, encodePackStart } from "../../src/protocol/pack-encoder.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
-import { cleanup, tempDir, startServe, type ServeProcess } from "../support/caxton-process.js";
+import { type ServeProcess } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 import { snapshot } from "../support/tree-snapshot.js";
 import {
   assertUnchanged,
@@ -55,34 +56,55 @@ async function postPack(
   });
 }
 
-/** A server on DIR/data with the baseline deployed; DIR/sentinel is an empty folder next to the data dir. */
-async function serverWithBaseline(
+/**
+ * A server for the enclosing describe block, on ROOT/data with the baseline deployed (`state`: the server's
+ * state after it); ROOT/sentinel is an empty folder next to the data dir.
+ */
+function serverWithBaseline(
   args: string[],
   quiet = true,
-): Promise<{ dir: string; server: ServeProcess; state: ServerState }> {
-  const dir = tempDir("caxton-hostile-");
-  mkdirSync(join(dir, "sentinel"));
-  const server = await startServe({
-    dataDir: join(dir, "data"),
-    args: [...(quiet ? ["--quiet"] : []), ...args],
+): { readonly root: string; readonly server: ServeProcess; readonly state: ServerState } {
+  const t = serverAndWorkspace({ prefix: "caxton-hostile-", init: false, serve: { quiet, args } });
+  let state: ServerState | undefined;
+  before(async () => {
+    mkdirSync(join(t.root, "sentinel"));
+    const ws = workspace(BASELINE);
+    const r = await postPack(t.server, packBytes({ root: ws.root }, ws.objects));
+    assert.equal(r.status, 201, r.text);
+    state = await captureState(t.server);
   });
-  const ws = workspace(BASELINE);
-  const r = await postPack(server, packBytes({ root: ws.root }, ws.objects));
-  assert.equal(r.status, 201, r.text);
-  return { dir, server, state: await captureState(server) };
+  return {
+    get root() {
+      return t.root;
+    },
+    get server() {
+      return t.server;
+    },
+    get state() {
+      assert.ok(state, "the baseline is deployed in a before hook");
+      return state;
+    },
+  };
+}
+
+/** An upload that declares the whole body, sends its first `sent` bytes and hangs up 200 ms later. */
+async function abandonUpload(url: string, body: Buffer, sent: number): Promise<void> {
+  await rawHttp(
+    url,
+    (socket) => {
+      const head = requestHead("POST", "/api/v1/deployments", {
+        "Content-Type": PACK_CONTENT_TYPE,
+        "Content-Length": body.length,
+      });
+      socket.write(Buffer.concat([head, body.subarray(0, sent)]));
+      setTimeout(() => socket.destroy(), 200);
+    },
+    { timeoutMs: 5_000 },
+  ).catch(() => undefined);
 }
 
 describe("path rules: the server refuses unsafe tree entries before staging anything", () => {
-  let dir: string;
-  let server: ServeProcess;
-  let state: ServerState;
-  before(async () => {
-    ({ dir, server, state } = await serverWithBaseline([]));
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
+  const h = serverWithBaseline([]);
 
   const content = blob("pwned\n");
 
@@ -94,7 +116,7 @@ describe("path rules: the server refuses unsafe tree entries before staging anyt
   ): Promise<HttpAnswer> {
     const root = treeEntry(entries);
     const objects = [content, ...extra, root];
-    return postPack(server, packBytes({ root: root[0] }, objects), query);
+    return postPack(h.server, packBytes({ root: root[0] }, objects), query);
   }
 
   /** Nested folders named by `segments`, the last one a file; returns the root's entries and the trees. */
@@ -116,14 +138,18 @@ describe("path rules: the server refuses unsafe tree entries before staging anyt
   ): Promise<void> {
     const error = expectError(answer, code === "E_TOO_LARGE" ? 413 : 400, code);
     assert.match(error.message, message);
-    await assertUnchanged(server, state);
-    assert.deepEqual(readdirSync(dir).sort(), ["data", "sentinel"], "something was written next to DATA");
-    assert.deepEqual(readdirSync(join(dir, "sentinel")), [], "something was written into the sentinel dir");
+    await assertUnchanged(h.server, h.state);
+    assert.deepEqual(readdirSync(h.root).sort(), ["data", "sentinel"], "something was written next to DATA");
+    assert.deepEqual(
+      readdirSync(join(h.root, "sentinel")),
+      [],
+      "something was written into the sentinel dir",
+    );
   }
 
   test("an absolute path (a name starting with '/') is refused", async () => {
     const outside = `/tmp/caxton-evil-${process.pid}`;
-    for (const name of [outside, join(dir, "sentinel", "evil")]) {
+    for (const name of [outside, join(h.root, "sentinel", "evil")]) {
       const r = await deployEntries([{ kind: "blob", name, hash: content[0] }]);
       await refused(r, "E_BAD_REQUEST", /contains '\/'/);
     }
@@ -286,32 +312,16 @@ describe("path rules: the server refuses unsafe tree entries before staging anyt
 
   test("a root that is a blob, not a tree, is refused", async () => {
     // the root's bytes are "pwned\n": not a tree object
-    const r = await postPack(server, packBytes({ root: content[0] }, [content]));
+    const r = await postPack(h.server, packBytes({ root: content[0] }, [content]));
     const error = parseErrorBody(r.text);
     assert.ok(r.status >= 400 && r.status < 500, r.text);
     assert.equal(error.error.code, "E_BAD_REQUEST");
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 });
 
 describe("limits: each refusal is 413 naming the limit, before the bytes are read", () => {
-  let dir: string;
-  let server: ServeProcess;
-  let state: ServerState;
-  before(async () => {
-    ({ dir, server, state } = await serverWithBaseline([
-      "--max-file-bytes",
-      "1024",
-      "--max-files",
-      "3",
-      "--max-body-bytes",
-      "65536",
-    ]));
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
+  const h = serverWithBaseline(["--max-file-bytes", "1024", "--max-files", "3", "--max-body-bytes", "65536"]);
 
   test("--max-file-bytes: a declared object size above it is 413 before its bytes are sent", async () => {
     // chunked, so no Content-Length the body limit could catch first; the frame declares 1 GiB
@@ -329,7 +339,7 @@ describe("limits: each refusal is 413 naming the limit, before the bytes are rea
     );
     let sent = 0;
     const r = await rawHttp(
-      server.url,
+      h.server.url,
       (socket) => {
         const chunk = Buffer.concat([
           Buffer.from(`${prefix.length.toString(16)}\r\n`),
@@ -348,34 +358,34 @@ describe("limits: each refusal is 413 naming the limit, before the bytes are rea
     assert.match(error.message, /1073741824 bytes exceeds the limit of 1024 bytes/);
     assert.equal(error.detail?.limit, "max_object_bytes");
     assert.ok(r.elapsedMs < 2_000, `answered after ${r.elapsedMs.toFixed(0)} ms, without the body`);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("--max-file-bytes: an object of 1025 bytes sent whole is 413 too", async () => {
     const ws = workspace({ ...BASELINE, "big.bin": Buffer.alloc(1025, 0x62) });
-    const r = await postPack(server, packBytes({ root: ws.root }, ws.objects));
+    const r = await postPack(h.server, packBytes({ root: ws.root }, ws.objects));
     const error = expectError(r, 413, "E_TOO_LARGE");
     assert.match(error.message, /1025 bytes exceeds the limit of 1024 bytes/);
     assert.equal(error.detail?.limit, "max_object_bytes");
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("--max-files: a tree with 4 files is 413 naming the limit", async () => {
     const ws = workspace({ ...BASELINE, "b.md": "b\n", "c.md": "c\n" });
-    const r = await postPack(server, packBytes({ root: ws.root }, ws.objects));
+    const r = await postPack(h.server, packBytes({ root: ws.root }, ws.objects));
     const error = expectError(r, 413, "E_TOO_LARGE");
     assert.match(error.message, /more files than the limit of 3/);
     assert.equal(error.detail?.limit, "max_files");
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("--max-files: a tree that fans out exponentially (2^60 paths from 60 small trees) is cut at the limit", async () => {
     const started = performance.now();
-    const r = await postPack(server, fanOutPack(60));
+    const r = await postPack(h.server, fanOutPack(60));
     const error = expectError(r, 413, "E_TOO_LARGE");
     assert.equal(error.detail?.limit, "max_files");
     assert.ok(performance.now() - started < 5_000);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("--max-body-bytes: a declared Content-Length above it is 413 before the body is read", async () => {
@@ -385,7 +395,7 @@ describe("limits: each refusal is 413 naming the limit, before the bytes are rea
       { "Content-Type": PACK_CONTENT_TYPE, "Content-Length": 1024 ** 3 },
       { keepAlive: true },
     );
-    const r = await rawHttp(server.url, Buffer.concat([head, encodePackStart({ root: "ab".repeat(32) })]), {
+    const r = await rawHttp(h.server.url, Buffer.concat([head, encodePackStart({ root: "ab".repeat(32) })]), {
       timeoutMs: 5_000,
     });
     assert.equal(r.status, 413);
@@ -394,14 +404,14 @@ describe("limits: each refusal is 413 naming the limit, before the bytes are rea
     assert.match(error.message, /exceeds the server's limit of 65536 bytes \(max_body_bytes\)/);
     assert.equal(error.detail?.limit, "max_body_bytes");
     assert.ok(r.elapsedMs < 2_000, `answered after ${r.elapsedMs.toFixed(0)} ms, without the body`);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("--max-body-bytes: a body that is longer than it without declaring so is cut one byte past it", async () => {
     // 70 objects of ≤ 1024 bytes each: every one within --max-file-bytes, the sum over --max-body-bytes
     const objects: ObjectEntry[] = Array.from({ length: 70 }, (_, i) => blob(Buffer.alloc(1000, i)));
     const r = await rawHttp(
-      server.url,
+      h.server.url,
       (socket) => {
         const body = packBytes({ root: "ab".repeat(32) }, objects);
         const chunk = Buffer.concat([
@@ -424,7 +434,7 @@ describe("limits: each refusal is 413 naming the limit, before the bytes are rea
     assert.equal(r.status, 413, r.body.toString());
     const { error } = parseErrorBody(r.body.toString());
     assert.equal(error.detail?.limit, "max_body_bytes");
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 });
 
@@ -439,16 +449,7 @@ function peakRss(pid: number | undefined): number | null {
 }
 
 describe("decompression bombs and oversized negotiation bodies", () => {
-  let dir: string;
-  let server: ServeProcess;
-  let state: ServerState;
-  before(async () => {
-    ({ dir, server, state } = await serverWithBaseline(["--max-body-bytes", String(MiB)]));
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
+  const h = serverWithBaseline(["--max-body-bytes", String(MiB)]);
 
   test("--max-body-bytes with a zstd bomb: 512 MiB of zeros in a few KB is 413 after 1 MiB decoded", async (t) => {
     // a frame that declares 512 MiB (under --max-file-bytes' default), its hash never checked: the body
@@ -460,7 +461,7 @@ describe("decompression bombs and oversized negotiation bodies", () => {
     const bomb = await zeroBomb(prefix, 512);
     assert.ok(bomb.length < 256 * 1024, `the bomb is ${bomb.length} bytes`);
     const started = performance.now();
-    const r = await postPack(server, bomb, "", { "Content-Encoding": "zstd" });
+    const r = await postPack(h.server, bomb, "", { "Content-Encoding": "zstd" });
     const elapsed = performance.now() - started;
     const error = expectError(r, 413, "E_TOO_LARGE");
     assert.match(
@@ -469,25 +470,25 @@ describe("decompression bombs and oversized negotiation bodies", () => {
     );
     assert.equal(error.detail?.limit, "max_body_bytes");
     assert.ok(elapsed < 5_000, `answered after ${elapsed.toFixed(0)} ms`);
-    const peak = peakRss(server.child.pid);
+    const peak = peakRss(h.server.child.pid);
     if (peak !== null) {
       t.diagnostic(`server peak RSS ${(peak / MiB).toFixed(0)} MiB`);
       assert.ok(peak < 256 * MiB, `server peak RSS ${(peak / MiB).toFixed(0)} MiB`);
     }
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a zstd bomb as a negotiation body is 413", async () => {
     const prefix = encodeNegotiate({ root: "ab".repeat(32) }, []);
     const bomb = await zeroBomb(prefix, 256);
-    const r = await request(`${server.url}/api/v1/negotiate`, {
+    const r = await request(`${h.server.url}/api/v1/negotiate`, {
       method: "POST",
       headers: { "Content-Type": NEGOTIATE_CONTENT_TYPE, "Content-Encoding": "zstd" },
       body: bomb,
     });
     const error = expectError(r, 413, "E_TOO_LARGE");
     assert.match(error.message, /decompresses to more than the server's limit of \d+ bytes/);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a negotiation body declared too large is 413 before it is read", async () => {
@@ -498,7 +499,7 @@ describe("decompression bombs and oversized negotiation bodies", () => {
       { keepAlive: true },
     );
     const r = await rawHttp(
-      server.url,
+      h.server.url,
       Buffer.concat([head, encodeNegotiate({ root: "ab".repeat(32) }, [])]),
       {
         timeoutMs: 5_000,
@@ -509,13 +510,13 @@ describe("decompression bombs and oversized negotiation bodies", () => {
     assert.equal(error.code, "E_TOO_LARGE");
     assert.match(error.message, /exceeds the server's limit of \d+ bytes/);
     assert.ok(r.elapsedMs < 2_000, `answered after ${r.elapsedMs.toFixed(0)} ms, without the body`);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a negotiation body streamed past the limit without a Content-Length is 413", async () => {
     // the limit is 16 + 1 MiB + 2,000,000 × 32 bytes; send 1 MiB of hashes per chunk until refused
     const r = await rawHttp(
-      server.url,
+      h.server.url,
       (socket) => {
         socket.write(
           requestHead("POST", "/api/v1/negotiate", {
@@ -544,39 +545,31 @@ describe("decompression bombs and oversized negotiation bodies", () => {
     );
     assert.equal(r.status, 413, r.body.toString());
     assert.equal(parseErrorBody(r.body.toString()).error.code, "E_TOO_LARGE");
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a rollback body over its 64 KiB limit is 413", async () => {
-    const r = await request(`${server.url}/api/v1/rollback`, {
+    const r = await request(`${h.server.url}/api/v1/rollback`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ target: null, deployed_by: "x".repeat(70 * 1024) }),
     });
     expectError(r, 413, "E_TOO_LARGE");
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 });
 
 describe("slow and stalled clients (--idle-timeout 1)", () => {
-  let dir: string;
-  let server: ServeProcess;
-  before(async () => {
-    ({ dir, server } = await serverWithBaseline(["--idle-timeout", "1"]));
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
+  const h = serverWithBaseline(["--idle-timeout", "1"]);
 
   test("a client stalled mid-pack is disconnected, its temp files removed, and a concurrent deploy is not blocked", async () => {
-    const before = await captureState(server);
+    const before = await captureState(h.server);
     const target: Workspace = workspace({ "config/a.toml": 'name = "a"\n', "readme.md": "stalled\n" });
     const body = packBytes({ root: target.root }, target.objects);
     const partial = body.subarray(0, body.length - 20);
     let wroteAt = 0;
     const stalled = rawHttp(
-      server.url,
+      h.server.url,
       (socket) => {
         socket.write(
           Buffer.concat([
@@ -593,11 +586,14 @@ describe("slow and stalled clients (--idle-timeout 1)", () => {
       { timeoutMs: 10_000 },
     ).then((answer) => ({ answer, at: performance.now() }));
     // the upload is in progress: its transaction dir exists
-    assert.ok(await waitFor(() => tmpEntries(server.dataDir).length === 1, 2_000), "no transaction started");
+    assert.ok(
+      await waitFor(() => tmpEntries(h.server.dataDir).length === 1, 2_000),
+      "no transaction started",
+    );
 
     // meanwhile a normal deploy goes through: no lock is held while bytes arrive
     const next = workspace({ "config/a.toml": 'name = "a"\n', "readme.md": "concurrent\n" });
-    const ok = await postPack(server, packBytes({ root: next.root }, next.objects));
+    const ok = await postPack(h.server, packBytes({ root: next.root }, next.objects));
     const deployedAt = performance.now();
     assert.equal(ok.status, 201, ok.text);
 
@@ -610,23 +606,26 @@ describe("slow and stalled clients (--idle-timeout 1)", () => {
     );
     const closedAfter = closedAt - wroteAt;
     assert.ok(closedAfter >= 900 && closedAfter < 4_000, `disconnected after ${closedAfter.toFixed(0)} ms`);
-    assert.ok(await waitFor(() => tmpEntries(server.dataDir).length === 0, 3_000), "temp files left behind");
+    assert.ok(
+      await waitFor(() => tmpEntries(h.server.dataDir).length === 0, 3_000),
+      "temp files left behind",
+    );
 
     // the live tree is the concurrent deploy's, complete; the stalled one left no trace in history
-    const after = await captureState(server);
+    const after = await captureState(h.server);
     assert.deepEqual(after.current, new Map([...next.files].map(([p, b]) => [p, b.toString("base64")])));
     const history = JSON.parse(after.history) as { deployments: { checksum: string }[] };
     const previous = JSON.parse(before.history) as { deployments: { checksum: string }[] };
     assert.equal(history.deployments.length, previous.deployments.length + 1);
     assert.equal(history.deployments[0]?.checksum, next.root);
     assert.ok(!history.deployments.some((d) => d.checksum === target.root));
-    assert.deepEqual(snapshot(join(server.dataDir, "current")), after.current);
+    assert.deepEqual(snapshot(join(h.server.dataDir, "current")), after.current);
   });
 
   test("a client stalled in the middle of its headers is disconnected", async () => {
     const started = performance.now();
     const r = await rawHttp(
-      server.url,
+      h.server.url,
       (socket) => socket.write("POST /api/v1/deployments HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty"),
       { timeoutMs: 10_000 },
     );
@@ -640,7 +639,7 @@ describe("slow and stalled clients (--idle-timeout 1)", () => {
     const started = performance.now();
     let stalledAt = 0;
     const r = await new Promise<{ closed: boolean; answers: number }>((resolve) => {
-      const socket = connect(Number(new URL(server.url).port), "127.0.0.1");
+      const socket = connect(Number(new URL(h.server.url).port), "127.0.0.1");
       let text = "";
       let answers = 0;
       const timer = setTimeout(() => {
@@ -674,21 +673,15 @@ describe("slow and stalled clients (--idle-timeout 1)", () => {
     assert.equal(r.answers, 1);
     assert.ok(r.closed, `still connected ${(performance.now() - started).toFixed(0)} ms later`);
     assert.ok(performance.now() - stalledAt < 4_000);
-    assert.ok(await waitFor(() => tmpEntries(server.dataDir).length === 0, 3_000), "temp files left behind");
+    assert.ok(
+      await waitFor(() => tmpEntries(h.server.dataDir).length === 0, 3_000),
+      "temp files left behind",
+    );
   });
 });
 
 describe("odd bodies that must not reach staging", () => {
-  let dir: string;
-  let server: ServeProcess;
-  let state: ServerState;
-  before(async () => {
-    ({ dir, server, state } = await serverWithBaseline([]));
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
+  const h = serverWithBaseline([]);
 
   test("the same object sent three times in one pack is fine (a dry run passes), never a 500", async () => {
     // regression: temp files were named `${hash}.${files.size}`, so the third copy hit EEXIST (500)
@@ -696,58 +689,51 @@ describe("odd bodies that must not reach staging", () => {
     const [first] = ws.objects;
     assert.ok(first);
     const objects = [first, first, first, ...ws.objects.slice(1)];
-    const r = await postPack(server, packBytes({ root: ws.root }, objects), "?dry_run=1");
+    const r = await postPack(h.server, packBytes({ root: ws.root }, objects), "?dry_run=1");
     assert.equal(r.status, 200, r.text);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a zstd body that is not zstd is 400; an unknown Content-Encoding is 415", async () => {
     const ws = workspace(BASELINE);
-    const r = await postPack(server, packBytes({ root: ws.root }, ws.objects), "", {
+    const r = await postPack(h.server, packBytes({ root: ws.root }, ws.objects), "", {
       "Content-Encoding": "zstd",
     });
     expectError(r, 400, "E_BAD_REQUEST");
-    const r2 = await postPack(server, zstdCompressSync(Buffer.from("x")), "", { "Content-Encoding": "gzip" });
+    const r2 = await postPack(h.server, zstdCompressSync(Buffer.from("x")), "", {
+      "Content-Encoding": "gzip",
+    });
     const error = expectError(r2, 415, "E_UNSUPPORTED");
     assert.match(error.message, /gzip/);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a wrong Content-Type is 415 naming the expected one", async () => {
     const ws = workspace(BASELINE);
-    const r = await postPack(server, packBytes({ root: ws.root }, ws.objects), "", {
+    const r = await postPack(h.server, packBytes({ root: ws.root }, ws.objects), "", {
       "Content-Type": "text/plain",
     });
     const error = expectError(r, 415, "E_UNSUPPORTED");
     assert.match(error.message, /application\/vnd\.caxton\.pack/);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("an object whose bytes do not hash to its name is refused and not adopted", async () => {
     const evil = Buffer.from("evil\n");
     const ws = workspace({ ...BASELINE, "x.md": "good\n" });
     const forged = ws.objects.map(([h, b]): ObjectEntry => [h, b.toString() === "good\n" ? evil : b]);
-    const r = await postPack(server, packBytes({ root: ws.root }, forged));
+    const r = await postPack(h.server, packBytes({ root: ws.root }, forged));
     expectError(r, 422, "E_CHECKSUM_MISMATCH");
     const good = sha256Hex(Buffer.from("good\n"));
-    const stored = await request(`${server.url}/api/v1/objects/${good}`);
+    const stored = await request(`${h.server.url}/api/v1/objects/${good}`);
     assert.equal(stored.status, 404, "the forged object is not in the store under the good name");
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 });
 
 describe("malformed HTTP and clients that go away", () => {
-  let dir: string;
-  let server: ServeProcess;
-  let state: ServerState;
-  before(async () => {
-    // not --quiet: the log is under test
-    ({ dir, server, state } = await serverWithBaseline(["--log-format", "text"], false));
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
+  // not --quiet: the log is under test
+  const h = serverWithBaseline(["--log-format", "text"], false);
 
   test("a request Node's HTTP parser refuses still gets a JSON error", async () => {
     for (const raw of [
@@ -755,84 +741,46 @@ describe("malformed HTTP and clients that go away", () => {
       "GET /health HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
       "GET /health HTTP/9.9\r\nHost: x\r\n\r\n",
     ]) {
-      const r = await rawHttp(server.url, Buffer.from(raw, "latin1"), { timeoutMs: 5_000 });
+      const r = await rawHttp(h.server.url, Buffer.from(raw, "latin1"), { timeoutMs: 5_000 });
       assert.ok(r.status >= 400 && r.status < 500, `${JSON.stringify(raw)}: ${r.status}`);
       parseErrorBody(r.body.toString(), JSON.stringify(raw));
     }
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a request Node's HTTP parser refuses gets a 4xx and the connection is closed", async () => {
-    const r = await rawHttp(server.url, Buffer.from("FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "latin1"), {
+    const r = await rawHttp(h.server.url, Buffer.from("FOO / HTTP/1.1\r\nHost: x\r\n\r\n", "latin1"), {
       timeoutMs: 5_000,
       lingerMs: 500,
     });
     assert.equal(r.status, 400);
     assert.ok(r.closed);
-    assert.equal((await request(`${server.url}/health`)).status, 200);
-    await assertUnchanged(server, state);
+    assert.equal((await request(`${h.server.url}/health`)).status, 200);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a client that disconnects mid-upload: nothing applied, temp files removed", async () => {
     const ws = workspace({ ...BASELINE, "readme.md": "abandoned\n" });
     const body = packBytes({ root: ws.root }, ws.objects);
-    await rawHttp(
-      server.url,
-      (socket) => {
-        socket.write(
-          Buffer.concat([
-            requestHead("POST", "/api/v1/deployments", {
-              "Content-Type": PACK_CONTENT_TYPE,
-              "Content-Length": body.length,
-            }),
-            body.subarray(0, body.length - 10),
-          ]),
-        );
-        setTimeout(() => socket.destroy(), 200);
-      },
-      { timeoutMs: 5_000 },
-    ).catch(() => undefined);
-    await assertUnchanged(server, state);
+    await abandonUpload(h.server.url, body, body.length - 10);
+    await assertUnchanged(h.server, h.state);
   });
 
   test("a client that disconnects mid-upload is not logged as an internal error", async () => {
-    const requestsBefore = (server.stderr().match(/ POST \/api\/v1\/deployments \d{3} /g) ?? []).length;
+    const requestsBefore = (h.server.stderr().match(/ POST \/api\/v1\/deployments \d{3} /g) ?? []).length;
     const ws = workspace({ ...BASELINE, "readme.md": "abandoned again\n" });
     const body = packBytes({ root: ws.root }, ws.objects);
-    await rawHttp(
-      server.url,
-      (socket) => {
-        socket.write(
-          Buffer.concat([
-            requestHead("POST", "/api/v1/deployments", {
-              "Content-Type": PACK_CONTENT_TYPE,
-              "Content-Length": body.length,
-            }),
-            body.subarray(0, 20),
-          ]),
-        );
-        setTimeout(() => socket.destroy(), 200);
-      },
-      { timeoutMs: 5_000 },
-    ).catch(() => undefined);
-    await assertUnchanged(server, state);
-    const logged = (): number => (server.stderr().match(/ POST \/api\/v1\/deployments \d{3} /g) ?? []).length;
+    await abandonUpload(h.server.url, body, 20);
+    await assertUnchanged(h.server, h.state);
+    const logged = (): number =>
+      (h.server.stderr().match(/ POST \/api\/v1\/deployments \d{3} /g) ?? []).length;
     assert.ok(await waitFor(() => logged() >= requestsBefore + 1, 3_000), "the request was not logged");
-    assert.doesNotMatch(server.stderr(), / error: /, "a client going away is logged as an internal error");
+    assert.doesNotMatch(h.server.stderr(), / error: /, "a client going away is logged as an internal error");
   });
 });
 
 describe("amplification: a small request must not buy a lot of server work", () => {
-  let dir: string;
-  let server: ServeProcess;
-  let state: ServerState;
-  before(async () => {
-    ({ dir, server, state } = await serverWithBaseline(["--max-files", "200000"]));
-  });
-  after(async () => {
-    await server?.stop();
-    cleanup(dir);
-  });
+  const h = serverWithBaseline(["--max-files", "200000"]);
 
   test("a 7 KB pack whose tree fans out to 2^60 paths is refused without expanding it, and /health stays responsive", async () => {
     const body = fanOutPack(60);
@@ -842,13 +790,13 @@ describe("amplification: a small request must not buy a lot of server work", () 
     const probe = (async () => {
       while (!done) {
         const started = performance.now();
-        await request(`${server.url}/health`);
+        await request(`${h.server.url}/health`);
         worstHealthMs = Math.max(worstHealthMs, performance.now() - started);
         await new Promise((r) => setTimeout(r, 20));
       }
     })();
     const started = performance.now();
-    const r = await postPack(server, body);
+    const r = await postPack(h.server, body);
     const elapsed = performance.now() - started;
     done = true;
     await probe;
@@ -856,6 +804,6 @@ describe("amplification: a small request must not buy a lot of server work", () 
     assert.equal(error.detail?.limit, "max_files");
     assert.ok(elapsed < 500, `refused after ${elapsed.toFixed(0)} ms`);
     assert.ok(worstHealthMs < 300, `/health took up to ${worstHealthMs.toFixed(0)} ms meanwhile`);
-    await assertUnchanged(server, state);
+    await assertUnchanged(h.server, h.state);
   });
 });

@@ -3,12 +3,12 @@
  * protocol.md says; a pruned one "was pruned" by id or checksum prefix), schema failures without zod's dump,
  * a cap on uploads in flight (503 with Retry-After), and a Content-Length no honest body can have (413 at once).
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import type { Socket } from "node:net";
-import { join } from "node:path";
 import { PACK_CONTENT_TYPE } from "../../src/protocol/pack-format.js";
-import { cleanup, tempDir, startServe, type ServeProcess } from "../support/caxton-process.js";
+import { type ServeProcess } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 import {
   expectError,
   packBytes,
@@ -42,40 +42,32 @@ function rollback(server: ServeProcess, body: unknown) {
 }
 
 describe("rollback targets and schema errors", () => {
-  let dir: string;
-  let server: ServeProcess;
-  before(async () => {
-    dir = tempDir("caxton-refusals-");
-    server = await startServe({
-      dataDir: join(dir, "data"),
-      args: ["--quiet", "--keep", "2", "--gc-grace", "0"],
-    });
-  });
-  after(async () => {
-    await server.stop();
-    cleanup(dir);
+  const t = serverAndWorkspace({
+    prefix: "caxton-refusals-",
+    init: false,
+    serve: { args: ["--keep", "2", "--gc-grace", "0"] },
   });
 
   test("a number is a deployment id; a wrong type is one sentence naming the field", async () => {
-    const first = await deploy(server, "one\n");
-    await deploy(server, "two\n");
-    const ok = await rollback(server, { target: first.id });
+    const first = await deploy(t.server, "one\n");
+    await deploy(t.server, "two\n");
+    const ok = await rollback(t.server, { target: first.id });
     assert.equal(ok.status, 201, ok.text);
     for (const target of [true, { id: 1 }, [1], 1.5, -1]) {
-      const e = expectError(await rollback(server, { target }), 400, "E_BAD_REQUEST");
+      const e = expectError(await rollback(t.server, { target }), 400, "E_BAD_REQUEST");
       assert.match(e.message, /^invalid rollback request: target: /);
       assert.doesNotMatch(e.message, /[\n{}[\]]|"code"|"path"/, `one sentence, no dump: ${e.message}`);
     }
-    const e = expectError(await rollback(server, { deployed_by: 7 }), 400, "E_BAD_REQUEST");
+    const e = expectError(await rollback(t.server, { deployed_by: 7 }), 400, "E_BAD_REQUEST");
     assert.doesNotMatch(e.message, /\n/);
   });
 
   test("a pruned target 'was pruned', named by id or by checksum prefix", async () => {
-    const old = await deploy(server, "old\n");
-    for (let i = 0; i < 4; i++) await deploy(server, `newer ${i}\n`);
+    const old = await deploy(t.server, "old\n");
+    for (let i = 0; i < 4; i++) await deploy(t.server, `newer ${i}\n`);
     await sleep(300); // retention runs just after each commit
     for (const target of [String(old.id), old.id, old.checksum.slice(0, 12)]) {
-      const e = expectError(await rollback(server, { target }), 404, "E_NOT_FOUND");
+      const e = expectError(await rollback(t.server, { target }), 404, "E_NOT_FOUND");
       assert.match(e.message, /was pruned$/, `${String(target)}: ${e.message}`);
     }
   });
@@ -86,7 +78,7 @@ describe("rollback targets and schema errors", () => {
     body.write("CXNG", 0, "latin1");
     body.writeUInt32BE(head.length, 4);
     head.copy(body, 8);
-    const res = await request(`${server.url}/api/v1/negotiate`, {
+    const res = await request(`${t.server.url}/api/v1/negotiate`, {
       method: "POST",
       headers: { "Content-Type": "application/vnd.caxton.negotiate" },
       body,
@@ -98,15 +90,10 @@ describe("rollback targets and schema errors", () => {
 });
 
 describe("uploads in flight and impossible sizes", () => {
-  let dir: string;
-  let server: ServeProcess;
-  before(async () => {
-    dir = tempDir("caxton-uploads-");
-    server = await startServe({ dataDir: join(dir, "data"), args: ["--quiet", "--idle-timeout", "5"] });
-  });
-  after(async () => {
-    await server.stop();
-    cleanup(dir);
+  const t = serverAndWorkspace({
+    prefix: "caxton-uploads-",
+    init: false,
+    serve: { args: ["--idle-timeout", "5"] },
   });
 
   test("past 32 stalled uploads the next is 503 E_BUSY with Retry-After; room again once they go", async () => {
@@ -115,7 +102,7 @@ describe("uploads in flight and impossible sizes", () => {
     const sockets: Socket[] = [];
     const stalled = [...Array(32).keys()].map(() =>
       rawHttp(
-        server.url,
+        t.server.url,
         (socket) => {
           sockets.push(socket);
           socket.write(
@@ -131,8 +118,8 @@ describe("uploads in flight and impossible sizes", () => {
         { timeoutMs: 20_000 },
       ),
     );
-    assert.ok(await waitFor(() => tmpEntries(server.dataDir).length === 32, 5_000), "32 uploads in flight");
-    const refused = await request(`${server.url}/api/v1/deployments`, {
+    assert.ok(await waitFor(() => tmpEntries(t.server.dataDir).length === 32, 5_000), "32 uploads in flight");
+    const refused = await request(`${t.server.url}/api/v1/deployments`, {
       method: "POST",
       headers: { "Content-Type": PACK_CONTENT_TYPE },
       body,
@@ -140,11 +127,11 @@ describe("uploads in flight and impossible sizes", () => {
     const e = expectError(refused, 503, "E_BUSY");
     assert.equal(refused.headers.get("retry-after"), "2");
     assert.match(e.message, /uploads already/);
-    assert.equal(tmpEntries(server.dataDir).length, 32, "the refused upload left no temp dir");
+    assert.equal(tmpEntries(t.server.dataDir).length, 32, "the refused upload left no temp dir");
     for (const s of sockets) s.destroy();
     await Promise.all(stalled);
-    assert.ok(await waitFor(() => tmpEntries(server.dataDir).length === 0, 5_000), "temp dirs removed");
-    const ok = await request(`${server.url}/api/v1/deployments`, {
+    assert.ok(await waitFor(() => tmpEntries(t.server.dataDir).length === 0, 5_000), "temp dirs removed");
+    const ok = await request(`${t.server.url}/api/v1/deployments`, {
       method: "POST",
       headers: { "Content-Type": PACK_CONTENT_TYPE },
       body,
@@ -154,7 +141,7 @@ describe("uploads in flight and impossible sizes", () => {
 
   test("Content-Length 10^15 with Content-Encoding: zstd is 413 before a byte of body", async () => {
     const r = await rawHttp(
-      server.url,
+      t.server.url,
       requestHead("POST", "/api/v1/deployments", {
         "Content-Type": PACK_CONTENT_TYPE,
         "Content-Encoding": "zstd",

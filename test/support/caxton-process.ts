@@ -2,7 +2,7 @@
  * Runs the real `caxton` executable: the server on 127.0.0.1 port 0 with a temp data dir, and CLI commands
  * with their own state dir. Tests use these instead of calling our modules, so they exercise what users run.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -46,6 +46,33 @@ function defaultStateDir(): string {
 
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = REPO): Promise<CliResult> {
   return runCommand(process.execPath, [CAXTON, ...args], env, cwd);
+}
+
+export interface TerminalResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together */
+  output: string;
+}
+
+/**
+ * Runs the CLI on a real terminal (a pty from util-linux `script`), typing `input` at it; the environment as
+ * `runCli` gives it.
+ */
+export function runCliOnTerminal(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { input?: string; timeoutMs?: number } = {},
+): TerminalResult {
+  const command = [process.execPath, CAXTON, ...args].map((a) => `'${a}'`).join(" ");
+  const r = spawnSync("script", ["-qec", command, "/dev/null"], {
+    env: { ...process.env, NO_COLOR: "1", CAXTON_SERVER: "", CAXTON_STATE_DIR: defaultStateDir(), ...env },
+    encoding: "utf8",
+    timeout: options.timeoutMs ?? 60_000,
+    ...(options.input === undefined ? {} : { input: options.input }),
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr, output: r.stdout + r.stderr };
 }
 
 /** The uid and gid `runCliUnprivileged` runs as (nobody), for chown in tests. */

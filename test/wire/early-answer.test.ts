@@ -3,36 +3,29 @@
  * that answer, not a connection reset: it stops sending, reports the error (or falls back to negotiation on
  * 412), and the server reads the rest of the refused body only for a bounded while.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cleanup, runCli, startServe, tempDir, type ServeProcess } from "../support/caxton-process.js";
+import { runCli } from "../support/caxton-process.js";
+import { serverAndWorkspace } from "../support/server-and-workspace.js";
 import { deployJson, incompressible } from "./wire-helpers.js";
 
 const MiB = 1024 * 1024;
 
 describe("early answers to large uploads", () => {
-  let root: string;
-  let server: ServeProcess;
-  before(async () => {
-    root = tempDir("caxton-wire-early-");
-    server = await startServe({
-      dataDir: join(root, "data"),
-      args: ["--quiet", "--max-file-bytes", String(48 * MiB)],
-    });
-  });
-  after(async () => {
-    await server.stop();
-    cleanup(root);
+  const t = serverAndWorkspace({
+    prefix: "caxton-wire-early-",
+    init: false,
+    serve: { args: ["--max-file-bytes", String(48 * MiB)] },
   });
 
   test("a file over the server's limit: the 413 is reported, after little of the file was sent", async () => {
-    const ws = join(root, "too-big");
+    const ws = join(t.root, "too-big");
     assert.equal((await runCli(["init", ws])).code, 0);
     writeFileSync(join(ws, "huge.bin"), incompressible(96 * MiB));
-    const r = await runCli(["deploy", ws, "--server", server.url, "--json"], {
-      CAXTON_STATE_DIR: join(root, "state-0"),
+    const r = await runCli(["deploy", ws, "--server", t.server.url, "--json"], {
+      CAXTON_STATE_DIR: join(t.root, "state-0"),
     });
     assert.equal(r.code, 3, r.stdout + r.stderr);
     const out = r.json() as { error: { code: string; message: string }; bytes_sent: number };
@@ -41,21 +34,21 @@ describe("early answers to large uploads", () => {
   });
 
   test("a stale base answered with 412 before the body: the client falls back to negotiation", async () => {
-    const ws = join(root, "shared");
+    const ws = join(t.root, "shared");
     assert.equal((await runCli(["init", ws])).code, 0);
     writeFileSync(join(ws, "blob.bin"), incompressible(40 * MiB));
-    const a = join(root, "state-a");
-    const b = join(root, "state-b");
-    await deployJson(ws, server.url, a);
+    const a = join(t.root, "state-a");
+    const b = join(t.root, "state-b");
+    await deployJson(ws, t.server.url, a);
     // another deployer moves the server on
     writeFileSync(join(ws, "notes.txt"), "from b\n");
-    await deployJson(ws, server.url, b);
+    await deployJson(ws, t.server.url, b);
     // a's next upload carries a new 40 MB file against its stale base: 412 first, then negotiate and upload
     writeFileSync(join(ws, "blob.bin"), incompressible(40 * MiB));
-    const out = await deployJson(ws, server.url, a);
+    const out = await deployJson(ws, t.server.url, a);
     assert.equal(out.round_trips, 3);
     assert.ok(
-      readFileSync(join(server.dataDir, "current", "blob.bin")).equals(readFileSync(join(ws, "blob.bin"))),
+      readFileSync(join(t.server.dataDir, "current", "blob.bin")).equals(readFileSync(join(ws, "blob.bin"))),
     );
   });
 });

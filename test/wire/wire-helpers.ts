@@ -19,8 +19,7 @@ export function freePort(): Promise<number> {
 }
 
 export function startServerAt(dataDir: string, port: number, args: string[] = []): Promise<ServeProcess> {
-  // a later --listen overrides the helper's 127.0.0.1:0
-  return startServe({ dataDir, args: ["--listen", `127.0.0.1:${port}`, "--quiet", ...args] });
+  return startServe({ dataDir, listen: `127.0.0.1:${port}`, quiet: true, args });
 }
 
 /** Text-like content: numbered lines of pseudo-random words, so it compresses like configuration does. */

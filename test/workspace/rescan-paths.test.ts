@@ -7,9 +7,11 @@ import assert from "node:assert/strict";
 import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
+import { LocalState } from "../../src/client/local-state.js";
+import { buildTree, type MerkleTree } from "../../src/merkle/build-tree.js";
 import { rescanPaths } from "../../src/workspace/rescan-paths.js";
-import { scanWorkspace } from "../../src/workspace/scan-workspace.js";
-import { withTempDir, writeFiles } from "./helpers.js";
+import { scanWorkspace, type ScanResult } from "../../src/workspace/scan-workspace.js";
+import { sleep, withTempDir, writeFiles } from "./helpers.js";
 
 const NAMES = ["a.toml", "b.md", "c.txt", "skip.tmp"] as const;
 const FOLDERS = ["", "agents", "agents/team", "prompts"] as const;
@@ -134,4 +136,61 @@ test("rescanPaths: a changed .caxtonignore or a new folder asks for a full scan"
     const ignored = rescanPaths(root, scanWorkspace(root), ["agents/x.tmp"]);
     assert.deepEqual(ignored, { kind: "rescanned", changed: [], unsettled: [] });
   });
+});
+
+/** Every tree object of a tree by folder, and the set of objects it reaches (trees and blobs). */
+function treeFacts(tree: MerkleTree, manifest: ReadonlyMap<string, string>) {
+  return {
+    root: tree.root,
+    folders: new Map(
+      [...tree.trees].map(([p, n]) => [p, Buffer.from(n.bytes).toString("hex")] as const).sort(),
+    ),
+    objects: new Set([...[...tree.trees.values()].map((n) => n.hash), ...manifest.values()]),
+  };
+}
+
+test("rescanPaths: the incrementally updated tree, and the cache-tree it saves, equal a full rebuild", async () => {
+  let reused = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 10 }), async (ops) =>
+      withTempDir(async (root) => {
+        const ws = join(root, "ws");
+        writeFiles(ws, {
+          ".caxtonignore": "*.tmp\n",
+          "agents/a.toml": "a",
+          "agents/team/b.md": "b",
+          "prompts/c.txt": "c",
+        });
+        for (const f of FOLDERS) mkdirSync(join(ws, f), { recursive: true });
+        const state = LocalState.open(join(root, "state"));
+        try {
+          // one port across the rescans, as deploy --watch keeps it
+          const cache = state.statCache(ws);
+          let scan: ScanResult = scanWorkspace(ws, { cache });
+          for (const o of ops) {
+            const touched = apply(ws, o);
+            await sleep(25); // past the racy window, so a later scan may trust the cache
+            const outcome = rescanPaths(ws, scan, touched, cache);
+            if (outcome.kind === "full") {
+              scan = scanWorkspace(ws, { cache }); // what the watch loop does then
+              continue;
+            }
+            const fresh = scanWorkspace(ws);
+            assert.deepEqual(
+              treeFacts(scan.tree, scan.manifest),
+              treeFacts(buildTree(fresh.manifest), fresh.manifest),
+            );
+            // a walk through the saved stat cache and cache-tree (a fresh read of the state) agrees too
+            const cached = scanWorkspace(ws, { cache: state.statCache(ws) });
+            assert.deepEqual(treeFacts(cached.tree, cached.manifest), treeFacts(fresh.tree, fresh.manifest));
+            reused += cached.reusedFolders;
+          }
+        } finally {
+          state.close();
+        }
+      }),
+    ),
+    { numRuns: 40 },
+  );
+  assert.ok(reused > 0, "some folder came from the saved cache-tree");
 });

@@ -4,15 +4,14 @@ import type { AgentRecord } from "../../config/config-cache.js";
 import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
-import { connectionFrom } from "../connection-flags.js";
-import { findWorkspace, resolveServer } from "../resolve-target.js";
+import { apiTarget } from "../connection-flags.js";
 import { style } from "../style.js";
 
 type AgentSummary = Omit<AgentRecord, "config">;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("agents", COMMANDS.agents, argv);
-  const api = new ApiClient(resolveServer(values.server, findWorkspace()), connectionFrom(values));
+  const api = new ApiClient(...apiTarget(values));
   try {
     const [name] = positionals;
     if (name !== undefined) {

@@ -22,7 +22,7 @@ import { style } from "../style.js";
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("deploy", COMMANDS.deploy, argv);
   const workspace = resolveWorkspace(positionals[0]);
-  const server = resolveServer(values.server, workspace);
+  const server = resolveServer(values.server, workspace, values.workspace);
   if (values.watch || values.poll)
     return withLocalState((state) => watch(values, workspace, server, state), printNotice);
   const guardBreaking = requiresAllowBreaking(workspace) && !values["allow-breaking"];
@@ -37,7 +37,7 @@ export async function run(argv: string[]): Promise<number> {
         force: values.force ?? false,
         guardDeletions: !values.yes,
         guardBreaking,
-        connection: connectionFrom(values),
+        connection: connectionFrom(values, server),
         ...(values.as ? { deployedBy: values.as } : {}),
         ...(values.message ? { message: values.message } : {}),
         ...(progress.onProgress ? { onProgress: progress.onProgress } : {}),
@@ -118,7 +118,7 @@ async function watch(
       workspace,
       server,
       state,
-      connection: connectionFrom(values),
+      connection: connectionFrom(values, server),
       force: values.force ?? false,
       guardDeletions: !values.yes,
       pollMs: values.poll ? pollInterval(values["poll-interval"]) : null,

@@ -2,12 +2,12 @@
  * `caxton diff [DIR]`: what a deploy would change, as a patch from the server's live version (a/) to the
  * workspace (b/). Exit 1 when there are differences, 0 when none, as diff(1) and `git diff --exit-code`.
  */
+import { scanLocal } from "../../client/scan-with-monitor.js";
 import { readFileSync } from "node:fs";
 import { ApiClient } from "../../client/api-client.js";
 import { withLocalState } from "../../client/open-local-state.js";
 import { printNotice } from "../print-error.js";
 import { diffManifests } from "../../merkle/diff-manifests.js";
-import { scanWorkspace } from "../../workspace/scan-workspace.js";
 import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
@@ -21,12 +21,12 @@ import { style } from "../style.js";
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("diff", COMMANDS.diff, argv);
   const workspace = resolveWorkspace(positionals[0]);
-  const server = resolveServer(values.server, workspace);
+  const server = resolveServer(values.server, workspace, values.workspace);
   const scan = await withLocalState(
-    async (state) => scanWorkspace(workspace, { cache: state.statCache(workspace) }),
+    async (state) => (await scanLocal(workspace, state.statCache(workspace))).scan,
     printNotice,
   );
-  const api = new ApiClient(server, connectionFrom(values));
+  const api = new ApiClient(server, connectionFrom(values, server));
   try {
     const live = await api.manifest();
     const remote = new Map(Object.entries(live?.files ?? {}));

@@ -5,7 +5,7 @@ import { CaxtonError } from "../../errors/caxton-error.js";
 import { exampleWorkspace } from "../../scaffold/example-workspace.js";
 import { parseCommand } from "../parse-args.js";
 import { COMMANDS } from "../command-table.js";
-import { DEFAULT_SERVER, resolveServer } from "../resolve-target.js";
+import { DEFAULT_SERVER, serverUrl } from "../resolve-target.js";
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("init", COMMANDS.init, argv);
@@ -15,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
       hint: "choose an empty folder, or pass --force",
     });
   }
-  const server = values.server ? resolveServer(values.server, null) : DEFAULT_SERVER;
+  const server = values.server ? serverUrl(values.server, null) : DEFAULT_SERVER;
   const files = exampleWorkspace(server);
   for (const [path, content] of Object.entries(files)) {
     const target = join(dir, path);

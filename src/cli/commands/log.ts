@@ -3,18 +3,17 @@ import { ApiClient } from "../../client/api-client.js";
 import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
-import { connectionFrom } from "../connection-flags.js";
+import { apiTarget } from "../connection-flags.js";
 import { planSummary } from "../agent-plan-lines.js";
 import { style } from "../style.js";
 import { CaxtonError } from "../../errors/caxton-error.js";
-import { findWorkspace, resolveServer } from "../resolve-target.js";
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommand("log", COMMANDS.log, argv);
   const limit = values.n === undefined ? 20 : Number(values.n);
   if (!Number.isInteger(limit) || limit < 1)
     throw new CaxtonError("E_USAGE", `-n takes a positive number, got ${values.n}`);
-  const api = new ApiClient(resolveServer(values.server, findWorkspace()), connectionFrom(values));
+  const api = new ApiClient(...apiTarget(values));
   try {
     const entries = await api.history(limit);
     if (values.json) {

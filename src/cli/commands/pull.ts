@@ -14,7 +14,7 @@ import { style } from "../style.js";
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("pull", COMMANDS.pull, argv);
   const workspace = resolveWorkspace(undefined);
-  const server = resolveServer(values.server, workspace);
+  const server = resolveServer(values.server, workspace, values.workspace);
   // PATHs are relative to the current folder, as git takes them; the server knows workspace paths
   const paths = positionals.map((p) => {
     const rel = relative(workspace, resolve(p));
@@ -29,7 +29,7 @@ export async function run(argv: string[]): Promise<number> {
         workspace,
         server,
         state,
-        connection: connectionFrom(values),
+        connection: connectionFrom(values, server),
         paths,
         force: values.force ?? false,
       }),

@@ -17,8 +17,8 @@ export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("rollback", COMMANDS.rollback, argv);
   const t0 = performance.now();
   const workspace = findWorkspace();
-  const server = resolveServer(values.server, workspace);
-  const api = new ApiClient(server, connectionFrom(values));
+  const server = resolveServer(values.server, workspace, values.workspace);
+  const api = new ApiClient(server, connectionFrom(values, server));
   try {
     const result = await api.rollback(positionals[0] ?? null, values.as ?? defaultDeployer());
     const manifest = workspace ? await api.manifest() : null;

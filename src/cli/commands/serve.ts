@@ -6,7 +6,7 @@ import { faultInjectionFromEnv } from "../../server/fault-injection.js";
 import type { ServerLimits } from "../../server/server-limits.js";
 import { parseCommand } from "../parse-args.js";
 import { COMMANDS } from "../command-table.js";
-import { readTokenFile } from "../read-token.js";
+import { readTokenGrants } from "../read-token.js";
 import { createLogger, defaultLogFormat, LOG_FORMATS, type LogFormat } from "../../server/request-log.js";
 
 const isLogFormat = (v: string): v is LogFormat => (LOG_FORMATS as readonly string[]).includes(v);
@@ -48,7 +48,8 @@ export async function run(argv: string[]): Promise<number> {
           key: readOrFail(values["tls-key"], "--tls-key"),
         }
       : null;
-  const token = values["token-file"] ? readTokenFile(values["token-file"]) : null;
+  // repeatable; each file may hold several tokens, one a line, each with its workspace and role
+  const tokens = (values["token-file"] ?? []).flatMap((file) => readTokenGrants(file));
   const format = values["log-format"] ?? defaultLogFormat(process.stdout.isTTY === true);
   if (!isLogFormat(format))
     throw new CaxtonError("E_USAGE", `--log-format takes ${LOG_FORMATS.join(" or ")}, got ${format}`);
@@ -61,7 +62,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(logger ? { logger } : {}),
     durability: faultInjectionFromEnv(process.env),
     limits,
-    token,
+    tokens,
     tls,
     database: values.database || process.env.CAXTON_DATABASE_URL || null,
     ...(idle !== undefined ? { idleTimeoutMs: idle * 1000 } : {}),

@@ -9,8 +9,7 @@ import type { DeploymentChanges } from "../../server/deployment-changes.js";
 import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
 import { COMMANDS } from "../command-table.js";
-import { connectionFrom } from "../connection-flags.js";
-import { findWorkspace, resolveServer } from "../resolve-target.js";
+import { apiTarget } from "../connection-flags.js";
 import { planSummary } from "../agent-plan-lines.js";
 import { style } from "../style.js";
 
@@ -20,7 +19,7 @@ export async function run(argv: string[]): Promise<number> {
   if (wanted !== undefined && !/^#?\d{1,15}$/.test(wanted)) {
     throw new CaxtonError("E_USAGE", `a deployment id is a number (as \`caxton log\` shows), got ${wanted}`);
   }
-  const api = new ApiClient(resolveServer(values.server, findWorkspace()), connectionFrom(values));
+  const api = new ApiClient(...apiTarget(values));
   try {
     const history = await api.history(10_000);
     const at = wanted === undefined ? 0 : history.findIndex((e) => e.id === Number(wanted.replace("#", "")));

@@ -18,8 +18,10 @@ const CHECK_TIMEOUT_MS = 3000;
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommand("status", COMMANDS.status, argv);
   const workspace = resolveWorkspace(positionals[0]);
-  const server = resolveServer(values.server, workspace);
-  const connection = values.offline ? null : { ...connectionFrom(values), timeoutMs: CHECK_TIMEOUT_MS };
+  const server = resolveServer(values.server, workspace, values.workspace);
+  const connection = values.offline
+    ? null
+    : { ...connectionFrom(values, server), timeoutMs: CHECK_TIMEOUT_MS };
   // a damaged local state is moved aside and rebuilt: the status then compares against no last deploy
   const st = await withLocalState(
     (state) => workspaceStatus({ workspace, server, state, connection }),

@@ -1,9 +1,9 @@
 /** `caxton validate [DIR] [--json]`: the server's checks, locally and offline. */
+import { scanLocal } from "../../client/scan-with-monitor.js";
 import { readFileSync } from "node:fs";
 import { isConfigPath, validateWorkspace, formatDiagnostic } from "../../config/validate-workspace.js";
 import { withLocalState } from "../../client/open-local-state.js";
 import { printNotice } from "../print-error.js";
-import { scanWorkspace } from "../../workspace/scan-workspace.js";
 import { formatMs } from "../format-bytes.js";
 import { parseCommand } from "../parse-args.js";
 import { writeJson } from "../write-json.js";
@@ -16,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const workspace = resolveWorkspace(positionals[0]);
   const scan = await withLocalState(
-    async (state) => scanWorkspace(workspace, { cache: state.statCache(workspace) }),
+    async (state) => (await scanLocal(workspace, state.statCache(workspace))).scan,
     printNotice,
   );
   const files = [...scan.files.values()]

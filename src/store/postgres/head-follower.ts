@@ -25,6 +25,8 @@ export interface HeadFollowerOptions {
   /** re-read period (default 2 s) */
   pollMs?: number;
   onHead(head: Head | null): Promise<void>;
+  /** a notification named another workspace (one this replica may not follow yet) */
+  onOtherWorkspace?(workspace: string): void;
   log?(line: string): void;
 }
 
@@ -95,7 +97,9 @@ export class HeadFollower {
     client.on("error", lost);
     client.on("end", lost);
     client.on("notification", (msg) => {
-      if (msg.channel === HEAD_CHANNEL && msg.payload === this.options.workspace) void this.check();
+      if (msg.channel !== HEAD_CHANNEL) return;
+      if (msg.payload === this.options.workspace) void this.check();
+      else if (msg.payload) this.options.onOtherWorkspace?.(msg.payload);
     });
     try {
       await client.connect();

@@ -4,7 +4,9 @@
  * copied), `trees/<hash>` (laid-out folders, materialize-tree.ts), `deployments/<id>` (the live tree's name;
  * older ones are removed once replaced), `current`
  * (swapped by rename, exactly as the file store does) and `tmp/`. Nothing here is authoritative: the
- * database is. A lost or empty data dir is rebuilt from the database at start.
+ * database is. A lost or empty data dir is rebuilt from the database at start. One `LocalReplica` per
+ * workspace: `default`'s at the top level, another one's `deployments/` and `current` under
+ * `workspaces/NAME/` (as in the file store); the object cache, `trees/` and `tmp/` are shared by them all.
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
@@ -17,11 +19,20 @@ import { sweepTrees } from "../sweep-trees.js";
 import { materializeTree } from "../materialize-tree.js";
 import { adoptDurably, ObjectStore } from "../object-store.js";
 import type { PgBlobStore } from "./pg-blob-store.js";
+import { DEFAULT_WORKSPACE, type WorkspaceId } from "../deployment-store.js";
 
 /** Objects fetched from the database per query while filling the cache. */
 const FETCH_BATCH = 256;
 /** Sweep unreachable tree directories once this many were laid out (bounds the disk, amortizes the walk). */
 const SWEEP_AFTER_PLACED = 256;
+
+export interface ReplicaSharing {
+  workspace: WorkspaceId;
+  /** the object cache the replica's other workspaces use already */
+  objects?: ObjectStore;
+  /** what the other workspaces keep laid out (their live and previous roots): a sweep keeps those too */
+  otherRoots?: () => string[];
+}
 
 export class LocalReplica {
   readonly dir: DataDir;
@@ -30,12 +41,15 @@ export class LocalReplica {
   private fetchSeq = 0;
   /** tree directories laid out since the last sweep; a sweep reads every kept folder, so it waits for many */
   private placedSinceSweep = 0;
+  private readonly otherRoots: () => string[];
 
   constructor(
     root: string,
     readonly durability: DurabilityPort,
+    sharing: ReplicaSharing = { workspace: DEFAULT_WORKSPACE },
   ) {
-    this.dir = dataDir(root);
+    this.dir = dataDir(root, sharing.workspace);
+    this.otherRoots = sharing.otherRoots ?? (() => []);
     for (const d of [this.dir.root, this.dir.objects, this.dir.deployments, this.dir.trees, this.dir.tmp]) {
       mkdirSync(d, { recursive: true });
     }
@@ -47,12 +61,26 @@ export class LocalReplica {
       rmSync(join(this.dir.deployments, name), { recursive: true, force: true });
       this.removedLeftovers.push(`deployments/${name}`);
     }
-    for (const name of readdirSync(this.dir.tmp)) {
-      rmSync(join(this.dir.tmp, name), { recursive: true, force: true });
-      this.removedLeftovers.push(`tmp/${name}`);
+    // the temp dir is shared: only the first replica (at start, before any transaction) empties it
+    if (!sharing.objects) {
+      for (const name of readdirSync(this.dir.tmp)) {
+        rmSync(join(this.dir.tmp, name), { recursive: true, force: true });
+        this.removedLeftovers.push(`tmp/${name}`);
+      }
     }
     rmSync(this.dir.currentTmp, { force: true });
-    this.objects = new ObjectStore(this.dir.objects);
+    this.objects = sharing.objects ?? new ObjectStore(this.dir.objects);
+  }
+
+  /** The roots this workspace keeps laid out: its live deployment's and the one before. */
+  liveRoots(): string[] {
+    const roots: string[] = [];
+    for (const name of readdirSync(this.dir.deployments)) {
+      const id = Number.parseInt(name, 10);
+      const root = Number.isSafeInteger(id) ? this.rootOf(id) : null;
+      if (root !== null) roots.push(root);
+    }
+    return roots;
   }
 
   currentId(): number | null {
@@ -149,7 +177,7 @@ export class LocalReplica {
     const roots = [root];
     const before = previous === null ? null : this.rootOf(previous);
     if (before !== null) roots.push(before);
-    sweepTrees(this.dir.trees, this.dir.tmp, roots);
+    sweepTrees(this.dir.trees, this.dir.tmp, [...roots, ...this.otherRoots()]);
     this.placedSinceSweep = 0;
   }
 

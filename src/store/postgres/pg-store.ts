@@ -3,7 +3,9 @@
  * deployment state. The database holds the objects, deployments, heads, transaction log and locks; each
  * replica's data dir holds only its materialized `current` and an object cache (local-replica.ts). A replica
  * follows the head (head-follower.ts) and materializes every new head with the same atomic swap; at start it
- * migrates the schema and catches up. This replica materializes the `default` workspace.
+ * migrates the schema and catches up. This replica materializes every workspace: each has its own local
+ * `current` (local-replica.ts), head follower and deploy lock; NOTIFY's payload names the workspace whose
+ * head moved, so a replica also learns of a workspace another replica created.
  */
 import { randomUUID } from "node:crypto";
 import { statSync } from "node:fs";
@@ -21,6 +23,7 @@ import {
   type RetentionPolicy,
   type WorkspaceId,
   type WorkspaceStore,
+  WORKSPACE_ID_PATTERN,
 } from "../deployment-store.js";
 import { realDurability, type DurabilityPort } from "../durable-fs.js";
 import { DeployLock } from "../deploy-lock.js";
@@ -112,28 +115,40 @@ export async function openPgStore(options: PgStoreOptions): Promise<PgStore> {
   }
 }
 
+/** What this replica keeps per workspace. */
+interface Followed {
+  store: PgWorkspace;
+  local: LocalReplica;
+  follower: HeadFollower;
+}
+
 export class PgStore implements DeploymentStore {
   readonly objects: BlobStore;
   readonly tempDir: string;
   readonly recovery: RecoveryReport;
+  /** the `default` workspace's local copy (its object cache is every workspace's) */
   readonly local: LocalReplica;
   private readonly shared: PgBlobStore;
   private readonly swaps = new DeployLock();
   private readonly listeners = new Set<(change: HeadChange) => void>();
-  private readonly follower: HeadFollower;
-  private readonly defaultWorkspace: PgWorkspace;
+  private readonly followed = new Map<WorkspaceId, Followed>();
   private readonly durability: DurabilityPort;
   private readonly log: (line: string) => void;
+  private started = false;
+  private stopped = false;
 
   constructor(
     private readonly pool: pg.Pool,
-    options: PgStoreOptions,
+    private readonly options: PgStoreOptions,
     /** the replica set's identity, the same on every replica (reported as the server id) */
     readonly serverId: string,
   ) {
     this.durability = options.durability ?? realDurability;
     this.log = options.log ?? (() => {});
-    this.local = new LocalReplica(options.dataDir, this.durability);
+    this.local = new LocalReplica(options.dataDir, this.durability, {
+      workspace: DEFAULT_WORKSPACE,
+      otherRoots: () => this.rootsBesides(DEFAULT_WORKSPACE),
+    });
     this.shared = new PgBlobStore(pool);
     this.objects = new ReplicaObjects(this.shared, this.local);
     this.tempDir = this.local.dir.tmp;
@@ -143,32 +158,31 @@ export class PgStore implements DeploymentStore {
       aborted: [],
       removedTemp: this.local.removedLeftovers,
     };
-    const side: LocalSide = {
-      exclusive: (work) => this.swaps.run(2 ** 31 - 1, work),
-      prepare: (id, input, db) => this.prepareLocal(id, input, db),
-      step: (name) => this.durability.step(name),
-    };
-    this.defaultWorkspace = new PgWorkspace(DEFAULT_WORKSPACE, pool, side);
-    this.follower = new HeadFollower({
-      url: options.url,
-      db: pool,
-      workspace: DEFAULT_WORKSPACE,
-      pollMs: options.pollMs ?? 2_000,
-      onHead: (head) => this.follow(head),
-      log: this.log,
-    });
+    this.add(DEFAULT_WORKSPACE, this.local);
   }
 
-  /** Catches up with the database's head, then follows it. */
+  /** Catches up with the database's heads, then follows them. */
   async start(): Promise<void> {
-    await this.follower.start();
+    for (const name of await this.workspaces()) this.workspace(name);
+    await Promise.all([...this.followed.values()].map((f) => f.follower.start()));
+    this.started = true;
   }
 
   workspace(id: WorkspaceId): WorkspaceStore {
-    if (id !== DEFAULT_WORKSPACE) {
-      throw new CaxtonError("E_NOT_FOUND", `no workspace ${JSON.stringify(id)} on this server`);
+    const known = this.followed.get(id);
+    if (known) return known.store;
+    if (!WORKSPACE_ID_PATTERN.test(id)) {
+      throw new CaxtonError("E_WORKSPACE_NAME", `${JSON.stringify(id)} is not a workspace name`);
     }
-    return this.defaultWorkspace;
+    const local = new LocalReplica(this.options.dataDir, this.durability, {
+      workspace: id,
+      objects: this.local.objects,
+      otherRoots: () => this.rootsBesides(id),
+    });
+    const followed = this.add(id, local);
+    // before start(), start() starts it; after close(), nothing does
+    if (this.started && !this.stopped) void followed.follower.start();
+    return followed.store;
   }
 
   async workspaces(): Promise<WorkspaceId[]> {
@@ -186,9 +200,9 @@ export class PgStore implements DeploymentStore {
       ),
     );
     this.local.forget(report.removed);
-    this.local.dropTrees(
-      report.prunedDeployments.filter((d) => d.workspace === DEFAULT_WORKSPACE).map((d) => d.id),
-    );
+    for (const [name, { local }] of this.followed) {
+      local.dropTrees(report.prunedDeployments.filter((d) => d.workspace === name).map((d) => d.id));
+    }
     return {
       prunedDeployments: report.prunedDeployments,
       removedObjects: report.removed.length,
@@ -201,48 +215,80 @@ export class PgStore implements DeploymentStore {
     return () => this.listeners.delete(listener);
   }
 
-  /** Re-reads the head now (a notification's work, for callers that know the head moved). */
-  refresh(): Promise<void> {
-    return this.follower.check();
+  /** Re-reads the heads now (a notification's work, for callers that know a head moved). */
+  async refresh(): Promise<void> {
+    await Promise.all([...this.followed.values()].map((f) => f.follower.check()));
   }
 
   async close(): Promise<void> {
-    await this.follower.stop();
+    this.stopped = true;
+    await Promise.all([...this.followed.values()].map((f) => f.follower.stop()));
     await this.pool.end();
+  }
+
+  private add(id: WorkspaceId, local: LocalReplica): Followed {
+    const side: LocalSide = {
+      exclusive: (work) => this.swaps.run(2 ** 31 - 1, work),
+      prepare: (deploymentId, input, db) => this.prepareLocal(local, deploymentId, input, db),
+      step: (name) => this.durability.step(name),
+    };
+    const follower = new HeadFollower({
+      url: this.options.url,
+      db: this.pool,
+      workspace: id,
+      pollMs: this.options.pollMs ?? 2_000,
+      onHead: (head) => this.follow(id, local, head),
+      log: this.log,
+      // the default workspace's follower hears of workspaces first deployed on another replica
+      ...(id === DEFAULT_WORKSPACE ? { onOtherWorkspace: (name: string) => this.discover(name) } : {}),
+    });
+    const followed = { store: new PgWorkspace(id, this.pool, side), local, follower };
+    this.followed.set(id, followed);
+    return followed;
+  }
+
+  private discover(name: string): void {
+    if (!this.followed.has(name) && WORKSPACE_ID_PATTERN.test(name)) this.workspace(name);
+  }
+
+  /** The roots the other workspaces keep laid out on this replica (a tree sweep keeps them). */
+  private rootsBesides(id: WorkspaceId): string[] {
+    return [...this.followed].filter(([name]) => name !== id).flatMap(([, f]) => f.local.liveRoots());
   }
 
   /** Fills the cache with a deployment's objects and stages its tree; the caller commits, then swaps. */
   private async prepareLocal(
+    local: LocalReplica,
     id: number,
     input: CommitInput,
     db: Queryable,
   ): Promise<{ goLive(): void; discard(): void }> {
     // the new objects are in the database's transaction already; the cache takes the files
-    this.local.adopt(input.newObjects);
-    await this.local.fill(input.manifest.values(), new PgBlobStore(db));
-    const { discard } = this.local.stage(id, input.root, input.manifest);
-    return { goLive: () => this.local.goLive(id, input.root), discard };
+    local.adopt(input.newObjects);
+    await local.fill(input.manifest.values(), new PgBlobStore(db));
+    const { discard } = local.stage(id, input.root, input.manifest);
+    return { goLive: () => local.goLive(id, input.root), discard };
   }
 
   /** A head seen in the database: materialize it here unless it is live already (or older). */
-  private follow(head: Head | null): Promise<void> {
+  private follow(workspace: WorkspaceId, local: LocalReplica, head: Head | null): Promise<void> {
     if (!head) return Promise.resolve();
     return this.swaps.run(2 ** 31 - 1, async () => {
-      const localId = this.local.currentId();
+      const localId = local.currentId();
       if (localId !== null && localId >= head.deploymentId) return;
       const trees = await this.treesOf([head.root], this.pool);
       const manifest = flattenTree(head.root, (h) => trees.get(h));
-      await this.local.fill(manifest.values(), this.shared);
-      this.local.stage(
+      await local.fill(manifest.values(), this.shared);
+      local.stage(
         head.deploymentId,
         head.root,
         manifest,
         new Map([...trees].map(([h, b]) => [h, Buffer.from(b.buffer, b.byteOffset, b.byteLength)])),
       );
-      this.local.goLive(head.deploymentId, head.root);
-      this.log(`following: deployment ${head.deploymentId} is live here`);
-      for (const listener of this.listeners)
-        listener({ workspace: DEFAULT_WORKSPACE, deploymentId: head.deploymentId });
+      local.goLive(head.deploymentId, head.root);
+      const of = workspace === DEFAULT_WORKSPACE ? "" : ` of workspace ${workspace}`;
+      this.log(`following: deployment ${head.deploymentId}${of} is live here`);
+      for (const listener of this.listeners) listener({ workspace, deploymentId: head.deploymentId });
     });
   }
 
