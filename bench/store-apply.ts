@@ -5,9 +5,9 @@
  *
  *   node dist/bench/store-apply.js [--sizes M,XL] [--runs 5]
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { buildTree } from "../src/merkle/build-tree.js";
 import { sha256Hex } from "../src/merkle/sha256.js";
 import { openFileStore } from "../src/store/file-store.js";
@@ -15,22 +15,11 @@ import type { CommitInput } from "../src/store/deployment-store.js";
 import { generateWorkspace, SIZES, type SizeName } from "./generate-workspace.js";
 import { editAgent, pickAgents } from "./mutate-workspace.js";
 import { sampleStats } from "./sample-stats.js";
+import { workspaceContents } from "./workspace-contents.js";
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(name);
   return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
-}
-
-function filesOf(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (abs: string): void => {
-    for (const e of readdirSync(abs, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(abs, e.name));
-      else out.push(relative(dir, join(abs, e.name)));
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 async function measure(size: SizeName, runs: number): Promise<number[]> {
@@ -39,8 +28,7 @@ async function measure(size: SizeName, runs: number): Promise<number[]> {
     const ws = generateWorkspace(join(root, "ws"), SIZES[size]);
     const store = openFileStore(join(root, "data"));
     const workspace = store.workspace("default");
-    const contents = new Map<string, Buffer>();
-    for (const rel of filesOf(ws.dir)) contents.set(rel, readFileSync(join(ws.dir, rel)));
+    const contents = workspaceContents(ws.dir);
     let held = new Set<string>();
     let parentId: number | null = null;
     let pack = 0;

@@ -19,6 +19,35 @@ export function diffManifests(before: Manifest, after: Manifest): ManifestDiff {
     else if (old !== hash) modified.push(path);
   }
   for (const path of before.keys()) if (!after.has(path)) deleted.push(path);
+  return sortedDiff(before, after, added, modified, deleted);
+}
+
+/**
+ * The same diff, looking only at `paths`: exact when every path that differs is among them (as a
+ * tree walk that descends only into changed folders reports), in proportion to those paths, not the manifests.
+ */
+export function diffManifestsAt(before: Manifest, after: Manifest, paths: Iterable<string>): ManifestDiff {
+  const added: string[] = [];
+  const modified: string[] = [];
+  const deleted: string[] = [];
+  for (const path of new Set(paths)) {
+    const old = before.get(path);
+    const now = after.get(path);
+    if (old === now) continue;
+    if (old === undefined) added.push(path);
+    else if (now === undefined) deleted.push(path);
+    else modified.push(path);
+  }
+  return sortedDiff(before, after, added, modified, deleted);
+}
+
+function sortedDiff(
+  before: Manifest,
+  after: Manifest,
+  added: string[],
+  modified: string[],
+  deleted: string[],
+): ManifestDiff {
   added.sort();
   modified.sort();
   deleted.sort();

@@ -7,7 +7,7 @@ import { refuseBreaking, storedPlan } from "../config/breaking-guard.js";
 import { refuseMassDeletion } from "../config/deletion-guard.js";
 import { configSide, planAgentChanges } from "../config/plan-agent-changes.js";
 import { CaxtonError } from "../errors/caxton-error.js";
-import { diffManifests } from "../merkle/diff-manifests.js";
+import { diffManifests, diffManifestsAt } from "../merkle/diff-manifests.js";
 import type { IfMatch } from "../protocol/if-match.js";
 import type { DeployHeader, DeployResult } from "../protocol/messages.js";
 import { roundMs } from "../protocol/round-ms.js";
@@ -79,7 +79,10 @@ export async function applyDeployment(
     base: current?.checksum ?? null,
     dry_run: options.dryRun,
   });
-  const { manifest, missing } = await ctx.manifests.resolve(header.root, pack);
+  // the live manifest (cached), so that resolution reads only the folders this deployment changed
+  const before = current ? await ctx.manifests.manifestOf(current.checksum) : new Map<string, string>();
+  const base = current ? { root: current.checksum, manifest: before } : undefined;
+  const { manifest, missing, changedPaths } = await ctx.manifests.resolve(header.root, pack, base);
   if (missing.length > 0) {
     // keep what arrived, so the client's next round trip carries only what is missing
     await ctx.store.objects.adopt(pack.files);
@@ -120,7 +123,6 @@ export async function applyDeployment(
       { detail: { errors, warnings } },
     );
   }
-  const before = current ? await ctx.manifests.manifestOf(current.checksum) : new Map<string, string>();
   if (header.base && current && header.base !== current.checksum && !options.force) {
     const conflicts = await findConflicts(tx, ctx.manifests, header.base, before, manifest);
     const [first] = conflicts;
@@ -134,7 +136,9 @@ export async function applyDeployment(
       );
     }
   }
-  const diff = diffManifests(before, manifest);
+  const diff = changedPaths
+    ? diffManifestsAt(before, manifest, changedPaths)
+    : diffManifests(before, manifest);
   if (options.guardDeletions && !options.dryRun) refuseMassDeletion(before, manifest, diff.deleted);
   const plan = planAgentChanges(configSide(previous?.analyses ?? new Map()), configSide(validated.analyses), [
     ...diff.added,

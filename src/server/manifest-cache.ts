@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { BlobStore } from "../store/deployment-store.js";
 import type { ReceivedPack } from "./receive-pack.js";
+import { walkChangedTrees } from "../merkle/walk-changed-trees.js";
 import { gatherTrees, walkTree, type WalkLimits } from "../merkle/walk-tree.js";
 import { assertSafeFolder } from "../protocol/safe-path.js";
 
@@ -21,30 +22,40 @@ export class ManifestCache {
     private readonly limits: WalkLimits,
   ) {}
 
-  /** A root's manifest and what neither the pack nor the store holds (each hash once). */
+  /**
+   * A root's manifest and what neither the pack nor the store holds (each hash once). With a base (the
+   * live deployment: complete, every object held), only the folders that differ from the base's are read
+   * (walk-changed-trees.ts), and `changedPaths` holds every path that may differ from the base.
+   */
   async resolve(
     root: string,
     pack: ReceivedPack | null,
-  ): Promise<{ manifest: Map<string, string>; missing: string[] }> {
-    const { trees, blobs } = await gatherTrees(
-      root,
-      async (hashes) => {
-        const found = new Map<string, Uint8Array>();
-        const rest: string[] = [];
-        for (const hash of hashes) {
-          const file = pack?.files.get(hash);
-          const bytes = pack?.small.get(hash) ?? (file ? readFileSync(file) : undefined);
-          if (bytes) found.set(hash, bytes);
-          else rest.push(hash);
-        }
-        for (const [hash, bytes] of await this.objects.readMany(rest)) found.set(hash, bytes);
-        return found;
-      },
-      this.limits.maxDepth,
-    );
-    const unknown = [...blobs].filter((h) => !pack?.files.has(h));
-    const held = await this.objects.hasMany(unknown);
-    const absent = new Set(unknown.filter((_, i) => !held[i]));
+    base?: { root: string; manifest: ReadonlyMap<string, string> },
+  ): Promise<{ manifest: Map<string, string>; missing: string[]; changedPaths?: Set<string> }> {
+    const read = async (hashes: string[]): Promise<Map<string, Uint8Array>> => {
+      const found = new Map<string, Uint8Array>();
+      const rest: string[] = [];
+      for (const hash of hashes) {
+        const file = pack?.files.get(hash);
+        const bytes = pack?.small.get(hash) ?? (file ? readFileSync(file) : undefined);
+        if (bytes) found.set(hash, bytes);
+        else rest.push(hash);
+      }
+      for (const [hash, bytes] of await this.objects.readMany(rest)) found.set(hash, bytes);
+      return found;
+    };
+    const absentOf = async (blobs: Iterable<string>): Promise<string[]> => {
+      const unknown = [...blobs].filter((h) => !pack?.files.has(h));
+      const held = await this.objects.hasMany(unknown);
+      return unknown.filter((_, i) => !held[i]);
+    };
+    if (base) {
+      const walk = await walkChangedTrees(root, base, read, this.limits, assertSafeFolder);
+      const missing = [...walk.missingTrees, ...(await absentOf(walk.newBlobs))];
+      return { manifest: walk.manifest, missing, changedPaths: walk.changedPaths };
+    }
+    const { trees, blobs } = await gatherTrees(root, read, this.limits.maxDepth);
+    const absent = new Set(await absentOf(blobs));
     const source = { tree: (h: string) => trees.get(h), hasBlob: (h: string) => !absent.has(h) };
     return walkTree(root, source, this.limits, assertSafeFolder);
   }

@@ -1,7 +1,10 @@
 /**
- * Receives a pack stream into a transaction's temp dir. Each object is written as it arrives and hashed on
- * the way; an object whose bytes do not hash to its name is rejected. Small objects (trees, TOML files) are
- * also kept in memory, up to a budget, because resolution and validation read them right away.
+ * Receives a pack stream into a transaction's temp dir, laid out as the object store is (`ab/cdef…`, each
+ * fan-out folder made once), so that adoption can move a whole folder into a store that lacks it
+ * (object-store.ts). Each object is hashed as it arrives; one whose bytes do not hash to its name is
+ * rejected. Small objects (trees, TOML files) are kept in memory, up to a budget, because resolution and
+ * validation read them right away, and are written once verified, in one call; larger ones stream to a
+ * `.part` file renamed to the object's name once verified. A hash sent twice is verified and written once.
  *
  * Delta frames (0x02) are rebuilt against their base: from the store, or from an object earlier in this pack.
  * Memory: a delta's payload is buffered (a delta is only accepted when base and target pass isDeltaEligible,
@@ -13,7 +16,16 @@
  * object (corrupt, or a base whose content differs) is rejected like a whole object with wrong bytes.
  */
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeFileSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { applyDelta } from "../delta/delta-codec.js";
 import { DELTA_MAX_BYTES, isDeltaEligible } from "../delta/delta-policy.js";
@@ -21,10 +33,11 @@ import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import type { ErrorDetail } from "../errors/error-codes.js";
 import { PackDecoder, type PackLimits } from "../protocol/pack-decoder.js";
 import type { BlobStore } from "../store/deployment-store.js";
+import { objectPath } from "../store/data-dir.js";
 
 export interface ReceivedPack {
   header: unknown;
-  /** hash → file in the temp dir */
+  /** hash → file in the temp dir (`<dir>/ab/cdef…`) */
   files: Map<string, string>;
   /** hash → bytes, for small objects */
   small: Map<string, Buffer>;
@@ -54,7 +67,8 @@ type Receiving =
       kind: "whole";
       hash: string;
       size: number;
-      fd: number;
+      /** a streamed object's `.part` file, or null while it is only buffered (small) or discarded (a repeat) */
+      fd: number | null;
       file: string;
       digest: ReturnType<typeof createHash>;
       parts: Buffer[] | null;
@@ -86,11 +100,19 @@ export async function receivePack(
     deltas: 0,
   };
   let memory = 0;
-  let seq = 0; // temp file names: a hash may arrive more than once in a pack, so not files.size
   let current: Receiving | null = null;
   const closeCurrent = (): void => {
-    if (current?.kind === "whole") closeSync(current.fd);
+    if (current?.kind === "whole" && current.fd !== null) closeSync(current.fd);
     current = null;
+  };
+  const fanOut = new Set<string>();
+  const fileOf = (hash: string): string => {
+    const prefix = hash.slice(0, 2);
+    if (!fanOut.has(prefix)) {
+      mkdirSync(join(dir, prefix), { recursive: true });
+      fanOut.add(prefix);
+    }
+    return objectPath(dir, hash);
   };
   const keepSmall = (size: number): boolean =>
     size <= options.smallObjectBytes && memory + size <= options.memoryBudgetBytes;
@@ -116,13 +138,15 @@ export async function receivePack(
               current = { kind: "delta", hash, size, base: ev.base, loadBase, parts: [] };
               break;
             }
-            const file = join(dir, `${ev.hash}.${seq++}`);
-            const keep = keepSmall(ev.size);
+            const repeat = result.files.has(ev.hash);
+            const keep = !repeat && keepSmall(ev.size);
+            const file = fileOf(ev.hash);
             current = {
               kind: "whole",
               hash: ev.hash,
               size: ev.size,
-              fd: openSync(file, "wx", 0o444), // read-only from birth: objects are never modified
+              // read-only from birth: objects are never modified
+              fd: repeat || keep ? null : openSync(`${file}.part`, "wx", 0o444),
               file,
               digest: createHash("sha256"),
               parts: keep ? [] : null,
@@ -136,7 +160,7 @@ export async function receivePack(
               if (current.loadBase !== null) current.parts.push(Buffer.from(ev.chunk));
               break;
             }
-            writeSync(current.fd, ev.chunk);
+            if (current.fd !== null) writeSync(current.fd, ev.chunk);
             current.digest.update(ev.chunk);
             current.written += ev.chunk.length;
             current.parts?.push(Buffer.from(ev.chunk));
@@ -150,10 +174,11 @@ export async function receivePack(
               current = null;
               if (delta.loadBase === null) break; // skipped: the object stays missing
               const bytes = rebuild(delta.hash, delta.base, await delta.loadBase(), delta.parts, delta.size);
-              const file = join(dir, `${delta.hash}.${seq++}`);
+              result.deltas++;
+              if (result.files.has(delta.hash)) break; // verified; its first copy is written already
+              const file = fileOf(delta.hash);
               writeFileSync(file, bytes, { flag: "wx", mode: 0o444 });
               result.files.set(delta.hash, file);
-              result.deltas++;
               if (keepSmall(bytes.length)) {
                 memory += bytes.length;
                 result.small.set(delta.hash, bytes);
@@ -168,14 +193,16 @@ export async function receivePack(
                 { detail: { expected: current.hash, actual } },
               );
             }
-            const { hash, file, parts } = current;
+            const { hash, file, parts, fd } = current;
             closeCurrent();
-            result.files.set(hash, file);
             if (parts) {
               const bytes = Buffer.concat(parts);
+              writeFileSync(file, bytes, { flag: "wx", mode: 0o444 });
               memory += bytes.length;
               result.small.set(hash, bytes);
-            }
+            } else if (fd !== null) renameSync(`${file}.part`, file);
+            else break; // a repeat: verified, not written again
+            result.files.set(hash, file);
             break;
           }
           case "end":

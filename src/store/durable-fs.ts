@@ -8,10 +8,10 @@ import { spawnSync } from "node:child_process";
 /** The named steps of a deployment's (or rollback's) commit, in order (staged-apply.ts, current-link.ts). */
 export const COMMIT_STEPS = [
   "begin",
-  "objects-adopted",
   "prepared",
   "tree-staged",
   "synced",
+  "objects-adopted",
   "tree-placed",
   "swap-current",
   "swapped",
@@ -68,3 +68,23 @@ export const realDurability: DurabilityPort = {
 
 /** Above this many files, one syncfs is cheaper than one fsync each. */
 export const FSYNC_BATCH_THRESHOLD = 32;
+
+/**
+ * Makes new files and folders durable: a few are fsynced one by one (a one-agent deploy: ~3 fsyncs, ~2 ms);
+ * above FSYNC_BATCH_THRESHOLD in all, one syncfs of the file system holding `root`. Measured on this VM's
+ * ext4 for 10,000 new files of ~3 KB: syncfs 20–250 ms (it also flushes other processes' dirty data); an
+ * fsync each ~2.4 ms sequentially, ~1.2 s with four in flight (the journal groups concurrent commits).
+ */
+export function makeDurable(
+  durability: DurabilityPort,
+  root: string,
+  files: readonly string[],
+  folders: readonly string[],
+): void {
+  if (files.length + folders.length > FSYNC_BATCH_THRESHOLD) {
+    durability.syncFilesystem(root);
+    return;
+  }
+  for (const file of files) durability.fsyncFile(file);
+  for (const folder of folders) durability.fsyncDir(folder);
+}

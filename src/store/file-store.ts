@@ -32,9 +32,9 @@ import {
 } from "./deployment-store.js";
 import { realDurability, type DurabilityPort } from "./durable-fs.js";
 import { HistoryDb } from "./history-db.js";
-import { ObjectStore } from "./object-store.js";
+import { adoptDurably, ObjectStore } from "./object-store.js";
 import { recoverDataDir } from "./recover-data-dir.js";
-import { adoptDurably, stagedApply, type ApplyContext } from "./staged-apply.js";
+import { stagedApply, type ApplyContext } from "./staged-apply.js";
 
 /** Opens (creating when needed) and recovers a data dir. */
 export function openFileStore(root: string, durability: DurabilityPort = realDurability): FileStore {
@@ -78,7 +78,8 @@ class FileBlobStore implements BlobStore {
   }
 
   async adopt(files: ReadonlyMap<string, string>): Promise<void> {
-    adoptDurably(this.ctx(), files);
+    const { objects, durability, dir } = this.ctx();
+    adoptDurably(objects, durability, dir.root, files);
   }
 }
 

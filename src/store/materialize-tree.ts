@@ -11,11 +11,20 @@
  * is every tree it links to. Directories are never changed once placed; garbage collection removes those no
  * retained deployment reaches (collect-garbage.ts).
  */
-import { copyFileSync, existsSync, linkSync, mkdirSync, renameSync, rmSync, symlinkSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+} from "node:fs";
 import { join } from "node:path";
 import { buildTree } from "../merkle/build-tree.js";
 import { decodeTree, type TreeEntry } from "../merkle/tree-object.js";
-import { FSYNC_BATCH_THRESHOLD, type DurabilityPort } from "./durable-fs.js";
+import { makeDurable, type DurabilityPort } from "./durable-fs.js";
 import type { ObjectStore } from "./object-store.js";
 
 export interface TreeLayout {
@@ -32,30 +41,48 @@ export function treeLinkTarget(hash: string): string {
   return `../${hash}`;
 }
 
+/** Folders built in a transaction's staging folder, not yet in `trees/`: children before parents. */
+export interface StagedTrees {
+  layout: TreeLayout;
+  /** by height: level 0 links only to folders `trees/` holds already */
+  levels: string[][];
+  /** every staged tree hash, children first */
+  placed: string[];
+}
+
+export interface StageOptions {
+  /** tree objects at hand (bytes by hash), read before the store */
+  trees?: ReadonlyMap<string, Buffer>;
+  /** objects not in the store yet (hash → verified file): read and linked from there */
+  pending?: ReadonlyMap<string, string>;
+}
+
 /**
- * Makes `trees/<root>` exist, whole and durable, laying out only the folders not laid out yet. Tree objects
- * are read from `objects`, or from `trees` when given; one that neither holds is rebuilt from `manifest`
- * (path → blob hash). `step` hears "tree-staged" (new directories built) and "synced" (durable, not yet
- * placed). Returns the tree hashes it placed, children first.
+ * Builds, in the staging folder, every folder of `root` that `trees/` does not hold yet. Tree objects are
+ * read from `options.trees`, `options.pending`, or `objects`; one that none holds is rebuilt from
+ * `manifest` (path → blob hash). Files are hard links to their objects: in the store, or pending.
  */
-export function materializeTree(
+export function stageTrees(
   layout: TreeLayout,
   root: string,
   manifest: ReadonlyMap<string, string>,
   objects: ObjectStore,
-  durability: DurabilityPort,
-  options: { trees?: ReadonlyMap<string, Buffer>; step?: (name: "tree-staged" | "synced") => void } = {},
-): string[] {
-  const { trees, step } = options;
+  options: StageOptions = {},
+): StagedTrees {
+  const { trees, pending } = options;
   let rebuilt: Map<string, Buffer> | undefined;
   const entriesOf = (hash: string): TreeEntry[] => {
-    const bytes = trees?.get(hash) ?? (objects.has(hash) ? objects.read(hash) : undefined);
+    const file = pending?.get(hash);
+    const bytes =
+      trees?.get(hash) ??
+      (file !== undefined ? readFileSync(file) : objects.has(hash) ? objects.read(hash) : undefined);
     if (bytes) return decodeTree(bytes);
     rebuilt ??= new Map([...buildTree(manifest).trees.values()].map((n) => [n.hash, n.bytes]));
     const again = rebuilt.get(hash);
     if (!again) throw new Error(`tree ${hash} is neither held nor part of the deployment's manifest`);
     return decodeTree(again);
   };
+  const sourceOf = (hash: string): string => pending?.get(hash) ?? objects.pathOf(hash);
 
   // post-order: each new tree after its new subtrees; height 0 links only to trees that exist already
   const levels: string[][] = [];
@@ -71,11 +98,11 @@ export function materializeTree(
     let height = 0;
     for (const e of entries) if (e.kind === "tree") height = Math.max(height, stage(e.hash) + 1);
     const dir = join(layout.staging, hash);
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir);
     for (const e of entries) {
       const dest = join(dir, e.name);
       if (e.kind === "tree") symlinkSync(treeLinkTarget(e.hash), dest);
-      else linkObject(objects.pathOf(e.hash), dest);
+      else linkObject(sourceOf(e.hash), dest);
     }
     seen.set(hash, height);
     (levels[height] ??= []).push(hash);
@@ -84,21 +111,45 @@ export function materializeTree(
   mkdirSync(layout.trees, { recursive: true });
   mkdirSync(layout.staging, { recursive: true });
   stage(root);
-  const placed = levels.flat();
-  step?.("tree-staged");
-  // What a tree adds is metadata (directory entries, link counts): a few directories are fsynced one by one
-  // (a one-agent deploy: ~3 fsyncs, ~2 ms); many get one syncfs.
-  if (placed.length <= FSYNC_BATCH_THRESHOLD) {
-    for (const hash of placed) durability.fsyncDir(join(layout.staging, hash));
-  } else if (placed.length > 0) {
-    durability.syncFilesystem(layout.root);
-  }
-  step?.("synced");
-  for (const level of levels) {
+  return { layout, levels, placed: levels.flat() };
+}
+
+/** The staged folders, whose entries must be durable before they are placed. */
+export function stagedFolders(staged: StagedTrees): string[] {
+  return staged.placed.map((hash) => join(staged.layout.staging, hash));
+}
+
+/**
+ * Renames complete, durable staged folders into `trees/`, deepest first, fsyncing `trees/` after each level:
+ * a folder is never in `trees/` before every folder it links to is there.
+ */
+export function placeTrees(staged: StagedTrees, durability: DurabilityPort): void {
+  const { layout } = staged;
+  for (const level of staged.levels) {
     for (const hash of level) place(join(layout.staging, hash), join(layout.trees, hash));
     durability.fsyncDir(layout.trees);
   }
-  return placed;
+}
+
+/**
+ * Makes `trees/<root>` exist, whole and durable, laying out only the folders not laid out yet (stageTrees,
+ * then durable, then placeTrees). `step` hears "tree-staged" (new directories built) and "synced" (durable,
+ * not yet placed). Returns the tree hashes it placed, children first.
+ */
+export function materializeTree(
+  layout: TreeLayout,
+  root: string,
+  manifest: ReadonlyMap<string, string>,
+  objects: ObjectStore,
+  durability: DurabilityPort,
+  options: { trees?: ReadonlyMap<string, Buffer>; step?: (name: "tree-staged" | "synced") => void } = {},
+): string[] {
+  const staged = stageTrees(layout, root, manifest, objects, options.trees ? { trees: options.trees } : {});
+  options.step?.("tree-staged");
+  makeDurable(durability, layout.root, [], stagedFolders(staged));
+  options.step?.("synced");
+  placeTrees(staged, durability);
+  return staged.placed;
 }
 
 /** Renames a complete tree directory into place; one placed meanwhile under the same hash is identical. */

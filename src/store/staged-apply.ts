@@ -1,18 +1,20 @@
 /**
- * The two-phase commit of a deployment. Prepare: adopt the verified objects, lay out the folders no earlier
- * deployment laid out (built in `tmp/<txid>/trees`, made durable, placed in `trees/`), name the root tree
- * `deployments/<id>`. Commit: swap `current` (the one atomic
- * step), then mark the history row. A crash before the swap leaves the old deployment live and recovery
- * aborts the row; a crash after it leaves the new one live and recovery marks it committed.
+ * The two-phase commit of a deployment. Prepare: record the row, lay out the folders no earlier deployment
+ * laid out (built in `tmp/<txid>/trees`, their files hard links to the objects where they are: the store, or
+ * still the received pack), make the new objects and folders durable together (one syncfs for a large
+ * batch, else an fsync each), adopt the objects (a first deploy moves whole fan-out folders), place the
+ * folders in `trees/`, name the root tree `deployments/<id>`. Commit: swap `current` (the one atomic step),
+ * then mark the history row. A crash before the swap leaves the old deployment live and recovery aborts the
+ * row; a crash after it leaves the new one live and recovery marks it committed.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { deploymentDirName, type DataDir } from "./data-dir.js";
-import { FSYNC_BATCH_THRESHOLD, type DurabilityPort } from "./durable-fs.js";
+import { makeDurable, type DurabilityPort } from "./durable-fs.js";
 import type { CommitInput } from "./deployment-store.js";
 import type { WorkspaceHistory } from "./history-db.js";
 import type { ObjectStore } from "./object-store.js";
-import { materializeTree } from "./materialize-tree.js";
+import { placeTrees, stagedFolders, stageTrees } from "./materialize-tree.js";
 import { linkDeployment, swapCurrent } from "./current-link.js";
 
 export interface ApplyContext {
@@ -31,8 +33,6 @@ export function stagedApply(
   const createdAt = new Date().toISOString();
   const txDir = join(dir.tmp, input.txid);
   durability.step("begin");
-  adoptDurably(ctx, input.newObjects);
-  durability.step("objects-adopted");
   let id: number | null = null;
   let swapped = false;
   try {
@@ -49,14 +49,19 @@ export function stagedApply(
     });
     history.log(input.txid, id, "prepared", { root: input.root, ...input.counts });
     durability.step("prepared");
-    materializeTree(
+    const staged = stageTrees(
       { trees: dir.trees, staging: join(txDir, "trees"), root: dir.root },
       input.root,
       input.manifest,
       objects,
-      durability,
-      { step: (name) => durability.step(name) },
+      { pending: input.newObjects },
     );
+    durability.step("tree-staged");
+    makeDurable(durability, dir.root, [...input.newObjects.values()], stagedFolders(staged));
+    durability.step("synced");
+    for (const folder of objects.adoptAll(input.newObjects)) durability.fsyncDir(folder);
+    durability.step("objects-adopted");
+    placeTrees(staged, durability);
     linkDeployment(dir, id, input.root, durability);
     durability.step("tree-placed");
     swapCurrent(dir, id, durability);
@@ -84,15 +89,4 @@ export function stagedApply(
     rmSync(txDir, { recursive: true, force: true });
   }
   return { id, createdAt };
-}
-
-/**
- * Objects become durable before they enter the store, so a crash can never leave a torn file under a hash
- * that later deployments would trust. A few are fsynced one by one; more are flushed with one syncfs.
- */
-export function adoptDurably(ctx: ApplyContext, newObjects: ReadonlyMap<string, string>): void {
-  if (newObjects.size === 0) return;
-  if (newObjects.size > FSYNC_BATCH_THRESHOLD) ctx.durability.syncFilesystem(ctx.dir.root);
-  else for (const file of newObjects.values()) ctx.durability.fsyncFile(file);
-  for (const [hash, file] of newObjects) ctx.objects.adopt(file, hash);
 }

@@ -57,14 +57,30 @@ export const manifestArb: fc.Arbitrary<Map<string, string>> = fc
   .map((pairs) => {
     const m = new Map<string, string>();
     for (const [segs, hash] of pairs) m.set(segs.join("/"), hash);
-    // drop files that are also directories of another path
-    for (const p of [...m.keys()]) {
-      for (const q of m.keys()) {
-        if (q !== p && q.startsWith(p + "/")) {
-          m.delete(p);
-          break;
-        }
+    return valid(m);
+  });
+
+/** Drops every file that is also a folder of another path. */
+export function valid(m: Map<string, string>): Map<string, string> {
+  for (const p of [...m.keys()]) {
+    for (const q of m.keys()) {
+      if (q !== p && q.startsWith(p + "/")) {
+        m.delete(p);
+        break;
       }
     }
-    return m;
+  }
+  return m;
+}
+
+/** A base and a next manifest that share most of their files: edits, deletions, additions, a file becoming a folder. */
+export const pairArb: fc.Arbitrary<[Map<string, string>, Map<string, string>]> = fc
+  .tuple(manifestArb, manifestArb, fc.array(fc.tuple(fc.nat(), hashArb)), fc.array(fc.nat()))
+  .map(([base, extra, edits, deletions]) => {
+    const next = new Map(base);
+    const paths = [...base.keys()];
+    for (const [i, h] of edits) if (paths.length > 0) next.set(paths[i % paths.length] as string, h);
+    for (const i of deletions) if (paths.length > 0) next.delete(paths[i % paths.length] as string);
+    for (const [p, h] of extra) if (!next.has(p)) next.set(p, h);
+    return [base, valid(next)];
   });

@@ -5,7 +5,7 @@ import { buildTree, type Manifest, type MerkleTree } from "../../src/merkle/buil
 import { diffManifests } from "../../src/merkle/diff-manifests.js";
 import { diffTrees } from "../../src/merkle/diff-trees.js";
 import type { TreeLookup } from "../../src/merkle/diff-trees.js";
-import { hashArb, manifestArb } from "./arbitraries.js";
+import { manifestArb, pairArb } from "./arbitraries.js";
 
 function lookupOf(tree: MerkleTree): TreeLookup {
   const byHash = new Map<string, Uint8Array>();
@@ -16,31 +16,6 @@ function lookupOf(tree: MerkleTree): TreeLookup {
 function objectSet(tree: MerkleTree, manifest: Manifest): Set<string> {
   return new Set([...[...tree.trees.values()].map((n) => n.hash), ...manifest.values()]);
 }
-
-/** Drops every file that is also a folder of another path. */
-function valid(m: Map<string, string>): Map<string, string> {
-  for (const p of [...m.keys()]) {
-    for (const q of m.keys()) {
-      if (q !== p && q.startsWith(p + "/")) {
-        m.delete(p);
-        break;
-      }
-    }
-  }
-  return m;
-}
-
-/** A base and a next manifest that share most of their files: edits, deletions, additions, a file becoming a folder. */
-const pairArb: fc.Arbitrary<[Map<string, string>, Map<string, string>]> = fc
-  .tuple(manifestArb, manifestArb, fc.array(fc.tuple(fc.nat(), hashArb)), fc.array(fc.nat()))
-  .map(([base, extra, edits, deletions]) => {
-    const next = new Map(base);
-    const paths = [...base.keys()];
-    for (const [i, h] of edits) if (paths.length > 0) next.set(paths[i % paths.length] as string, h);
-    for (const i of deletions) if (paths.length > 0) next.delete(paths[i % paths.length] as string);
-    for (const [p, h] of extra) if (!next.has(p)) next.set(p, h);
-    return [base, valid(next)];
-  });
 
 test("diffTrees: its objects are in the new tree and cover everything the new tree has and the base lacks", () => {
   fc.assert(

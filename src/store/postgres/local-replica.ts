@@ -14,10 +14,10 @@ import { basename, join } from "node:path";
 import { CaxtonError } from "../../errors/caxton-error.js";
 import { linkDeployment, readCurrentId, swapCurrent } from "../current-link.js";
 import { dataDir, deploymentDirName, type DataDir } from "../data-dir.js";
-import { FSYNC_BATCH_THRESHOLD, type DurabilityPort } from "../durable-fs.js";
+import type { DurabilityPort } from "../durable-fs.js";
 import { sweepTrees } from "../sweep-trees.js";
 import { materializeTree } from "../materialize-tree.js";
-import { ObjectStore } from "../object-store.js";
+import { adoptDurably, ObjectStore } from "../object-store.js";
 import type { PgBlobStore } from "./pg-blob-store.js";
 import { DEFAULT_WORKSPACE, type WorkspaceId } from "../deployment-store.js";
 
@@ -122,10 +122,7 @@ export class LocalReplica {
 
   /** Moves verified, read-only files into the cache, durable first (as the file store adopts objects). */
   adopt(files: ReadonlyMap<string, string>): void {
-    if (files.size === 0) return;
-    if (files.size > FSYNC_BATCH_THRESHOLD) this.durability.syncFilesystem(this.dir.root);
-    else for (const file of files.values()) this.durability.fsyncFile(file);
-    for (const [hash, file] of files) this.objects.adopt(file, hash);
+    adoptDurably(this.objects, this.durability, this.dir.root, files);
   }
 
   /**
