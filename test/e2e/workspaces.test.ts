@@ -25,7 +25,8 @@ interface WorkspaceRow {
 
 async function newWorkspace(root: string, name: string): Promise<string> {
   const ws = join(root, name);
-  assert.equal((await runCli(["init", ws])).code, 0);
+  const init = await runCli(["init", ws]);
+  assert.equal(init.code, 0, init.stderr);
   return ws;
 }
 
@@ -64,7 +65,9 @@ for (const backend of STORE_BACKENDS)
   describe(`workspaces (${backend} store)`, () => {
     test("two teams deploy at once to two workspaces: both succeed, each isolated from the other", async () => {
       const root = tempDir("caxton-ws-");
-      const env = { CAXTON_STATE_DIR: join(root, "state") };
+      // two teams: two machines, each with its own local state
+      const env = { CAXTON_STATE_DIR: join(root, "state-a") };
+      const envB = { CAXTON_STATE_DIR: join(root, "state-b") };
       const server = await startServe({ dataDir: join(root, "data"), env: await serverEnv(backend) });
       try {
         const a = await newWorkspace(root, "a");
@@ -74,10 +77,10 @@ for (const backend of STORE_BACKENDS)
         });
         const [da, db] = await Promise.all([
           runCli(["deploy", a, "--server", server.url, "--workspace", "team-a", "--json"], env),
-          runCli(["deploy", b, "--server", server.url, "--workspace", "team-b", "--json"], env),
+          runCli(["deploy", b, "--server", server.url, "--workspace", "team-b", "--json"], envB),
         ]);
-        assert.equal(da.code, 0, da.stderr);
-        assert.equal(db.code, 0, db.stderr);
+        assert.equal(da.code, 0, da.stdout + da.stderr);
+        assert.equal(db.code, 0, db.stdout + db.stderr);
         // the subscriber of team-a's events hears team-a's deploy only
         const aEvents = firstEvents(`${server.url}/api/v1/workspaces/team-a/events`, 1);
         await new Promise((r) => setTimeout(r, 300));
@@ -86,7 +89,7 @@ for (const backend of STORE_BACKENDS)
         writeFileSync(join(b, "extra-b.txt"), "b\n");
         const [da2, db2] = await Promise.all([
           runCli(["deploy", a, "--server", server.url, "--workspace", "team-a", "--json"], env),
-          runCli(["deploy", b, "--server", server.url, "--workspace", "team-b", "--json"], env),
+          runCli(["deploy", b, "--server", server.url, "--workspace", "team-b", "--json"], envB),
         ]);
         assert.equal(da2.code, 0, da2.stderr);
         assert.equal(db2.code, 0, db2.stderr);
