@@ -15,7 +15,7 @@ import type { Socket } from "node:net";
 import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
 import { parseMessage } from "../protocol/parse-message.js";
 import { isErrorCode } from "../errors/error-codes.js";
-import type { DeployResult, HistoryEntry, NegotiateResponse } from "../protocol/messages.js";
+import type { DeployResult, HistoryEntry, NegotiateResponse, WorkspaceList } from "../protocol/messages.js";
 import { API_PREFIX } from "../protocol/api-prefix.js";
 import { ifMatchHeaders, type IfMatch } from "../protocol/if-match.js";
 import type * as Messages from "../protocol/messages.js";
@@ -170,8 +170,9 @@ export class ApiClient {
   }
 
   /** `GET /api/v1/workspaces`: the server's workspaces this token may see. */
-  async workspaces(): Promise<unknown> {
-    return this.json(await this.request("GET", `${API_PREFIX}/workspaces`, null, {}));
+  async workspaces(): Promise<WorkspaceList> {
+    const res = await this.request("GET", `${API_PREFIX}/workspaces`, null, {});
+    return parseAnswer((await messages()).WorkspaceListSchema, await this.json(res));
   }
 
   async negotiate(root: string, hashes: readonly string[]): Promise<NegotiateResponse> {

@@ -106,7 +106,8 @@ export class LocalState {
   private readonly db: Database.Database;
 
   private constructor(path: string) {
-    this.db = new Database(path);
+    // another caxton process may hold the write lock (a watch beside a status, parallel deploys in CI): wait
+    this.db = new Database(path, { timeout: 15_000 });
     this.db.pragma("journal_mode = WAL");
     // the cache can always be rebuilt from the workspace and the server: no need to wait for the disk
     this.db.pragma("synchronous = NORMAL");
@@ -194,13 +195,15 @@ export class LocalState {
    */
   learnServerId(url: string, id: string): string {
     if (this.serverKey(url) === id) return id;
-    this.db.transaction(() => {
-      this.db.prepare(`INSERT OR REPLACE INTO server_ids (url, server_id) VALUES (?, ?)`).run(url, id);
-      for (const table of ["deployments", "deployed_files", "deployed_trees", "server_objects"]) {
-        this.db.prepare(`UPDATE OR IGNORE ${table} SET server_url = ? WHERE server_url = ?`).run(id, url);
-        this.db.prepare(`DELETE FROM ${table} WHERE server_url = ?`).run(url);
-      }
-    })();
+    this.db
+      .transaction(() => {
+        this.db.prepare(`INSERT OR REPLACE INTO server_ids (url, server_id) VALUES (?, ?)`).run(url, id);
+        for (const table of ["deployments", "deployed_files", "deployed_trees", "server_objects"]) {
+          this.db.prepare(`UPDATE OR IGNORE ${table} SET server_url = ? WHERE server_url = ?`).run(id, url);
+          this.db.prepare(`DELETE FROM ${table} WHERE server_url = ?`).run(url);
+        }
+      })
+      .immediate();
     return id;
   }
 
@@ -251,56 +254,61 @@ export class LocalState {
     objects: Iterable<string>,
     trees?: Iterable<TreeNode>,
   ): number {
-    return this.db.transaction(() => {
-      // only the change is written: a one-file deploy in a 100,000-file workspace writes one row, not 100,000
-      const del = this.db.prepare(
-        `DELETE FROM deployed_files WHERE workspace_path = ? AND server_url = ? AND path = ?`,
-      );
-      const put = this.db.prepare(
-        `INSERT OR REPLACE INTO deployed_files (workspace_path, server_url, path, checksum) VALUES (?, ?, ?, ?)`,
-      );
-      if ("changes" in update) {
-        for (const c of update.changes) {
-          if (c.after === undefined) del.run(d.workspace_path, d.server_url, c.path);
-          else put.run(d.workspace_path, d.server_url, c.path, c.after);
+    return this.db
+      .transaction(() => {
+        // only the change is written: a one-file deploy in a 100,000-file workspace writes one row, not 100,000
+        const del = this.db.prepare(
+          `DELETE FROM deployed_files WHERE workspace_path = ? AND server_url = ? AND path = ?`,
+        );
+        const put = this.db.prepare(
+          `INSERT OR REPLACE INTO deployed_files (workspace_path, server_url, path, checksum) VALUES (?, ?, ?, ?)`,
+        );
+        if ("changes" in update) {
+          for (const c of update.changes) {
+            if (c.after === undefined) del.run(d.workspace_path, d.server_url, c.path);
+            else put.run(d.workspace_path, d.server_url, c.path, c.after);
+          }
+        } else {
+          const { files } = update;
+          const before = update.stored ?? this.deployedFiles(d.workspace_path, d.server_url);
+          for (const path of before.keys())
+            if (!files.has(path)) del.run(d.workspace_path, d.server_url, path);
+          for (const [path, hash] of files) {
+            if (before.get(path) !== hash) put.run(d.workspace_path, d.server_url, path, hash);
+          }
         }
-      } else {
-        const { files } = update;
-        const before = update.stored ?? this.deployedFiles(d.workspace_path, d.server_url);
-        for (const path of before.keys()) if (!files.has(path)) del.run(d.workspace_path, d.server_url, path);
-        for (const [path, hash] of files) {
-          if (before.get(path) !== hash) put.run(d.workspace_path, d.server_url, path, hash);
+        if (trees) {
+          this.db
+            .prepare(
+              `INSERT OR REPLACE INTO deployed_trees (workspace_path, server_url, root, trees) VALUES (?, ?, ?, ?)`,
+            )
+            .run(d.workspace_path, d.server_url, d.deployed_checksum, encodeTreeSet(trees));
+        } else {
+          this.db
+            .prepare(`DELETE FROM deployed_trees WHERE workspace_path = ? AND server_url = ?`)
+            .run(d.workspace_path, d.server_url);
         }
-      }
-      if (trees) {
-        this.db
-          .prepare(
-            `INSERT OR REPLACE INTO deployed_trees (workspace_path, server_url, root, trees) VALUES (?, ?, ?, ?)`,
-          )
-          .run(d.workspace_path, d.server_url, d.deployed_checksum, encodeTreeSet(trees));
-      } else {
-        this.db
-          .prepare(`DELETE FROM deployed_trees WHERE workspace_path = ? AND server_url = ?`)
-          .run(d.workspace_path, d.server_url);
-      }
-      const id = Number(
-        this.db
-          .prepare(
-            `INSERT INTO deployments (workspace_path, server_url, server_deployment_id, deployed_checksum, deployment_time, changes_count)
+        const id = Number(
+          this.db
+            .prepare(
+              `INSERT INTO deployments (workspace_path, server_url, server_deployment_id, deployed_checksum, deployment_time, changes_count)
              VALUES (@workspace_path, @server_url, @server_deployment_id, @deployed_checksum, @deployment_time, @changes_count)`,
-          )
-          .run(d).lastInsertRowid,
-      );
-      this.rememberObjects(d.server_url, objects);
-      return id;
-    })();
+            )
+            .run(d).lastInsertRowid,
+        );
+        this.rememberObjects(d.server_url, objects);
+        return id;
+      })
+      .immediate();
   }
 
   rememberObjects(server: string, objects: Iterable<string>): void {
     const ins = this.db.prepare(`INSERT OR IGNORE INTO server_objects (server_url, checksum) VALUES (?, ?)`);
-    this.db.transaction(() => {
-      for (const h of objects) ins.run(server, h);
-    })();
+    this.db
+      .transaction(() => {
+        for (const h of objects) ins.run(server, h);
+      })
+      .immediate();
   }
 
   close(): void {

@@ -92,7 +92,7 @@ export function sqliteStatCache(
   const compact = (c: StatCacheContents, next: string | null): void => {
     stamp = randomBytes(STAMP_BYTES);
     const base = encodeStatCache(c.entries, c.folders, stamp);
-    write(base, true, next);
+    write.immediate(base, true, next);
     baseBytes = base.length;
     delta = { entries: new Map(), folders: new Map() };
   };
@@ -143,7 +143,7 @@ export function sqliteStatCache(
         if (!stamp) return compact(c, next);
         const record = encodeStatDelta(stamp, delta);
         if (record.length > baseBytes * COMPACT_ABOVE) return compact(c, next);
-        write(record, false, next);
+        write.immediate(record, false, next);
       }),
   };
 }

@@ -184,3 +184,16 @@ export const HealthSchema = z.object({
   version: z.string(),
   server_id: z.string().optional(),
 });
+
+/** `GET /api/v1/workspaces`: the server's workspaces the token may see, each with what is live there. */
+export const WorkspaceSummarySchema = z.object({
+  name: z.string(),
+  deployment_id: z.number().int().nullable(),
+  checksum: sha256.nullable(),
+  agents: z.number().int(),
+  /** when the live deployment was made (ISO 8601), null before the first */
+  last_deploy: z.string().nullable(),
+});
+export type WorkspaceSummary = z.infer<typeof WorkspaceSummarySchema>;
+export const WorkspaceListSchema = z.object({ workspaces: z.array(WorkspaceSummarySchema) });
+export type WorkspaceList = z.infer<typeof WorkspaceListSchema>;

@@ -4,6 +4,7 @@
  * workspace exists from its first commit (`default` always): reads of one that does not are
  * E_NO_WORKSPACE; a deploy may name a new one, which its first commit creates.
  */
+import type { WorkspaceSummary } from "../protocol/messages.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import {
   DEFAULT_WORKSPACE,
@@ -14,16 +15,6 @@ import {
 import { DeployService } from "./deploy-service.js";
 import { GcScheduler } from "./gc-scheduler.js";
 import type { ServerLimits } from "./server-limits.js";
-
-/** One row of `GET /api/v1/workspaces`. */
-export interface WorkspaceSummary {
-  name: WorkspaceId;
-  deployment_id: number | null;
-  checksum: string | null;
-  agents: number;
-  /** when the live deployment was made (ISO 8601), null before the first */
-  last_deploy: string | null;
-}
 
 export class WorkspaceServices {
   readonly default: DeployService;

@@ -100,7 +100,7 @@ describe("deploy --watch", () => {
     const from = w.stdout().length;
     appendFileSync(join(ctx.ws, "agents/coordinator.toml"), "# edited once\n");
     const line = await w.waitForLine(/ ✓ deployed #\d+ /, LONG, from);
-    assert.match(line, /~agents\/coordinator\.toml · 1 round trip · \d+ ms$/);
+    assert.match(line, /~agents\/coordinator\.toml · 1 round trip · (\d+ ms|\d+\.\d+ s)$/);
     assert.match(live(ctx, "agents/coordinator.toml") ?? "", /# edited once\n$/);
   });
 

@@ -5,6 +5,7 @@
  * garbage collection that keeps what any workspace's retained deployments reach; a crash during one
  * workspace's deploy leaving the other untouched. Real server, real fs, real SQLite and PostgreSQL.
  */
+import type { WorkspaceSummary } from "../../src/protocol/messages.js";
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readlinkSync, writeFileSync, appendFileSync } from "node:fs";
@@ -14,14 +15,6 @@ import { cleanup, runCli, startServe, tempDir } from "../support/caxton-process.
 import { serverEnv, STORE_BACKENDS, stopBackends, type StoreBackend } from "../support/store-backends.js";
 
 after(() => stopBackends());
-
-interface WorkspaceRow {
-  name: string;
-  deployment_id: number | null;
-  checksum: string | null;
-  agents: number;
-  last_deploy: string | null;
-}
 
 async function newWorkspace(root: string, name: string): Promise<string> {
   const ws = join(root, name);
@@ -130,7 +123,7 @@ for (const backend of STORE_BACKENDS)
         const rb = await runCli(["rollback", "--server", server.url, "--workspace", "team-a", "--json"], env);
         assert.equal(rb.code, 0, rb.stderr);
         const list = await runCli(["workspaces", "--server", server.url, "--json"], env);
-        const rows = list.json().workspaces as WorkspaceRow[];
+        const rows = list.json().workspaces as WorkspaceSummary[];
         assert.deepEqual(
           rows.map((w) => w.name),
           ["default", "team-a", "team-b"],
@@ -215,7 +208,7 @@ for (const backend of STORE_BACKENDS)
         await deployTo([], { CAXTON_WORKSPACE: "from-env" });
         await deployTo([], {});
         const rows = (await runCli(["workspaces", "--server", server.url, "--json"])).json()
-          .workspaces as WorkspaceRow[];
+          .workspaces as WorkspaceSummary[];
         assert.deepEqual(
           rows.map((w) => [w.name, w.deployment_id !== null]),
           [
@@ -316,7 +309,7 @@ for (const backend of STORE_BACKENDS)
         try {
           assert.equal(readlinkSync(join(data, "workspaces", "a", "current")), aLink, step);
           const rows = (await runCli(["workspaces", "--server", server.url, "--json"])).json()
-            .workspaces as WorkspaceRow[];
+            .workspaces as WorkspaceSummary[];
           assert.equal(rows.find((w) => w.name === "a")?.deployment_id, da.json().deployment_id, step);
           const bLive = rows.find((w) => w.name === "b")?.deployment_id;
           const bHasCrash = existsSync(join(data, "workspaces", "b", "current", "crash.txt"));

@@ -3,20 +3,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { buildTree, type Manifest, type MerkleTree } from "../../src/merkle/build-tree.js";
 import { updateTree } from "../../src/merkle/update-tree.js";
-import { hashArb, manifestArb } from "./arbitraries.js";
-
-/** Drops every file that is also a folder of another path. */
-function valid(m: Map<string, string>): Map<string, string> {
-  for (const p of [...m.keys()]) {
-    for (const q of m.keys()) {
-      if (q !== p && q.startsWith(p + "/")) {
-        m.delete(p);
-        break;
-      }
-    }
-  }
-  return m;
-}
+import { hashArb, manifestArb, valid } from "./arbitraries.js";
 
 /** A small pool of paths, so that changes nest, empty folders and turn files into folders and back. */
 const poolPathArb = fc

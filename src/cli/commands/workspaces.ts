@@ -6,19 +6,11 @@ import { COMMANDS } from "../command-table.js";
 import { apiTarget } from "../connection-flags.js";
 import { style } from "../style.js";
 
-interface WorkspaceRow {
-  name: string;
-  deployment_id: number | null;
-  checksum: string | null;
-  agents: number;
-  last_deploy: string | null;
-}
-
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommand("workspaces", COMMANDS.workspaces, argv);
   const api = new ApiClient(...apiTarget(values));
   try {
-    const answer = (await api.workspaces()) as { workspaces: WorkspaceRow[] };
+    const answer = await api.workspaces();
     if (values.json) {
       writeJson(answer);
       return 0;
