@@ -28,8 +28,10 @@ export async function run(argv: string[]): Promise<number> {
     (state) => workspaceStatus({ workspace, server, state, connection }),
     printNotice,
   );
-  // JSON: the server's URL, and its workspace beside it (the `URL#NAME` key is the local state's)
-  if (values.json) writeJson({ ...st, server: serverUrlOf(server), workspace: workspaceOfServer(server) });
+  // JSON: the server's URL, and the server's workspace beside it (the `URL#NAME` key is the local state's);
+  // `workspace` stays the folder, as it always was
+  if (values.json)
+    writeJson({ ...st, server: serverUrlOf(server), server_workspace: workspaceOfServer(server) });
   else printHuman(st);
   return 0;
 }
