@@ -59,7 +59,12 @@ async function until(check: () => boolean, what: string, timeoutMs = WAIT_MS): P
   }
 }
 
-describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is not installed" }, () => {
+// never skipped: `npm test` installs Debian's chromium first (scripts/install-system-packages.sh)
+test("Debian's chromium is installed", () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} is missing: run npm test, or apt-get install -y chromium`);
+});
+
+describe("dashboard (chromium)", () => {
   const t = serverAndWorkspace({ prefix: "caxton-dashboard-", serve: { quiet: false } });
   let browser: Browser;
   let page: Page;
@@ -216,115 +221,107 @@ describe("dashboard (chromium)", { skip: !existsSync(CHROMIUM) && "chromium is n
   });
 });
 
-describe(
-  "dashboard with a token (chromium)",
-  { skip: !existsSync(CHROMIUM) && "chromium is not installed" },
-  () => {
-    const g = serverAndWorkspace({ prefix: "caxton-dashboard-token-", token: true, serve: { quiet: false } });
-    let browser: Browser;
+describe("dashboard with a token (chromium)", () => {
+  const g = serverAndWorkspace({ prefix: "caxton-dashboard-token-", token: true, serve: { quiet: false } });
+  let browser: Browser;
 
-    before(async () => {
-      assert.equal((await runCli(["deploy", g.ws, "--server", g.server.url], g.env)).code, 0);
-      browser = await launch();
-    }, TEST);
+  before(async () => {
+    assert.equal((await runCli(["deploy", g.ws, "--server", g.server.url], g.env)).code, 0);
+    browser = await launch();
+  }, TEST);
 
-    after(async () => {
-      await browser?.close();
-    });
+  after(async () => {
+    await browser?.close();
+  });
 
-    test(
-      "asks for the token; a wrong one shows an error; the right one is sent as a bearer header, never in a URL",
-      TEST,
-      async () => {
-        const problems: string[] = [];
-        const page = await newPage(browser, problems);
-        const urls: string[] = [];
-        const authorized: string[] = [];
-        page.on("request", (r) => {
-          urls.push(r.url());
-          if (r.headers().authorization === `Bearer ${g.token}`) authorized.push(new URL(r.url()).pathname);
-        });
-        await page.goto(g.server.url);
-        await page.locator("#token-dialog[open]").waitFor();
-        assert.equal(await page.locator("#app").isHidden(), true, "nothing is shown without the token");
-        await page.fill("#token-input", "not-the-token-" + "x".repeat(30));
-        await page.locator("#token-form button[type=submit]").click();
-        await page.locator("#token-error", { hasText: "the token was not accepted" }).waitFor();
-        await screenshot(page, "dashboard-token");
-        await page.fill("#token-input", g.token);
-        await page.locator("#token-form button[type=submit]").click();
-        await page.locator("#live-id", { hasText: "#1" }).waitFor();
-        await page.locator('#stream-state[data-state="live"]').waitFor();
-        assert.ok(
-          authorized.includes("/api/v1/events"),
-          `the event stream carries the token: ${authorized.join(", ")}`,
-        );
-        assert.ok(authorized.includes("/api/v1/agents"));
-        assert.deepEqual(
-          urls.filter((u) => u.includes(g.token)),
-          [],
-          "the token is in no URL",
-        );
-        assert.equal(page.url().includes(g.token), false);
-        assert.deepEqual(problems, []);
-        await page.close();
-      },
-    );
-  },
-);
-
-describe(
-  "dashboard per workspace (chromium)",
-  { skip: !existsSync(CHROMIUM) && "chromium is not installed" },
-  () => {
-    const t = serverAndWorkspace({
-      prefix: "caxton-dashboard-ws-",
-      setUp: async (t) => {
-        assert.equal((await runCli(["deploy", t.ws, "--server", t.server.url], t.env)).code, 0);
-        rmSync(join(t.ws, "agents", "researcher.toml"));
-        const d = await runCli(
-          ["deploy", t.ws, "--server", t.server.url, "--workspace", "team-a", "--yes"],
-          t.env,
-        );
-        assert.equal(d.code, 0, d.stderr);
-      },
-    });
-    let browser: Browser;
-
-    before(async () => {
-      browser = await launch();
-    }, TEST);
-
-    after(async () => {
-      await browser?.close();
-    });
-
-    test("?workspace= shows that workspace, live; the picker switches workspaces", TEST, async () => {
+  test(
+    "asks for the token; a wrong one shows an error; the right one is sent as a bearer header, never in a URL",
+    TEST,
+    async () => {
       const problems: string[] = [];
       const page = await newPage(browser, problems);
-      const paths: string[] = [];
-      page.on("request", (r) => paths.push(new URL(r.url()).pathname));
-      await page.goto(`${t.server.url}/?workspace=team-a`);
-      await page.locator("#live-id", { hasText: "#2" }).waitFor();
-      await page.waitForFunction(`document.querySelectorAll(".agent-row").length === 2`);
-      await page.locator('#stream-state[data-state="live"]').waitFor();
-      assert.ok(paths.includes("/api/v1/workspaces/team-a/events"), paths.join(", "));
-      assert.ok(!paths.includes("/api/v1/agents"), "nothing of the default workspace is read");
-      const picker = page.locator("#workspace-picker");
-      await picker.locator('option[value="default"]').waitFor({ state: "attached" });
-      assert.equal(await picker.isVisible(), true);
-      assert.equal(await picker.inputValue(), "team-a");
-      // a deploy to team-a appears without a reload
-      writeFileSync(join(t.ws, "notes.txt"), "team-a\n");
-      const d3 = await runCli(["deploy", t.ws, "--server", t.server.url, "--workspace", "team-a"], t.env);
-      assert.equal(d3.code, 0, d3.stderr);
-      await page.locator("#live-id", { hasText: "#3" }).waitFor();
-      await picker.selectOption("default");
-      await page.waitForURL((u) => u.search === "");
+      const urls: string[] = [];
+      const authorized: string[] = [];
+      page.on("request", (r) => {
+        urls.push(r.url());
+        if (r.headers().authorization === `Bearer ${g.token}`) authorized.push(new URL(r.url()).pathname);
+      });
+      await page.goto(g.server.url);
+      await page.locator("#token-dialog[open]").waitFor();
+      assert.equal(await page.locator("#app").isHidden(), true, "nothing is shown without the token");
+      await page.fill("#token-input", "not-the-token-" + "x".repeat(30));
+      await page.locator("#token-form button[type=submit]").click();
+      await page.locator("#token-error", { hasText: "the token was not accepted" }).waitFor();
+      await screenshot(page, "dashboard-token");
+      await page.fill("#token-input", g.token);
+      await page.locator("#token-form button[type=submit]").click();
       await page.locator("#live-id", { hasText: "#1" }).waitFor();
-      await page.waitForFunction(`document.querySelectorAll(".agent-row").length === 3`);
+      await page.locator('#stream-state[data-state="live"]').waitFor();
+      assert.ok(
+        authorized.includes("/api/v1/events"),
+        `the event stream carries the token: ${authorized.join(", ")}`,
+      );
+      assert.ok(authorized.includes("/api/v1/agents"));
+      assert.deepEqual(
+        urls.filter((u) => u.includes(g.token)),
+        [],
+        "the token is in no URL",
+      );
+      assert.equal(page.url().includes(g.token), false);
       assert.deepEqual(problems, []);
       await page.close();
-    });
-  },
-);
+    },
+  );
+});
+
+describe("dashboard per workspace (chromium)", () => {
+  const t = serverAndWorkspace({
+    prefix: "caxton-dashboard-ws-",
+    setUp: async (t) => {
+      assert.equal((await runCli(["deploy", t.ws, "--server", t.server.url], t.env)).code, 0);
+      rmSync(join(t.ws, "agents", "researcher"), { recursive: true });
+      const d = await runCli(
+        ["deploy", t.ws, "--server", t.server.url, "--workspace", "team-a", "--yes"],
+        t.env,
+      );
+      assert.equal(d.code, 0, d.stderr);
+    },
+  });
+  let browser: Browser;
+
+  before(async () => {
+    browser = await launch();
+  }, TEST);
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  test("?workspace= shows that workspace, live; the picker switches workspaces", TEST, async () => {
+    const problems: string[] = [];
+    const page = await newPage(browser, problems);
+    const paths: string[] = [];
+    page.on("request", (r) => paths.push(new URL(r.url()).pathname));
+    await page.goto(`${t.server.url}/?workspace=team-a`);
+    await page.locator("#live-id", { hasText: "#2" }).waitFor();
+    await page.waitForFunction(`document.querySelectorAll(".agent-row").length === 2`);
+    await page.locator('#stream-state[data-state="live"]').waitFor();
+    assert.ok(paths.includes("/api/v1/workspaces/team-a/events"), paths.join(", "));
+    assert.ok(!paths.includes("/api/v1/agents"), "nothing of the default workspace is read");
+    const picker = page.locator("#workspace-picker");
+    await picker.locator('option[value="default"]').waitFor({ state: "attached" });
+    assert.equal(await picker.isVisible(), true);
+    assert.equal(await picker.inputValue(), "team-a");
+    // a deploy to team-a appears without a reload
+    writeFileSync(join(t.ws, "notes.txt"), "team-a\n");
+    const d3 = await runCli(["deploy", t.ws, "--server", t.server.url, "--workspace", "team-a"], t.env);
+    assert.equal(d3.code, 0, d3.stderr);
+    await page.locator("#live-id", { hasText: "#3" }).waitFor();
+    await picker.selectOption("default");
+    await page.waitForURL((u) => u.search === "");
+    await page.locator("#live-id", { hasText: "#1" }).waitFor();
+    await page.waitForFunction(`document.querySelectorAll(".agent-row").length === 3`);
+    assert.deepEqual(problems, []);
+    await page.close();
+  });
+});
