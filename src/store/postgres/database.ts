@@ -38,20 +38,39 @@ export function openPool(options: DatabaseOptions): pg.Pool {
   return pool;
 }
 
+/**
+ * A client from the pool that has run `first`. A pooled connection the database dropped while it sat idle
+ * (a restart) fails on its first statement, before anything of ours was done on it: it is discarded and
+ * one fresh connection is tried instead, so the first deploy after a restart does not fail for it.
+ */
+export async function connectAndRun(pool: pg.Pool, first: string): Promise<pg.PoolClient> {
+  for (let attempt = 0; ; attempt++) {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw databaseError(err);
+    }
+    try {
+      await client.query(first);
+      return client;
+    } catch (err) {
+      client.release(true);
+      const mapped = databaseError(err);
+      const lost = isCaxtonError(mapped) && mapped.code === "E_DATABASE";
+      if (!lost || attempt >= 1) throw mapped;
+    }
+  }
+}
+
 /** Runs `work` in one transaction (BEGIN … COMMIT, ROLLBACK on any error); the client goes back afterwards. */
 export async function inTransaction<T>(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  let client: pg.PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (err) {
-    throw databaseError(err);
-  }
+  const client = await connectAndRun(pool, "BEGIN");
   let broken = false;
   try {
-    await client.query("BEGIN");
     const result = await work(client);
     await client.query("COMMIT");
     return result;

@@ -20,7 +20,7 @@ import type {
   WorkspaceTransaction,
 } from "../deployment-store.js";
 import type { DurabilityStep } from "../durable-fs.js";
-import { databaseError, LOCK_GC, LOCK_NAMESPACE, type Queryable } from "./database.js";
+import { connectAndRun, databaseError, LOCK_GC, LOCK_NAMESPACE, type Queryable } from "./database.js";
 import { HEAD_CHANNEL } from "./head-follower.js";
 import { PgBlobStore } from "./pg-blob-store.js";
 
@@ -159,15 +159,9 @@ export class PgWorkspace implements WorkspaceStore {
   }
 
   async withDeployLock<T>(timeoutMs: number, work: (tx: WorkspaceTransaction) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw databaseError(err);
-    }
+    const client = await connectAndRun(this.pool, `SET lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
     let healthy = false;
     try {
-      await client.query(`SET lock_timeout = ${Math.max(1, Math.floor(timeoutMs))}`);
       await client.query("SELECT pg_advisory_lock_shared($1, $2)", [LOCK_NAMESPACE, LOCK_GC]);
       await client.query("SELECT pg_advisory_lock($1, $2)", [LOCK_NAMESPACE, workspaceLockKey(this.id)]);
       const result = await work(new PgTransaction(this.id, client, this.local));
