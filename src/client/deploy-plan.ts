@@ -141,11 +141,9 @@ export async function planDeploy(req: PlanRequest, clock: PhaseClock): Promise<D
   limitYoungGeneration(); // before the scan, whose garbage is most of a large deploy's
   const scan =
     req.scan ??
-    (
-      await scanLocal(req.workspace, req.state.statCache(req.workspace), {
-        ...(req.onProgress ? { onProgress: req.onProgress } : {}),
-      })
-    ).scan;
+    (await scanLocal(req.workspace, req.state.statCache(req.workspace), {
+      ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+    }));
   const tree = scan.tree;
   // keyed by the server's id once this URL reported it, so every spelling of its URL shares one record
   const serverKey = req.state.serverKey(req.server);

@@ -40,7 +40,7 @@ export async function pullFiles(req: PullRequest): Promise<PullResult> {
       ? req.state.learnServerId(req.server, api.serverId)
       : req.state.serverKey(req.server);
     const base = req.state.deployedFiles(req.workspace, key);
-    const { scan: local } = await scanLocal(req.workspace, req.state.statCache(req.workspace));
+    const local = await scanLocal(req.workspace, req.state.statCache(req.workspace));
     const under = (p: string): boolean =>
       req.paths.length === 0 || req.paths.some((q) => q === "" || p === q || p.startsWith(`${q}/`));
     const candidates = [...new Set([...remote.keys(), ...local.files.keys()])].filter(under).sort();

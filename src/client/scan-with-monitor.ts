@@ -14,41 +14,31 @@ import type { StatCachePort } from "../workspace/stat-cache.js";
 import { changesSince, monitorPlace } from "./fs-monitor-client.js";
 import { stateDir } from "./state-dir.js";
 
-export type ScanSource = "walk" | "monitor";
-
-export interface LocalScan {
-  scan: ScanResult;
-  /** how the scan was made, and why a monitor's answer was not used (for --verbose and the bench) */
-  source: ScanSource;
-  walkReason?: string;
-}
-
+/** The workspace as scanned; `fromMonitor` says whether the monitor's answer stood in for a walk. */
 export async function scanLocal(
   workspace: string,
   cache: StatCachePort,
   options: Omit<ScanOptions, "cache" | "monitorToken"> = {},
-): Promise<LocalScan> {
-  const walk = (token: string | undefined, reason: string): LocalScan => ({
-    scan: scanWorkspace(workspace, { ...options, cache, ...(token ? { monitorToken: token } : {}) }),
-    source: "walk",
-    walkReason: reason,
-  });
+): Promise<ScanResult> {
+  /** a walk, saving `token` (taken before it began) with the cache when a monitor gave one */
+  const walk = (token?: string): ScanResult =>
+    scanWorkspace(workspace, { ...options, cache, ...(token ? { monitorToken: token } : {}) });
   let place;
   try {
     place = monitorPlace(stateDir(), workspace);
   } catch {
-    return walk(undefined, "no monitor"); // the walk reports a missing workspace properly
+    return walk(); // the walk reports a missing workspace properly
   }
-  if (!existsSync(place.socket)) return walk(undefined, "no monitor");
+  if (!existsSync(place.socket)) return walk(); // no monitor
   const answer = await changesSince(place, cache.monitorToken?.() ?? null);
-  if (!answer) return walk(undefined, "the monitor did not answer");
-  if ("full" in answer) return walk(answer.token, answer.full);
+  if (!answer) return walk(); // a socket nobody answers on, or nonsense
+  if ("full" in answer) return walk(answer.token); // it cannot vouch for the past
   const scan = scanFromCache(workspace, cache);
-  if (!scan) return walk(answer.token, "the stat cache cannot stand for the last scan");
+  if (!scan) return walk(answer.token); // the stat cache cannot stand for the last scan
   const outcome = rescanPaths(workspace, scan, answer.paths, cache, answer.token);
-  if (outcome.kind === "full") return walk(answer.token, outcome.reason);
-  if (outcome.unsettled.length > 0) return walk(answer.token, "files were being written");
+  // a folder, a link or an ignore rule changed; or files were being written
+  if (outcome.kind === "full" || outcome.unsettled.length > 0) return walk(answer.token);
   scan.fromMonitor = true;
   scan.cachedFiles = scan.files.size - scan.hashedFiles;
-  return { scan, source: "monitor" };
+  return scan;
 }

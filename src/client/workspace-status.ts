@@ -61,7 +61,7 @@ export async function workspaceStatus(req: StatusRequest): Promise<WorkspaceStat
       api.close();
     }
   }
-  const { scan } = await scanLocal(workspace, state.statCache(workspace));
+  const scan = await scanLocal(workspace, state.statCache(workspace));
   const root = scan.tree.root;
   const trees = last ? state.deployedTrees(workspace, key, last.deployed_checksum) : undefined;
   let diff: Omit<ManifestDiff, "renamed">;

@@ -24,7 +24,7 @@ export async function run(argv: string[]): Promise<number> {
   const workspace = resolveWorkspace(positionals[0]);
   const server = resolveServer(values.server, workspace, values.workspace);
   const scan = await withLocalState(
-    async (state) => (await scanLocal(workspace, state.statCache(workspace))).scan,
+    async (state) => scanLocal(workspace, state.statCache(workspace)),
     printNotice,
   );
   const api = new ApiClient(server, connectionFrom(values, server));

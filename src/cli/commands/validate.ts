@@ -16,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
   const t0 = performance.now();
   const workspace = resolveWorkspace(positionals[0]);
   const scan = await withLocalState(
-    async (state) => (await scanLocal(workspace, state.statCache(workspace))).scan,
+    async (state) => scanLocal(workspace, state.statCache(workspace)),
     printNotice,
   );
   const files = [...scan.files.values()]

@@ -6,7 +6,7 @@
  */
 import type pg from "pg";
 import { CaxtonError } from "../../errors/caxton-error.js";
-import { databaseError, LOCK_MIGRATIONS, LOCK_NAMESPACE } from "./database.js";
+import { connectAndRun, databaseError, LOCK_MIGRATIONS, LOCK_NAMESPACE } from "./database.js";
 
 /** Every table carries the workspace its rows belong to, except objects, which all workspaces share. */
 export const MIGRATIONS: readonly { version: number; sql: string }[] = [
@@ -80,14 +80,8 @@ export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
 
 /** Brings the schema up to date; returns the version found and the version left. */
 export async function migrate(pool: pg.Pool): Promise<{ from: number; to: number }> {
-  let client: pg.PoolClient;
+  const client = await connectAndRun(pool, "BEGIN");
   try {
-    client = await pool.connect();
-  } catch (err) {
-    throw databaseError(err);
-  }
-  try {
-    await client.query("BEGIN");
     await client.query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, LOCK_MIGRATIONS]);
     await client.query(
       `CREATE TABLE IF NOT EXISTS schema_version (
