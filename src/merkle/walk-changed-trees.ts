@@ -9,11 +9,13 @@
  * by level, one batched `read` per depth. Pure: no I/O of its own.
  */
 import { CaxtonError } from "../errors/caxton-error.js";
+import { LayeredMap } from "./layered-map.js";
 import { decodeTree, type TreeEntry } from "./tree-object.js";
 import type { FolderCheck, WalkLimits } from "./walk-tree.js";
 
 export interface ChangedWalk {
-  manifest: Map<string, string>;
+  /** the base's manifest with the changes layered over it (layered-map.ts: the base is not copied) */
+  manifest: ReadonlyMap<string, string>;
   /** tree objects of the new side that `read` did not return, each once */
   missingTrees: string[];
   /** the blobs the new side names where it differs from the base (the caller checks which are held) */
@@ -148,7 +150,7 @@ export async function walkChangedTrees(
   }
 
   // Pass 2: expand every path from the plans, checking each new folder's names.
-  const manifest = new Map(base.manifest);
+  const manifest = LayeredMap.derive(base.manifest);
   const newBlobs = new Set<string>();
   const changedPaths = new Set<string>();
   const join = (dir: string, name: string): string => (dir === "" ? name : `${dir}/${name}`);

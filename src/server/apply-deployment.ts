@@ -99,7 +99,7 @@ export async function applyDeployment(
   const previous = current ? await ctx.live.validatedFor(current.checksum) : undefined;
   const { diagnostics, state: validated } = validateIncrementally(
     ctx.configCache,
-    await configEntries(ctx.store.objects, ctx.configCache, manifest, pack, previous),
+    await configEntries(ctx.store.objects, ctx.configCache, manifest, pack, previous, changedPaths),
     previous,
   );
   const errors = diagnostics.filter((d) => d.severity === "error");

@@ -144,7 +144,7 @@ export class DeployService {
   }
 
   /** A stored root's manifest (E_MISSING_OBJECTS when its objects were collected). */
-  manifestOf(root: string): Promise<Map<string, string>> {
+  manifestOf(root: string): Promise<ReadonlyMap<string, string>> {
     return this.ctx.manifests.manifestOf(root);
   }
 

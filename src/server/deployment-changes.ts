@@ -42,7 +42,9 @@ export async function deploymentChanges(
         ? await service.workspace.get(row.parent_id)
         : undefined;
   const after = await manifest(service, row);
-  const before = baseRow ? await manifest(service, baseRow) : new Map<string, string>();
+  const before: ReadonlyMap<string, string> = baseRow
+    ? await manifest(service, baseRow)
+    : new Map<string, string>();
   const diff = diffManifests(before, after);
   const files: FileChange[] = [
     ...diff.added.map((path) => ({
@@ -80,7 +82,7 @@ async function retained(service: DeployService, id: number): Promise<DeploymentR
   return row;
 }
 
-async function manifest(service: DeployService, row: DeploymentRow): Promise<Map<string, string>> {
+async function manifest(service: DeployService, row: DeploymentRow): Promise<ReadonlyMap<string, string>> {
   try {
     if (row.status === "pruned") throw new Error("pruned");
     return await service.manifestOf(row.root);

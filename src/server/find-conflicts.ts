@@ -15,16 +15,16 @@ export async function findConflicts(
   history: Pick<WorkspaceTransaction, "committed">,
   manifests: ManifestCache,
   base: string,
-  live: Map<string, string>,
-  next: Map<string, string>,
+  live: ReadonlyMap<string, string>,
+  next: ReadonlyMap<string, string>,
 ): Promise<DeployConflict[]> {
-  let baseManifest: Map<string, string>;
+  let baseManifest: ReadonlyMap<string, string>;
   try {
     baseManifest = await manifests.manifestOf(base);
   } catch {
     return [];
   }
-  const changed = (a: Map<string, string>, b: Map<string, string>, path: string): boolean =>
+  const changed = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>, path: string): boolean =>
     a.get(path) !== b.get(path);
   const paths = new Set([...baseManifest.keys(), ...live.keys(), ...next.keys()]);
   const conflicting = [...paths].filter(
@@ -37,8 +37,8 @@ export async function findConflicts(
   for (let i = 0; i < rows.length - 1 && blame.size < conflicting.length; i++) {
     const row = rows[i] as DeploymentRow;
     if (row.root === base) break;
-    let now: Map<string, string>;
-    let prev: Map<string, string>;
+    let now: ReadonlyMap<string, string>;
+    let prev: ReadonlyMap<string, string>;
     try {
       now = await manifests.manifestOf(row.root);
       prev = await manifests.manifestOf((rows[i + 1] as DeploymentRow).root);

@@ -5,23 +5,31 @@
  * of changed agents. Unchanged agents keep valid tool references as long as tools/mcp_servers.toml is
  * unchanged; when it changes (or nothing is validated yet), everything is checked again. Same rules as
  * `validateWorkspace` (config/), same diagnostics for the files involved; warnings are the changed files'.
- * The rules run on the change; what stays linear is bookkeeping (copying the path maps, ~0.5-1 µs a file):
- * measured with `bench/validation-scaling.ts`, a one-agent change on 10,000 agents validates in 5-19 ms.
+ * Given only the changed config files (config-entries.ts, from a deploy's tree walk), nothing is linear: the
+ * path maps of the new state are layered over the previous state's (merkle/layered-map.ts), not copied.
  */
 import type { Diagnostic } from "../errors/caxton-error.js";
 import { agentRecord, type AgentRecord, type CacheEntry, type ConfigCache } from "../config/config-cache.js";
 import { MCP_SERVERS_PATH, type FileAnalysis } from "../config/analyze-file.js";
 import { crossCheck } from "../config/cross-check.js";
 import { sortDiagnostics } from "../config/validate-workspace.js";
+import { LayeredMap } from "../merkle/layered-map.js";
 
 /** What is known about a validated (live) deployment's configuration, by workspace path. */
 export interface ValidatedConfig {
-  checksums: Map<string, string>;
-  analyses: Map<string, FileAnalysis>;
-  agents: Map<string, AgentRecord>;
-  /** agent name -> paths that define it */
-  names: Map<string, Set<string>>;
+  checksums: LayeredMap<string, string>;
+  analyses: LayeredMap<string, FileAnalysis>;
+  agents: LayeredMap<string, AgentRecord>;
+  /** agent name -> paths that define it (each set is replaced, never changed, once in a state) */
+  names: LayeredMap<string, ReadonlySet<string>>;
 }
+
+/**
+ * The config files of a deployment: all of them (`complete`), or, against the previous state, the ones
+ * that may differ from it (added or changed; unchanged ones are skipped) and the config paths it removed.
+ */
+export type ConfigFiles =
+  { complete: true; entries: CacheEntry[] } | { complete: false; entries: CacheEntry[]; removed: string[] };
 
 export interface ValidationOutcome {
   diagnostics: Diagnostic[];
@@ -30,16 +38,23 @@ export interface ValidationOutcome {
 
 export function validateIncrementally(
   cache: ConfigCache,
-  entries: CacheEntry[],
+  /** every config file of the deployment (an array), or ConfigFiles */
+  given: CacheEntry[] | ConfigFiles,
   previous: ValidatedConfig | undefined,
 ): ValidationOutcome {
-  const mcpNow = entries.find((e) => e.path === MCP_SERVERS_PATH)?.checksum;
-  if (!previous || previous.checksums.get(MCP_SERVERS_PATH) !== mcpNow) return validateAll(cache, entries);
+  const files: ConfigFiles = Array.isArray(given) ? { complete: true, entries: given } : given;
+  const { entries } = files;
+  if (files.complete) {
+    const mcpNow = entries.find((e) => e.path === MCP_SERVERS_PATH)?.checksum;
+    if (!previous || previous.checksums.get(MCP_SERVERS_PATH) !== mcpNow) return validateAll(cache, entries);
+  } else if (!previous) {
+    throw new Error("validateIncrementally: a partial set of config files needs the previous state");
+  }
   const state: ValidatedConfig = {
-    checksums: new Map<string, string>(),
-    analyses: new Map(previous.analyses),
-    agents: new Map(previous.agents),
-    names: new Map(previous.names), // copy-on-write per touched name (see forget/remember)
+    checksums: files.complete ? LayeredMap.derive(new Map()) : LayeredMap.derive(previous.checksums),
+    analyses: LayeredMap.derive(previous.analyses),
+    agents: LayeredMap.derive(previous.agents),
+    names: LayeredMap.derive(previous.names), // copy-on-write per touched name (see forget/remember)
   };
   const changed: FileAnalysis[] = [];
   const touchedNames = new Set<string>();
@@ -64,7 +79,14 @@ export function validateIncrementally(
     if (a.agent?.name) touchedNames.add(a.agent.name);
     changed.push(a);
   }
-  for (const path of previous.checksums.keys()) if (!state.checksums.has(path)) forget(path);
+  if (files.complete) {
+    for (const path of previous.checksums.keys()) if (!state.checksums.has(path)) forget(path);
+  } else {
+    for (const path of files.removed) {
+      state.checksums.delete(path);
+      forget(path);
+    }
+  }
   // every file sharing a touched name, plus the changed files and the MCP servers they may reference
   const involved = new Map<string, FileAnalysis>();
   for (const a of changed) involved.set(a.path, a);
@@ -86,10 +108,10 @@ export function validateIncrementally(
 function validateAll(cache: ConfigCache, entries: CacheEntry[]): ValidationOutcome {
   const result = cache.validateWithCache(entries);
   const state: ValidatedConfig = {
-    checksums: new Map(),
-    analyses: new Map(),
-    agents: new Map(),
-    names: new Map(),
+    checksums: LayeredMap.derive(new Map()),
+    analyses: LayeredMap.derive(new Map()),
+    agents: LayeredMap.derive(new Map()),
+    names: LayeredMap.derive(new Map()),
   };
   const checksum = new Map(entries.map((e) => [e.path, e.checksum]));
   for (const a of result.analyses) {

@@ -20,7 +20,7 @@ export async function manifestByRoot(
       `workspace ${JSON.stringify(service.workspace.id)} holds no tree ${root}`,
     );
   }
-  let files: Map<string, string>;
+  let files: ReadonlyMap<string, string>;
   try {
     files = await service.manifestOf(root);
   } catch (err) {

@@ -15,7 +15,7 @@ import { assertSafeFolder } from "../protocol/safe-path.js";
 const CACHED_MANIFESTS = 4;
 
 export class ManifestCache {
-  private readonly manifests = new Map<string, Map<string, string>>();
+  private readonly manifests = new Map<string, ReadonlyMap<string, string>>();
 
   constructor(
     private readonly objects: BlobStore,
@@ -31,7 +31,7 @@ export class ManifestCache {
     root: string,
     pack: ReceivedPack | null,
     base?: { root: string; manifest: ReadonlyMap<string, string> },
-  ): Promise<{ manifest: Map<string, string>; missing: string[]; changedPaths?: Set<string> }> {
+  ): Promise<{ manifest: ReadonlyMap<string, string>; missing: string[]; changedPaths?: Set<string> }> {
     const read = async (hashes: string[]): Promise<Map<string, Uint8Array>> => {
       const found = new Map<string, Uint8Array>();
       const rest: string[] = [];
@@ -64,7 +64,7 @@ export class ManifestCache {
    * The manifest of a stored root. Throws E_MISSING_OBJECTS when some of its objects are gone (a pruned
    * and collected deployment): a partial manifest would read as "every file differs".
    */
-  async manifestOf(root: string): Promise<Map<string, string>> {
+  async manifestOf(root: string): Promise<ReadonlyMap<string, string>> {
     const cached = this.manifests.get(root);
     if (cached) return cached;
     const { manifest, missing } = await this.resolve(root, null);
@@ -80,7 +80,7 @@ export class ManifestCache {
   }
 
   /** Keeps a manifest just resolved (the deployment being applied); the oldest goes beyond the bound. */
-  remember(root: string, manifest: Map<string, string>): void {
+  remember(root: string, manifest: ReadonlyMap<string, string>): void {
     this.manifests.delete(root);
     if (this.manifests.size >= CACHED_MANIFESTS) {
       const oldest = this.manifests.keys().next();

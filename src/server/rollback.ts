@@ -74,7 +74,10 @@ export async function rollbackDeployment(
   };
 }
 
-async function retainedManifest(ctx: DeployContext, row: DeploymentRow): Promise<Map<string, string>> {
+async function retainedManifest(
+  ctx: DeployContext,
+  row: DeploymentRow,
+): Promise<ReadonlyMap<string, string>> {
   try {
     return await ctx.manifests.manifestOf(row.root);
   } catch (err) {

@@ -70,3 +70,52 @@ test("incremental validation agrees with full validation after random changes to
     { numRuns: 300 },
   );
 });
+
+test("given only the changed config files, a chain of deployments validates and ends as with every file given", () => {
+  const valid = (i: number, v: number) => agent(`agent-${i}`, ["read_file", "mcp__git__log"], `1.0.${v}`);
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(change, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }),
+      (steps) => {
+        let live: Files = new Map();
+        for (let i = 0; i < 10; i++) live.set(`agents/a${i}.toml`, valid(i, 0));
+        live.set("tools/mcp_servers.toml", servers(["git", "web"]));
+        const cache = new ConfigCache();
+        let state = validateIncrementally(cache, entries(live), undefined).state;
+        for (const changes of steps) {
+          const next: Files = new Map(live);
+          for (const c of changes) {
+            if (c.kind === "edit") next.set(`agents/a${c.i}.toml`, valid(c.i, c.v));
+            if (c.kind === "dup") next.set(`agents/a${c.i}.toml`, agent(`agent-${c.j}`, ["read_file"]));
+            if (c.kind === "badtool")
+              next.set(`agents/a${c.i}.toml`, agent(`agent-${c.i}`, ["mcp__nowhere__x"]));
+            if (c.kind === "syntax") next.set(`agents/a${c.i}.toml`, "name = [\n");
+            if (c.kind === "delete") next.delete(`agents/a${c.i}.toml`);
+            if (c.kind === "add")
+              next.set(`agents/new${c.n}.toml`, agent(`new-${c.n}`, ["mcp__web__search"]));
+          }
+          const changed = new Map([...next].filter(([path, text]) => live.get(path) !== text));
+          const removed = [...live.keys()].filter((path) => !next.has(path));
+          const whole = validateIncrementally(cache, entries(next), state);
+          const partial = validateIncrementally(
+            cache,
+            { complete: false, entries: entries(changed), removed },
+            state,
+          );
+          assert.deepEqual(errorsOf(partial.diagnostics), errorsOf(whole.diagnostics));
+          for (const key of ["checksums", "analyses", "agents", "names"] as const) {
+            assert.deepEqual(
+              new Map<string, unknown>(partial.state[key]),
+              new Map<string, unknown>(whole.state[key]),
+              key,
+            );
+          }
+          if (errorsOf(partial.diagnostics).length > 0) continue; // a rejected deployment never goes live
+          live = next;
+          state = partial.state;
+        }
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
