@@ -219,7 +219,7 @@ test("stat cache kept in memory across commands: every command reads what the fi
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 10 }), async (ops) => {
         const stateDir = join(dir, `state-${runs++}`);
-        let entries = new Map<string, StatEntry>();
+        const entries = new Map<string, StatEntry>();
         let folders = new Map<string, CachedFolder>();
         let token: string | null = null;
         for (const op of ops) {
