@@ -78,17 +78,24 @@ export function hostable(argv: readonly string[]): boolean {
   return true;
 }
 
+/** Set by the bundler (scripts/bundle.mjs), the same in every file of one build; absent unbundled. */
+declare const __CAXTON_BUILD__: string | undefined;
+
 let build: string | undefined;
 
 /**
- * This build of caxton: its version and the identity of the bundle file that holds this code, so a monitor
- * started before a rebuild or an upgrade (whose code, and whose lazily loaded chunks, are gone) declines.
+ * This build of caxton, so a monitor started before a rebuild or an upgrade (whose code, and whose lazily
+ * loaded chunks, are gone) declines: the bundler's id for the build, or unbundled the version and the
+ * identity of the file that holds this code.
  */
 export function hostedBuild(): string {
   if (build === undefined) {
-    const file = fileURLToPath(import.meta.url);
-    const st = statSync(file, { throwIfNoEntry: false });
-    build = `${VERSION}:${file}:${st ? `${st.ino}:${st.mtimeMs}` : "unknown"}`;
+    if (typeof __CAXTON_BUILD__ === "string") build = `${VERSION}:${__CAXTON_BUILD__}`;
+    else {
+      const file = fileURLToPath(import.meta.url);
+      const st = statSync(file, { throwIfNoEntry: false });
+      build = `${VERSION}:${file}:${st ? `${st.ino}:${st.mtimeMs}` : "unknown"}`;
+    }
   }
   return build;
 }
