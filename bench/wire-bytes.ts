@@ -342,7 +342,7 @@ const ORDER: WireScenario[] = ["edit-1mib", "edits-20mib", "agents-50"];
  */
 export async function runWireBench(options: WireBenchOptions = {}): Promise<WireRow[]> {
   const log = options.log ?? (() => undefined);
-  if (!existsSync(join(REPO, "dist", "cli", "caxton.js"))) {
+  if (!existsSync(join(REPO, "dist", "cli", "caxton.cjs"))) {
     throw new Error("wire bench: the CLI is not built; run `npm run build` first");
   }
   const installed = (name: string): boolean => !spawnSync(name, ["--help"], { stdio: "ignore" }).error;

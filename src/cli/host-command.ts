@@ -13,6 +13,7 @@ import {
   type HostedTerminal,
   type RunRequest,
 } from "../client/hosted-command.js";
+import { keepLocalStatesOpen } from "../client/open-local-state.js";
 import { hostedSession } from "./hosted-session.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { reportError, runCli } from "./run-cli.js";
@@ -20,6 +21,7 @@ import { reportError, runCli } from "./run-cli.js";
 /** The host the monitor serves requests with; commands queue behind one another. */
 export function commandHost(): CommandHost {
   const build = hostedBuild(); // this process's build, taken now: the files may be replaced later
+  keepLocalStatesOpen();
   let queue: Promise<unknown> = Promise.resolve();
   return {
     declines(request) {

@@ -15,7 +15,11 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 const argv = process.argv.slice(2);
-process.exitCode = await forwardToMonitor(argv).then(
-  async (code) => code ?? (await import("./run-cli.js")).runCli(argv),
-  async (err: unknown) => (await import("./run-cli.js")).reportError(err, argv.includes("--json")),
-);
+void forwardToMonitor(argv)
+  .then(
+    async (code) => code ?? (await import("./run-cli.js")).runCli(argv),
+    async (err: unknown) => (await import("./run-cli.js")).reportError(err, argv.includes("--json")),
+  )
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -6,7 +6,7 @@
  * file: a full scan and a negotiation. A deploy run again is safe: a root the server runs already is
  * answered "up to date". A file of another user, or one that cannot be written, is not touched.
  */
-import { existsSync, renameSync } from "node:fs";
+import { existsSync, renameSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { LocalState } from "./local-state.js";
 import { stateProblem } from "./state-file-error.js";
@@ -32,16 +32,61 @@ export async function withLocalState<T>(
   }
 }
 
+/**
+ * A process that runs many commands (the monitor running them for clients) keeps each state file open
+ * between them: opening costs the schema check, and closing the last connection checkpoints the WAL into
+ * the file. Kept while the file at the path is as this process left it (same inode, size and mtime: not
+ * moved aside, replaced, or written by another process's checkpoint since); else opened afresh, which is
+ * also where a file damaged behind its back is found.
+ */
+let keepOpen = false;
+const open = new Map<string, { state: LocalState; file: string }>();
+
+/** From now on, this process keeps the local states it opens open between commands. */
+export function keepLocalStatesOpen(): void {
+  keepOpen = true;
+}
+
 async function runWith<T>(dir: string, run: (state: LocalState) => Promise<T>): Promise<T> {
-  const state = LocalState.open(dir);
-  try {
-    return await run(state);
-  } finally {
+  if (!keepOpen) {
+    const state = LocalState.open(dir);
     try {
-      state.close();
-    } catch {
-      // a damaged file may fail to close cleanly; it is moved aside next
+      return await run(state);
+    } finally {
+      closeQuietly(state);
     }
+  }
+  const state = keptState(dir);
+  try {
+    const result = await run(state);
+    open.set(dir, { state, file: fileIdentity(dir) });
+    return result;
+  } catch (err) {
+    // a damaged file is moved aside next; whatever else went wrong, the next command opens it afresh
+    open.delete(dir);
+    closeQuietly(state);
+    throw err;
+  }
+}
+
+function keptState(dir: string): LocalState {
+  const kept = open.get(dir);
+  open.delete(dir); // kept again when the command succeeds
+  if (kept && fileIdentity(dir) === kept.file) return kept.state;
+  if (kept) closeQuietly(kept.state);
+  return LocalState.open(dir);
+}
+
+function fileIdentity(dir: string): string {
+  const st = statSync(join(dir, "state.db"), { bigint: true, throwIfNoEntry: false });
+  return st ? `${st.ino}:${st.size}:${st.mtimeNs}` : "none";
+}
+
+function closeQuietly(state: LocalState): void {
+  try {
+    state.close();
+  } catch {
+    // a damaged file may fail to close cleanly; it is moved aside next
   }
 }
 

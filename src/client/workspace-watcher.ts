@@ -198,6 +198,13 @@ export class WorkspaceWatcher {
     // ignored paths are dropped here, unless they name a folder we watch (its watch must go)
     if (this.ignore?.ignores(rel) && !this.watchers.has(rel)) return;
     if (this.watchers.has(rel)) {
+      // removed, renamed or made again under its name: its watch, and those under it, may watch nothing now
+      // (a folder made again can even have the old inode number), so the next resync watches it afresh
+      for (const [path, w] of this.watchers) {
+        if (path !== rel && !path.startsWith(`${rel}/`)) continue;
+        w.close();
+        this.watchers.delete(path);
+      }
       this.markFull(`folder ${rel} changed`);
       return;
     }

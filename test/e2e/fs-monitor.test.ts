@@ -118,6 +118,23 @@ describe("caxton monitor", () => {
     assert.deepEqual(rules.json.deleted, ["agents/team/notes.md"]);
   });
 
+  it("a folder removed and made again under its name is watched again", async () => {
+    const team = join(ws, "agents/crew");
+    mkdirSync(team, { recursive: true });
+    writeFileSync(join(team, "notes.md"), "first\n");
+    await deployAndCheck(); // a new folder: walked
+    rmSync(team, { recursive: true });
+    mkdirSync(team);
+    writeFileSync(join(team, "notes.md"), "second\n");
+    await deployAndCheck(); // the folder came back: walked, and watched anew
+    appendFileSync(join(team, "notes.md"), "third\n");
+    const edited = await deployAndCheck();
+    assert.equal(edited.monitor, true);
+    assert.deepEqual(edited.json.modified, ["agents/crew/notes.md"]);
+    rmSync(team, { recursive: true });
+    assert.deepEqual((await deployAndCheck()).json.deleted, ["agents/crew/notes.md"]);
+  });
+
   it("a restarted monitor, or one killed outright, costs a walk and nothing else", async () => {
     const stop = await cli("monitor", "stop");
     assert.match(stop.stdout, /^stopped the monitor of /);

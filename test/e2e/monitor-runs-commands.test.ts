@@ -5,7 +5,7 @@
  * that goes away) the client runs it itself or says what happened.
  */
 import assert from "node:assert/strict";
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -107,10 +107,41 @@ describe("commands the monitor runs", () => {
       cli(["status", "--server", server.url, "--json"]),
     ]);
     assert.equal(deploy.code, 0, deploy.stderr);
-    assert.equal(deploy.json().success, true);
+    assert.deepEqual(deploy.json().added, ["agents/coordinator.toml"]);
     assert.equal(status.code, 0, status.stderr);
     assert.equal(typeof status.json().in_sync, "boolean");
     assert.equal(await commandsRun(), before + 2);
+  });
+
+  it("a state file removed or damaged between commands: the monitor's next command starts afresh", async () => {
+    const state = join(env.CAXTON_STATE_DIR as string, "state.db");
+    const before = await commandsRun();
+    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${state}${suffix}`, { force: true });
+    appendFileSync(join(ws, "agents/coordinator.toml"), "\n# after the state went\n");
+    const removed = await cli(["deploy", "--server", server.url, "--json", "--yes"]);
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.deepEqual(
+      removed.json().modified,
+      ["agents/coordinator.toml"],
+      JSON.stringify(removed.json()).slice(0, 600),
+    );
+    assert.ok(existsSync(state));
+    // garbage over the file in place (the same inode): the monitor's open connection is closed and the file
+    // opened afresh; SQLite either finds it damaged (moved aside, the command run again) or, closing that
+    // connection, writes its log back over the garbage. Either way the deploy ships the change
+    writeFileSync(state, Buffer.alloc(8192, 0x5a));
+    appendFileSync(join(ws, "agents/coordinator.toml"), "# and after it was damaged\n");
+    const damaged = await cli(["deploy", "--server", server.url, "--json", "--yes"]);
+    assert.equal(damaged.code, 0, damaged.stderr);
+    assert.deepEqual(
+      damaged.json().modified,
+      ["agents/coordinator.toml"],
+      JSON.stringify(damaged.json()).slice(0, 600),
+    );
+    assert.match(damaged.stderr, /^(note: the local state was damaged and is rebuilt .*\n)?$/);
+    const again = await cli(["deploy", "--server", server.url, "--json"]);
+    assert.equal(again.json().up_to_date, true);
+    assert.equal(await commandsRun(), before + 3);
   });
 
   it("help, --watch and other commands run in the client itself", async () => {

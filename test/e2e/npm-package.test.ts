@@ -24,7 +24,9 @@ test("npm pack ships the built CLI, LICENSE and README; the unpacked package run
     const files = info.files.map((f) => f.path);
     for (const f of [
       "bin/caxton",
-      "dist/cli/caxton.js",
+      "dist/cli/caxton.cjs",
+      "dist/cli/run-cli.js",
+      "bin/package.json",
       "dist/dashboard/index.html",
       "LICENSE",
       "README.md",
