@@ -15,7 +15,9 @@ import { CpuContention } from "./cpu-contention.js";
 import { GitComparison, gitVersion } from "./compare-git.js";
 import { RsyncComparison, rsyncVersion } from "./compare-rsync.js";
 import { DEFAULT_SEED, generateWorkspace, SIZES, type SizeName } from "./generate-workspace.js";
-import { clientRssMethod } from "./measure-process.js";
+import { clientRssMethod, measureProcess } from "./measure-process.js";
+import { measuredEnv } from "./measured-env.js";
+import { sampleStats } from "./sample-stats.js";
 import { profileScenarios } from "./profile-cli.js";
 import { evaluateTargets, renderReport, writeResults, type BenchResults, type SizeResult } from "./report.js";
 import { snapshotBuild } from "./snapshot-build.js";
@@ -167,6 +169,7 @@ async function main(): Promise<void> {
         rsync: rsyncVersion(),
         clientRss: clientRssMethod(root),
         serverRss: "VmHWM reset via /proc/<pid>/clear_refs, else VmRSS polled every 5 ms",
+        nodeStartMs: await nodeStartMs(root),
         loadAverage: { start: loadavg()[0] ?? 0, end: 0 },
       },
       notes: [],
@@ -286,3 +289,13 @@ main().catch((err: unknown) => {
   console.error(err instanceof Error ? err.message : err);
   process.exitCode = 1;
 });
+
+/** `node -e 0` ten times in the measured environment: what any Node CLI pays before its first line runs. */
+async function nodeStartMs(scratchDir: string): Promise<number | null> {
+  const walls: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const r = await measureProcess(process.execPath, ["-e", "0"], { env: measuredEnv({}), scratchDir });
+    if (r.code === 0) walls.push(r.wallMs);
+  }
+  return sampleStats(walls)?.median ?? null;
+}

@@ -4,6 +4,7 @@
  * exactly the same files. A user's and the system's git configuration are kept out (own HOME,
  * GIT_CONFIG_NOSYSTEM), automatic gc is off on both sides so it cannot run in the middle of a measurement.
  */
+import { measuredEnv } from "./measured-env.js";
 import { spawnSync, spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -120,10 +121,8 @@ export class GitComparison {
 }
 
 function gitEnv(root: string, extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
+  return measuredEnv({
     HOME: join(root, "home"),
-    LANG: "C",
     GIT_CONFIG_NOSYSTEM: "1",
     GIT_TERMINAL_PROMPT: "0",
     GIT_AUTHOR_NAME: "bench",
@@ -131,6 +130,5 @@ function gitEnv(root: string, extra: Record<string, string>): NodeJS.ProcessEnv 
     GIT_COMMITTER_NAME: "bench",
     GIT_COMMITTER_EMAIL: "bench@localhost",
     ...extra,
-  };
-  return env;
+  });
 }

@@ -3,6 +3,7 @@
  * loopback (no chroot, running as the current user). `--stats` is added only to read the bytes on the wire;
  * it does not change what is transferred. The bench never installs rsync: when it is missing, it says so.
  */
+import { measuredEnv } from "./measured-env.js";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -81,7 +82,7 @@ export class RsyncComparison {
       await measureProcess(
         "rsync",
         ["-a", "--stats", `${this.setup.source}/`, `rsync://${LOOPBACK}:${this.port}/workspace/`],
-        { scratchDir: this.setup.scratchDir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", LANG: "C" } },
+        { scratchDir: this.setup.scratchDir, env: measuredEnv({}) },
       ),
     );
     const num = (label: string): number | null => {

@@ -5,6 +5,7 @@
  * clock that process.hrtime reads). Prints the summaries as markdown and keeps the raw .cpuprofile files
  * (loadable in Chrome DevTools) in bench/results/profile-<timestamp>/.
  */
+import { measuredEnv } from "./measured-env.js";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startServe } from "../support/caxton-serve.js";
@@ -46,7 +47,7 @@ export async function profileScenarios(opts: ProfileOptions): Promise<void> {
     const ws = generateWorkspace(join(dir, "ws"), SIZES[name], opts.seed);
     opts.log(`${name}: ${ws.files} files generated; profiling`);
     const stateDir = join(dir, "state");
-    const env = { ...process.env, NO_COLOR: "1", CAXTON_STATE_DIR: stateDir, CAXTON_SERVER: "" };
+    const env = measuredEnv({ NO_COLOR: "1", CAXTON_STATE_DIR: stateDir, CAXTON_SERVER: "" });
     const serverProfiles = join(outDir, `${name}-server`);
     const server = await startServe({
       caxton: opts.caxton,

@@ -20,6 +20,8 @@ export interface Machine {
   rsync: string | null;
   clientRss: string;
   serverRss: string;
+  /** median wall time of `node -e 0` in the environment the measured processes get: the floor under any CLI in Node */
+  nodeStartMs: number | null;
   /** 1-minute load average before the bench (other work, which skews the figures) and at its end (its own load included) */
   loadAverage: { start: number; end: number };
 }
@@ -265,7 +267,8 @@ export function renderReport(results: BenchResults): string {
       `Runs per scenario: ${Object.entries(results.runs)
         .map(([k, v]) => `${k} ${v}`)
         .join(", ")}. Client RSS: ${m.clientRss}; server RSS: ${m.serverRss}. ` +
-      `Load average (1 min) ${m.loadAverage.start.toFixed(2)} at the start, ${m.loadAverage.end.toFixed(2)} at the end.`,
+      `Load average (1 min) ${m.loadAverage.start.toFixed(2)} at the start, ${m.loadAverage.end.toFixed(2)} at the end. ` +
+      `Node's own start-up (\`node -e 0\`, median of 10, same environment): ${m.nodeStartMs === null ? "not measured" : `${Math.round(m.nodeStartMs)} ms`}.`,
     "",
     "Wall time is the whole CLI process (spawn to exit, Node start-up included). git = `git add -A && git commit && git push` " +
       "to a git daemon on 127.0.0.1 (no change: `add -A && push`; status: `git status --porcelain`); " +

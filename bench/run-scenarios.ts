@@ -9,6 +9,7 @@
  * state, git remote and rsync destination; changes: content never written before; rename and revert:
  * alternate between two states that were both deployed), so every run measures the same thing.
  */
+import { measuredEnv } from "./measured-env.js";
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -298,7 +299,7 @@ function sameSizes(a: Snapshot, b: Snapshot): boolean {
 }
 
 function cliEnv(ctx: Context): NodeJS.ProcessEnv {
-  return { ...process.env, NO_COLOR: "1", CAXTON_STATE_DIR: ctx.stateDir, CAXTON_SERVER: "" };
+  return measuredEnv({ NO_COLOR: "1", CAXTON_STATE_DIR: ctx.stateDir, CAXTON_SERVER: "" });
 }
 
 async function freshServer(ctx: Context): Promise<void> {

@@ -272,7 +272,7 @@ export const COMMANDS = {
     args: "start|stop|status [DIR]",
     maxArgs: 2,
     about:
-      "Starts, stops or reports the workspace's file-system monitor: a background process (one inotify watch per folder) that deploy, status, validate, diff and pull ask which paths changed since their last scan, instead of walking the workspace. Whenever it cannot be sure (it restarted, a folder was created or renamed, an overflow), the scan walks as it would without it. It stops with `caxton monitor stop`, or when the workspace folder goes away.",
+      "Starts, stops or reports the workspace's file-system monitor: a background process (one inotify watch per folder) that deploy, status, validate, diff and pull ask which paths changed since their last scan, instead of walking the workspace. Whenever it cannot be sure (it restarted, a folder was created or renamed, an overflow), the scan walks as it would without it. While it runs, it also runs `deploy` and `status` for that workspace itself, with the caller's arguments, folder, environment and terminal, so they skip Node's start-up and loading the CLI. It stops with `caxton monitor stop`, or when the workspace folder goes away.",
     complete: "subcommand",
     subcommands: ["start", "stop", "status"],
     flags: { json: JSON_FLAG },

@@ -1,71 +1,10 @@
 /**
- * The entry point: dispatches to a command, and is the one place that prints errors and picks exit codes
- * (the table in src/errors/error-codes.ts; docs/cli.md). Commands, flags and help come from
- * command-table.ts.
+ * The entry point. When a file-system monitor runs for the command's workspace and can run the command,
+ * this process only forwards it there (forward-command.ts): the monitor has Node started and the CLI
+ * loaded already. Otherwise the command runs here (run-cli.ts, which prints errors and picks exit codes).
+ * Nothing else is imported up front, so a forwarded command loads only the forwarder.
  */
-import { CaxtonError, isCaxtonError } from "../errors/caxton-error.js";
-import { closestMatch } from "../config/did-you-mean.js";
-import { VERSION } from "../version.js";
-import { printError } from "./print-error.js";
-import { HelpShown } from "./parse-args.js";
-import { COMMAND_NAMES, COMMANDS, isCommandName, type CommandName } from "./command-table.js";
-import { commandHelp, overallHelp } from "./command-help.js";
-import { ReportedFailure } from "./reported-failure.js";
-// deploy and status in the entry chunk itself: their code is what a no-change or one-file deploy runs
-import { run as deploy } from "./commands/deploy.js";
-import { run as status } from "./commands/status.js";
-
-type Command = (argv: string[]) => Promise<number>;
-
-/** Each other command module is imported only when that command runs, to keep start-up lean. */
-const LOADERS: Record<Exclude<CommandName, "help">, () => Promise<Command>> = {
-  init: async () => (await import("./commands/init.js")).run,
-  deploy: () => Promise.resolve(deploy),
-  status: () => Promise.resolve(status),
-  validate: async () => (await import("./commands/validate.js")).run,
-  diff: async () => (await import("./commands/diff.js")).run,
-  pull: async () => (await import("./commands/pull.js")).run,
-  agents: async () => (await import("./commands/agents.js")).run,
-  workspaces: async () => (await import("./commands/workspaces.js")).run,
-  log: async () => (await import("./commands/log.js")).run,
-  show: async () => (await import("./commands/show.js")).run,
-  rollback: async () => (await import("./commands/rollback.js")).run,
-  token: async () => (await import("./commands/token.js")).run,
-  monitor: async () => (await import("./commands/monitor.js")).run,
-  serve: async () => (await import("./commands/serve.js")).run,
-  completion: async () => (await import("./commands/completion.js")).run,
-};
-
-async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === "--help" || name === "-h") {
-    process.stdout.write(overallHelp());
-    return 0;
-  }
-  if (name === "--version" || name === "-V") {
-    process.stdout.write(`caxton ${VERSION}\n`);
-    return 0;
-  }
-  if (name === "help") {
-    const [topic, ...extra] = rest;
-    if (extra.length > 0)
-      throw new CaxtonError("E_USAGE", `caxton help takes one command, got ${rest.join(" ")}`);
-    if (topic === undefined) process.stdout.write(overallHelp());
-    else process.stdout.write(commandHelp(topic, COMMANDS[known(topic)]));
-    return 0;
-  }
-  const command = known(name);
-  if (command === "help") return 0;
-  return (await LOADERS[command]())(rest);
-}
-
-function known(name: string): CommandName {
-  if (isCommandName(name)) return name;
-  const close = closestMatch(name, COMMAND_NAMES);
-  throw new CaxtonError("E_USAGE", `caxton has no command ${JSON.stringify(name)}`, {
-    hint: close ? `did you mean \`caxton ${close}\`?` : "run `caxton help` for the list of commands",
-  });
-}
+import { forwardToMonitor } from "./forward-command.js";
 
 // a closed pipe (`caxton log | head -1`) ends the command quietly, as it ends cat or git
 for (const stream of [process.stdout, process.stderr]) {
@@ -75,25 +14,8 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const json = process.argv.includes("--json");
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof HelpShown) {
-      process.exitCode = 0;
-      return;
-    }
-    const reported = err instanceof ReportedFailure ? err : null;
-    const error = reported
-      ? reported.error
-      : isCaxtonError(err)
-        ? err
-        : new CaxtonError("E_INTERNAL", String((err as Error)?.stack ?? err), {
-            hint: "this is a bug in caxton; please report it with the message above",
-          });
-    printError(error, json, reported?.figures);
-    process.exitCode = error.exitCode;
-  },
+const argv = process.argv.slice(2);
+process.exitCode = await forwardToMonitor(argv).then(
+  async (code) => code ?? (await import("./run-cli.js")).runCli(argv),
+  async (err: unknown) => (await import("./run-cli.js")).reportError(err, argv.includes("--json")),
 );

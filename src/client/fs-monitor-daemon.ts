@@ -17,12 +17,14 @@
  *
  * Protocol: one JSON object per line each way. `{"op":"since","token":T|null}` →
  * `{"token":T2,"paths":[...]}` or `{"token":T2,"full":"reason"}`; `{"op":"status"}` → `MonitorStatus`;
- * `{"op":"stop"}` → `{"stopping":true}`, then the process exits.
+ * `{"op":"stop"}` → `{"stopping":true}`, then the process exits; `{"op":"run",…}`: the monitor runs a
+ * command for the client (hosted-command.ts) when it was given a host to run them with.
  */
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, statSync, watch, writeFileSync, type FSWatcher } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
+import type { CommandHost, HostFrame, HostedTerminal, RunRequest } from "./hosted-command.js";
 import { WorkspaceWatcher } from "./workspace-watcher.js";
 
 export interface MonitorStatus {
@@ -36,6 +38,8 @@ export interface MonitorStatus {
   held: number;
   /** why every answer is "full" for now, if it is */
   degraded: string | null;
+  /** commands it has run for clients (hosted-command.ts) */
+  commands: number;
 }
 
 export type MonitorAnswer = { token: string; paths: string[] } | { token: string; full: string };
@@ -61,6 +65,8 @@ export class FsMonitor {
   private floorReason = "the monitor has just started";
   private cookieCount = 0;
   private reported = 0;
+  /** commands run for clients, counted by serveMonitor */
+  commands = 0;
   private readonly started = new Date().toISOString();
 
   constructor(
@@ -102,6 +108,7 @@ export class FsMonitor {
       changes: this.reported,
       held: this.changed.size,
       degraded: this.watcher.polling ? (this.watcher.fallbackReason ?? "polling") : null,
+      commands: this.commands,
     };
   }
 
@@ -189,14 +196,14 @@ function parseToken(token: string | null): { instance: string; seq: number } | n
   return m ? { instance: m[1] as string, seq: Number(m[2]) } : null;
 }
 
-/** Largest request line accepted: requests are a few dozen bytes. */
-const MAX_REQUEST_BYTES = 4096;
+/** Largest request line accepted: a command to run carries the client's environment; others are tiny. */
+const MAX_REQUEST_BYTES = 1024 * 1024;
 
 /**
  * Serves a monitor on a Unix socket until it is asked to stop, its workspace goes away, or it gets SIGTERM;
  * resolves when it has stopped. The socket's folder is the caller's (mode 0700: only this user may ask).
  */
-export function serveMonitor(monitor: FsMonitor, socketPath: string): Promise<void> {
+export function serveMonitor(monitor: FsMonitor, socketPath: string, host?: CommandHost): Promise<void> {
   return new Promise((resolve, reject) => {
     const sockets = new Set<Socket>();
     let server: Server | undefined = undefined;
@@ -223,6 +230,8 @@ export function serveMonitor(monitor: FsMonitor, socketPath: string): Promise<vo
       socket.on("close", () => sockets.delete(socket));
       socket.on("error", () => socket.destroy());
       let buffered = "";
+      /** the command this connection asked the monitor to run, once it has */
+      let session: HostedSession | undefined;
       socket.on("data", (chunk: Buffer) => {
         buffered += chunk.toString("utf8");
         if (buffered.length > MAX_REQUEST_BYTES) {
@@ -233,6 +242,15 @@ export function serveMonitor(monitor: FsMonitor, socketPath: string): Promise<vo
         while ((nl = buffered.indexOf("\n")) >= 0) {
           const line = buffered.slice(0, nl);
           buffered = buffered.slice(nl + 1);
+          if (session) {
+            session.fromClient(line);
+            continue;
+          }
+          if (host && line.startsWith('{"op":"run"')) {
+            session = new HostedSession(socket);
+            void runFor(session, line, host);
+            continue;
+          }
           void answer(line).then(
             (reply) => {
               if (!socket.destroyed) socket.write(`${JSON.stringify(reply)}\n`);
@@ -243,6 +261,33 @@ export function serveMonitor(monitor: FsMonitor, socketPath: string): Promise<vo
         }
       });
     });
+    const runFor = async (s: HostedSession, line: string, run: CommandHost): Promise<void> => {
+      let request: RunRequest;
+      try {
+        request = parseRunRequest(line);
+      } catch {
+        s.send({ declined: "not a valid request" });
+        s.end();
+        return;
+      }
+      const declined = run.declines(request);
+      if (declined !== null) {
+        s.send({ declined });
+        s.end();
+        return;
+      }
+      s.tty = request.tty;
+      s.send({ accepted: true });
+      let exit: number;
+      try {
+        exit = await run.run(request, s);
+      } catch {
+        exit = 3;
+      }
+      monitor.commands++;
+      s.send({ exit });
+      s.end();
+    };
     const answer = async (line: string): Promise<unknown> => {
       let req: { op?: unknown; token?: unknown };
       try {
@@ -265,4 +310,84 @@ export function serveMonitor(monitor: FsMonitor, socketPath: string): Promise<vo
       socketIno = statSync(socketPath, { bigint: true }).ino;
     });
   });
+}
+
+/** One connection's command run: frames to the client, answers from it (hosted-command.ts). */
+class HostedSession implements HostedTerminal {
+  tty: RunRequest["tty"] = { stdin: false, stdout: false, stderr: false, columns: null };
+  private readonly answers: ((line: string) => void)[] = [];
+  private gone = false;
+
+  constructor(private readonly socket: Socket) {
+    socket.on("close", () => {
+      this.gone = true;
+      for (const answer of this.answers.splice(0)) answer("");
+    });
+  }
+
+  send(frame: HostFrame): void {
+    if (!this.gone && !this.socket.destroyed) this.socket.write(`${JSON.stringify(frame)}\n`);
+  }
+
+  end(): void {
+    this.socket.end();
+  }
+
+  out(text: string): void {
+    this.send({ out: text });
+  }
+
+  err(text: string): void {
+    this.send({ err: text });
+  }
+
+  ask(question: string): Promise<string> {
+    if (this.gone) return Promise.resolve("");
+    return new Promise((resolve) => {
+      this.answers.push(resolve);
+      this.send({ ask: question });
+    });
+  }
+
+  fromClient(line: string): void {
+    let frame: { answer?: unknown };
+    try {
+      frame = JSON.parse(line) as typeof frame;
+    } catch {
+      return;
+    }
+    if (typeof frame.answer === "string") this.answers.shift()?.(frame.answer);
+  }
+}
+
+/** A run request's fields, checked: anything else is refused before the command runs. */
+function parseRunRequest(line: string): RunRequest {
+  const r = JSON.parse(line) as Partial<Record<keyof RunRequest, unknown>>;
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+  const tty = r.tty as Partial<RunRequest["tty"]> | undefined;
+  if (
+    r.op !== "run" ||
+    typeof r.build !== "string" ||
+    !strings(r.argv) ||
+    typeof r.cwd !== "string" ||
+    typeof r.env !== "object" ||
+    r.env === null ||
+    !Object.values(r.env).every((v) => typeof v === "string") ||
+    typeof tty !== "object" ||
+    tty === null
+  )
+    throw new Error("not a run request");
+  return {
+    op: "run",
+    build: r.build,
+    argv: r.argv,
+    cwd: r.cwd,
+    env: r.env as Record<string, string>,
+    tty: {
+      stdin: tty.stdin === true,
+      stdout: tty.stdout === true,
+      stderr: tty.stderr === true,
+      columns: typeof tty.columns === "number" ? tty.columns : null,
+    },
+  };
 }

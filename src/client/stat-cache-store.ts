@@ -8,6 +8,11 @@
  * statement or transaction, so a crash leaves the old records or the new ones. The file-system monitor's
  * token the records are current as of (`monitor_tokens`) is read and written with them, in the same
  * transaction.
+ *
+ * A process that runs many commands (the file-system monitor running them for clients) keeps what it last
+ * read or wrote in memory, and reads the records again only when they may have changed: every write rewrites
+ * the token in the same transaction, to a new token (each is issued once) or to none, so the same token
+ * means the same records, and reading it is one small row instead of decoding the records.
  */
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
@@ -32,19 +37,33 @@ interface Row {
 /** A delta larger than this share of the base is folded into a new base. */
 const COMPACT_ABOVE = 1 / 8;
 
+/** The records as read or written, and the delta since the base they extend. */
+interface Loaded {
+  contents: StatCacheContents;
+  stamp: Buffer | null;
+  baseBytes: number;
+  delta: StatCacheDelta;
+  token: string | null;
+}
+
+/** What this process last read or wrote, by state file and workspace, current as of its (non-null) token. */
+const resident = new Map<string, Loaded>();
+
 export function sqliteStatCache(
   db: Database.Database,
   workspace: string,
   /** runs a call, answering SQLite's failures as the local state's error (state-file-error.ts) */
   guarded: <T>(run: () => T) => T,
 ): StatCachePort {
-  let contents: StatCacheContents | undefined;
-  let stamp: Buffer | null = null;
-  let baseBytes = 0;
-  let delta: StatCacheDelta = { entries: new Map(), folders: new Map() };
-  let token: string | null = null;
-  const read = (): StatCacheContents => {
-    if (contents) return contents;
+  // a file's records may be kept across commands; an in-memory database is a new one each time
+  const key = db.memory ? null : `${db.name}\n${workspace}`;
+  const readToken = db.prepare(`SELECT token FROM monitor_tokens WHERE workspace_path = ?`).pluck();
+  let loaded: Loaded | undefined;
+  const read = (): Loaded => {
+    if (loaded) return loaded;
+    const kept = key === null ? undefined : resident.get(key);
+    if (kept && kept.token !== null && readToken.get(workspace) === kept.token) return (loaded = kept);
+    if (key !== null) resident.delete(key);
     // one snapshot: the records and the token they are current as of, as one writer left them
     const [row, t] = db.transaction((): [Row | undefined, unknown] => [
       db
@@ -56,18 +75,27 @@ export function sqliteStatCache(
       db.prepare(`SELECT token FROM monitor_tokens WHERE workspace_path = ?`).pluck().get(workspace),
     ])();
     const record = row ? decodeStatCache(row.base) : undefined;
-    contents = record ?? { entries: new Map(), folders: new Map() };
-    stamp = contents.stamp ?? null;
-    baseBytes = row?.base.length ?? 0;
+    const contents: StatCacheContents = record ?? { entries: new Map(), folders: new Map() };
+    const stamp = contents.stamp ?? null;
     const since = row?.delta && stamp ? decodeStatDelta(row.delta, stamp) : undefined;
-    if (since) {
-      applyStatDelta(contents, since);
-      delta = since;
-    }
-    // a delta that does not extend this base was written beside another writer's new base: the token
-    // belongs to one of the two, so the records cannot vouch for it
-    token = record && typeof t === "string" && (!row?.delta || since) ? t : null;
-    return contents;
+    if (since) applyStatDelta(contents, since);
+    loaded = {
+      contents,
+      stamp,
+      baseBytes: row?.base.length ?? 0,
+      delta: since ?? { entries: new Map(), folders: new Map() },
+      // a delta that does not extend this base was written beside another writer's new base: the token
+      // belongs to one of the two, so the records cannot vouch for it
+      token: record && typeof t === "string" && (!row?.delta || since) ? t : null,
+    };
+    keep(loaded);
+    return loaded;
+  };
+  /** kept while a token vouches for it; a failed write must not leave a half-applied copy kept */
+  const keep = (l: Loaded): void => {
+    if (key === null) return;
+    if (l.token === null) resident.delete(key);
+    else resident.set(key, l);
   };
   const writeBase = db.prepare(`INSERT OR REPLACE INTO stat_cache (workspace_path, record) VALUES (?, ?)`);
   const dropDelta = db.prepare(`DELETE FROM stat_cache_delta WHERE workspace_path = ?`);
@@ -87,29 +115,33 @@ export function sqliteStatCache(
     } else writeDelta.run(workspace, record);
     if (next === null) dropToken.run(workspace);
     else writeToken.run(workspace, next);
-    token = next;
   });
-  const compact = (c: StatCacheContents, next: string | null): void => {
-    stamp = randomBytes(STAMP_BYTES);
-    const base = encodeStatCache(c.entries, c.folders, stamp);
-    write.immediate(base, true, next);
-    baseBytes = base.length;
-    delta = { entries: new Map(), folders: new Map() };
+  const commit = (l: Loaded, record: Buffer, base: boolean, next: string | null): void => {
+    write.immediate(record, base, next);
+    l.token = next;
+    keep(l);
+  };
+  const compact = (l: Loaded, next: string | null): void => {
+    const stamp = randomBytes(STAMP_BYTES);
+    const base = encodeStatCache(l.contents.entries, l.contents.folders, stamp);
+    l.stamp = stamp;
+    l.baseBytes = base.length;
+    l.delta = { entries: new Map(), folders: new Map() };
+    commit(l, base, true, next);
   };
   return {
-    load: () => guarded(() => read().entries),
-    loadFolders: () => guarded(() => read().folders),
-    monitorToken: () =>
-      guarded(() => {
-        read();
-        return token;
-      }),
+    load: () => guarded(() => read().contents.entries),
+    loadFolders: () => guarded(() => read().contents.folders),
+    monitorToken: () => guarded(() => read().token),
     advanceMonitorToken: (next: string) =>
       guarded(() => {
-        read();
-        if (token === null) return;
-        advance.run(next, workspace, token);
-        token = next;
+        const l = read();
+        if (l.token === null) return;
+        const moved = advance.run(next, workspace, l.token).changes === 1;
+        l.token = next;
+        // another writer's records since: this copy is not theirs
+        if (moved) keep(l);
+        else if (key !== null) resident.delete(key);
       }),
     save: (
       changed: Map<string, StatEntry>,
@@ -119,7 +151,10 @@ export function sqliteStatCache(
     ) =>
       guarded(() => {
         const next = monitorToken ?? null;
-        const c = read();
+        const l = read();
+        if (key !== null) resident.delete(key); // kept again once the write has committed
+        const c = l.contents;
+        const delta = l.delta;
         for (const [path, e] of changed) {
           c.entries.set(path, e);
           delta.entries.set(path, e);
@@ -131,7 +166,7 @@ export function sqliteStatCache(
         // cached trees are valid only beside the entries saved with them: none rather than stale ones
         if (!folders) {
           c.folders = new Map();
-          return compact(c, next);
+          return compact(l, next);
         }
         for (const [path, f] of folders) {
           const before = c.folders.get(path);
@@ -140,10 +175,10 @@ export function sqliteStatCache(
         }
         for (const path of c.folders.keys()) if (!folders.has(path)) delta.folders.set(path, null);
         c.folders = folders;
-        if (!stamp) return compact(c, next);
-        const record = encodeStatDelta(stamp, delta);
-        if (record.length > baseBytes * COMPACT_ABOVE) return compact(c, next);
-        write.immediate(record, false, next);
+        if (!l.stamp) return compact(l, next);
+        const record = encodeStatDelta(l.stamp, delta);
+        if (record.length > l.baseBytes * COMPACT_ABOVE) return compact(l, next);
+        commit(l, record, false, next);
       }),
   };
 }

@@ -25,7 +25,14 @@ export interface CaxtonErrorOptions<C extends ErrorCode = ErrorCode> {
   cause?: unknown;
 }
 
+/**
+ * Marks every CaxtonError, whichever copy of this module made it: the CLI's entry and the rest of the CLI
+ * are separate bundles (scripts/bundle.mjs), so an error from one is not an instance of the other's class.
+ */
+const BRAND = Symbol.for("caxton-deploy.error");
+
 class CaxtonErrorOf<C extends ErrorCode> extends Error {
+  readonly [BRAND] = true;
   readonly code: C;
   readonly hint: string | undefined;
   readonly detail: ErrorDetail<C> | undefined;
@@ -61,5 +68,5 @@ export type CaxtonError<C extends ErrorCode = ErrorCode> = { [K in C]: CaxtonErr
 export const CaxtonError = CaxtonErrorOf;
 
 export function isCaxtonError(err: unknown): err is CaxtonError {
-  return err instanceof CaxtonError;
+  return err instanceof Error && (err as { [BRAND]?: unknown })[BRAND] === true;
 }

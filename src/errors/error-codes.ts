@@ -105,6 +105,11 @@ export const ERROR_CODES = {
     hint: "client and server disagree on the protocol; upgrade the older one",
   },
   E_INTERNAL: { http: 500, exit: 3, hint: "see the server's log" },
+  E_MONITOR: {
+    http: 500,
+    exit: 3,
+    hint: "run the command again (it runs in this process when no monitor answers); `caxton monitor status` says whether the monitor still runs",
+  },
   E_STORAGE: {
     http: 507,
     exit: 3,
@@ -194,6 +199,8 @@ interface ErrorDetailTable {
   E_UNREACHABLE: { connection: "lost"; silentFor?: number; live?: false | null };
   E_PROTOCOL: never;
   E_INTERNAL: never;
+  /** the file-system monitor that ran the command went away before it finished; its log */
+  E_MONITOR: { log: string };
   E_STORAGE: never;
   E_DATABASE: never;
 }

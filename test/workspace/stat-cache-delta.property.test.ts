@@ -200,3 +200,92 @@ test("stat cache delta record: round trip, and any truncation or corruption read
     { numRuns: 300 },
   );
 });
+
+type Op =
+  | { kind: "ours"; save: Save; token: boolean }
+  | { kind: "other"; save: Save; token: boolean }
+  | { kind: "advance" };
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ kind: fc.constant("ours" as const), save: saveArb, token: fc.boolean() }),
+  fc.record({ kind: fc.constant("other" as const), save: saveArb, token: fc.boolean() }),
+  fc.record({ kind: fc.constant("advance" as const) }),
+);
+
+test("stat cache kept in memory across commands: every command reads what the file holds, whoever wrote it", async () => {
+  await withTempDir(async (dir) => {
+    const ws = "/ws";
+    let runs = 0;
+    let tokens = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 10 }), async (ops) => {
+        const stateDir = join(dir, `state-${runs++}`);
+        const entries = new Map<string, StatEntry>();
+        let folders = new Map<string, CachedFolder>();
+        let token: string | null = null;
+        for (const op of ops) {
+          const next = (): string => `00000000-0000-0000-0000-000000000000:${++tokens}`;
+          if (op.kind === "advance") {
+            // another process found nothing changed: the same records, a later token
+            if (token === null) continue;
+            const db = new Database(join(stateDir, "state.db"));
+            const t = next();
+            db.prepare(`UPDATE monitor_tokens SET token = ? WHERE workspace_path = ?`).run(t, ws);
+            db.close();
+            token = t;
+            continue;
+          }
+          const s = op.save;
+          for (const [p, e] of s.changed) entries.set(p, e);
+          for (const p of s.removed) entries.delete(p);
+          folders = s.folders ? new Map(s.folders) : new Map();
+          const t = op.token ? next() : null;
+          if (op.kind === "ours") {
+            // one command of this process: a state opened, read, saved and closed
+            const state = LocalState.open(stateDir);
+            try {
+              const port = state.statCache(ws);
+              port.load();
+              port.save(
+                new Map(s.changed),
+                s.removed,
+                s.folders ? new Map(s.folders) : undefined,
+                t ?? undefined,
+              );
+            } finally {
+              state.close();
+            }
+          } else {
+            // another process: a whole new base and its token, written behind this one's back
+            LocalState.open(stateDir).close();
+            const db = new Database(join(stateDir, "state.db"));
+            db.transaction(() => {
+              db.prepare(`INSERT OR REPLACE INTO stat_cache (workspace_path, record) VALUES (?, ?)`).run(
+                ws,
+                encodeStatCache(entries, folders, Buffer.alloc(16, tokens % 256)),
+              );
+              db.prepare(`DELETE FROM stat_cache_delta WHERE workspace_path = ?`).run(ws);
+              if (t === null) db.prepare(`DELETE FROM monitor_tokens WHERE workspace_path = ?`).run(ws);
+              else
+                db.prepare(`INSERT OR REPLACE INTO monitor_tokens (workspace_path, token) VALUES (?, ?)`).run(
+                  ws,
+                  t,
+                );
+            })();
+            db.close();
+          }
+          token = t;
+          const state = LocalState.open(stateDir);
+          try {
+            const port = state.statCache(ws);
+            assert.deepEqual(port.load(), entries);
+            assert.deepEqual(plain(port.loadFolders?.() ?? new Map()), plain(folders));
+            assert.equal(port.monitorToken?.() ?? null, token);
+          } finally {
+            state.close();
+          }
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+});

@@ -34,7 +34,8 @@ export async function run(argv: string[]): Promise<number> {
   if (sub === "run") {
     preparePlace(place);
     const monitor = new FsMonitor(place.root, place.cookies);
-    await serveMonitor(monitor, place.socket);
+    const { commandHost } = await import("../host-command.js");
+    await serveMonitor(monitor, place.socket, commandHost());
     return 0;
   }
   if (sub === "start") {
