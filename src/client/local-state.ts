@@ -77,6 +77,7 @@ CREATE TABLE IF NOT EXISTS deployed_trees (
   workspace_path TEXT NOT NULL,
   server_url TEXT NOT NULL,
   root TEXT NOT NULL,
+  tree_rows INTEGER NOT NULL,
   PRIMARY KEY (workspace_path, server_url)
 );
 CREATE TABLE IF NOT EXISTS deployed_tree_objects (
@@ -131,7 +132,7 @@ export class LocalState {
     if (fileMap.includes("deployment_id")) this.db.exec(`DROP TABLE deployed_files; DELETE FROM deployments`);
     // the tree objects as one record per deployment: the next deploy diffs file maps, and records them anew
     const treeTable = this.db.prepare(`SELECT name FROM pragma_table_info('deployed_trees')`).pluck().all();
-    if (treeTable.includes("trees")) this.db.exec(`DROP TABLE deployed_trees`);
+    if (treeTable.length > 0 && !treeTable.includes("tree_rows")) this.db.exec(`DROP TABLE deployed_trees`);
     this.db.exec(SCHEMA);
   }
 
@@ -344,21 +345,26 @@ export class LocalState {
     const put = this.db.prepare(
       `INSERT OR IGNORE INTO deployed_tree_objects (workspace_path, server_url, hash, bytes) VALUES (?, ?, ?, ?)`,
     );
-    const count = (): number =>
-      this.db
-        .prepare(`SELECT count(*) FROM deployed_tree_objects ${where}`)
-        .pluck()
-        .get(workspace, server) as number;
+    // how many rows the record holds, kept beside the root: counting them would cost a pass over them
+    const held = this.db
+      .prepare(`SELECT tree_rows FROM deployed_trees ${where}`)
+      .pluck()
+      .get(workspace, server) as number | undefined;
     const changed = trees.changed;
-    if (changed && count() <= 2 * nodes.length) {
-      for (const n of nodes) if (changed.has(n.hash)) put.run(workspace, server, n.hash, n.bytes);
+    let rows = 0;
+    if (changed && held !== undefined && held <= 2 * nodes.length) {
+      rows = held;
+      for (const n of nodes)
+        if (changed.has(n.hash)) rows += put.run(workspace, server, n.hash, n.bytes).changes;
     } else {
       this.db.prepare(`DELETE FROM deployed_tree_objects ${where}`).run(workspace, server);
-      for (const n of nodes) put.run(workspace, server, n.hash, n.bytes);
+      for (const n of nodes) rows += put.run(workspace, server, n.hash, n.bytes).changes;
     }
     this.db
-      .prepare(`INSERT OR REPLACE INTO deployed_trees (workspace_path, server_url, root) VALUES (?, ?, ?)`)
-      .run(workspace, server, root);
+      .prepare(
+        `INSERT OR REPLACE INTO deployed_trees (workspace_path, server_url, root, tree_rows) VALUES (?, ?, ?, ?)`,
+      )
+      .run(workspace, server, root, rows);
   }
 
   rememberObjects(server: string, objects: Iterable<string>): void {

@@ -62,6 +62,8 @@ test("deployed trees recorded by the change: every tree of the last deployment c
           // rows of trees no longer reached are pruned once they outnumber the current ones
           const db = new Database(join(stateDir, "state.db"), { readonly: true });
           const rows = db.prepare(`SELECT count(*) FROM deployed_tree_objects`).pluck().get() as number;
+          const kept = db.prepare(`SELECT tree_rows FROM deployed_trees`).pluck().get() as number;
+          assert.equal(kept, rows, "the count kept beside the root is the rows' count");
           db.close();
           const current = buildTree(manifests[manifests.length - 1] as Map<string, string>).trees.size;
           assert.ok(rows <= 2 * current + current, `${rows} rows for ${current} trees`);
