@@ -6,6 +6,10 @@
  * after each edit and sends the changed blob and the tree objects the server has not seen, so 200 deploys
  * at XL take minutes, not the CLI's seconds each. Retention and collection run as configured by default.
  *
+ * RSS is read after every deploy, and each sample also says the lowest and highest RSS since the previous
+ * sample: V8 lets its heap fill with garbage up to a multiple of what is live before a full collection,
+ * so one reading lands anywhere on that sawtooth (at XL, 430 to 650 MB), and only the range compares.
+ *
  *   node dist/bench/server-rss.js [--size XL] [--deploys 200] [--samples 20,50,100,200] [--node-flags "..."]
  *                                 [--heap-snapshots DIR] [--caxton PATH]
  *
@@ -150,6 +154,7 @@ try {
     // the agents edited in turn, each with a new description every time: every deploy changes one blob
     const agents = pickAgents(ws, Math.min(ws.agents.length, 50));
     const started = performance.now();
+    let range = { low: Infinity, high: 0 };
     for (let n = 1; n <= deploys; n++) {
       const rel = agents[n % agents.length] as string;
       const text = (contents.get(rel) as Buffer).toString("utf8");
@@ -167,13 +172,15 @@ try {
       }
       for (const h of objects.keys()) sent.add(h);
       await deploy(server.url, { root: tree.root, base }, base, objects);
+      const m = memoryOf(server.pid);
+      range = { low: Math.min(range.low, m.rss), high: Math.max(range.high, m.rss) };
       if (samples.has(n)) {
-        const m = memoryOf(server.pid);
         const h = await heapOf(server.url);
         const s = ((performance.now() - started) / 1000).toFixed(0);
         console.log(
-          `after ${n} deploys: RSS ${m.rss.toFixed(0)} MB (peak ${m.hwm.toFixed(0)} MB), V8 heap used ${h.heap.toFixed(0)} of ${h.total.toFixed(0)} MB, external ${h.external.toFixed(0)} MB, ${s} s`,
+          `after ${n} deploys: RSS ${m.rss.toFixed(0)} MB (${range.low.toFixed(0)}–${range.high.toFixed(0)} since the last sample, peak ${m.hwm.toFixed(0)} MB), V8 heap used ${h.heap.toFixed(0)} of ${h.total.toFixed(0)} MB, external ${h.external.toFixed(0)} MB, ${s} s`,
         );
+        range = { low: Infinity, high: 0 };
         if (snapshots) await heapSnapshot(server.pid, server.url, snapshots);
       }
     }

@@ -22,6 +22,7 @@ import type * as Messages from "../protocol/messages.js";
 import { NEGOTIATE_CONTENT_TYPE, PACK_CONTENT_TYPE } from "../protocol/pack-format.js";
 import { encodeNegotiate } from "../protocol/negotiate-body.js";
 import { parseLimits, type ServerLimits } from "./server-limits.js";
+import { quickDeployResult } from "./quick-deploy-result.js";
 import { oneLine, requestError } from "./request-error.js";
 import {
   decodeResponse,
@@ -42,7 +43,8 @@ export interface WireStats {
 
 /**
  * zod and the zstd binding cost ~70 ms and ~40 ms to load; a no-change deploy needs neither (one bodiless
- * request answered 304), so both load on first use.
+ * request answered 304), so both load on first use, and a deploy's answer is checked by hand first
+ * (quick-deploy-result.ts), so a deploy that succeeds loads no zod.
  */
 let schemas: Promise<typeof Messages> | undefined;
 const messages = (): Promise<typeof Messages> => (schemas ??= import("../protocol/messages.js"));
@@ -199,7 +201,9 @@ export class ApiClient {
       .join("&");
     const path = `${this.api}/deployments${query ? `?${query}` : ""}`;
     const res = await this.request("POST", path, pack, headers);
-    return parseAnswer((await messages()).DeployResultSchema, await this.json(res));
+    const body = await this.json(res);
+    // checked by hand first: zod loads only for an answer the quick check cannot vouch for
+    return quickDeployResult(body) ?? parseAnswer((await messages()).DeployResultSchema, body);
   }
 
   async history(limit: number): Promise<HistoryEntry[]> {

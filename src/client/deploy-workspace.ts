@@ -171,7 +171,8 @@ async function deployPlanned(
       diff ? { changes: diff.changes } : { files: plan.scan.manifest, ...(stored ? { stored } : {}) },
       // the server holds everything this tree reaches; what the base reached is on record already
       diff ? diff.objects : [...plan.treeObjects()].filter((h) => !plan.computedBaseObjects()?.has(h)),
-      plan.tree.trees.values(),
+      // the tree rows by the same diff: the base's are on record under this key
+      { nodes: plan.tree.trees.values(), ...(diff ? { changed: new Set(diff.objects) } : {}) },
     );
     deltas.remember(result); // the new content of changed files: the bases of the next deploy's deltas
   }

@@ -3,14 +3,19 @@
  * changed, starting and stopping it. A monitor that is not running, or does not answer within a moment, is
  * simply absent: the caller walks the workspace as it would without one.
  */
-import { spawn } from "node:child_process";
+import type * as ChildProcess from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstatSync, mkdirSync, openSync, closeSync, realpathSync } from "node:fs";
+import { createRequire } from "node:module";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
 import type { MonitorAnswer, MonitorStatus } from "./fs-monitor-daemon.js";
+
+/** node:child_process, loaded to start a monitor only: every scan asks the monitor, few start one */
+const childProcess = (): typeof ChildProcess =>
+  createRequire(import.meta.url)("node:child_process") as typeof ChildProcess;
 
 export interface MonitorPlace {
   /** the workspace folder, resolved (one monitor per real folder) */
@@ -130,7 +135,7 @@ export async function startMonitor(
   if (running) return running;
   const log = openSync(place.log, "w", 0o600);
   try {
-    const child = spawn(cli.node, [cli.script, "monitor", "run", place.root], {
+    const child = childProcess().spawn(cli.node, [cli.script, "monitor", "run", place.root], {
       detached: true,
       stdio: ["ignore", log, log],
       env: process.env,

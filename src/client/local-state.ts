@@ -6,8 +6,8 @@
  *    inode, hash, and the tree object of every folder (the cache-tree);
  *  - the deployments this client made (ADR-0044's `deployments`) with the file map of the latest one per
  *    workspace and server (deployed_files), which makes `status` work offline, and its tree objects
- *    (deployed_trees, one record), from which deploy finds the change by descending only into folders
- *    whose hashes differ;
+ *    (deployed_trees: the root; deployed_tree_objects: a row per tree object, written by the change), from
+ *    which deploy finds the change by descending only into folders whose hashes differ, reading just those;
  *  - server_objects: hashes this client has seen on a server, so a revert sends no content.
  */
 import { mkdirSync } from "node:fs";
@@ -15,12 +15,18 @@ import { dirname, join } from "node:path";
 import Database from "better-sqlite3";
 import type { TreeNode } from "../merkle/build-tree.js";
 import type { FileChange } from "../merkle/diff-trees.js";
-import { decodeTreeSet, encodeTreeSet } from "../merkle/tree-set.js";
 import type { StatCachePort } from "../workspace/stat-cache.js";
 import { parseLimits, type ServerLimits } from "./server-limits.js";
 import { sqliteStatCache } from "./stat-cache-store.js";
 import { stateFileError } from "./state-file-error.js";
 import { stateDir } from "./state-dir.js";
+
+/** A deployment's tree objects as recordDeployment takes them (see recordTrees). */
+export interface DeployedTrees {
+  nodes: Iterable<TreeNode>;
+  /** the tree diff's objects against the base on record, when there was one */
+  changed?: ReadonlySet<string>;
+}
 
 export interface LocalDeployment {
   id: number;
@@ -65,14 +71,22 @@ CREATE TABLE IF NOT EXISTS deployed_files (
   checksum TEXT NOT NULL,
   PRIMARY KEY (workspace_path, server_url, path)
 ) WITHOUT ROWID;
--- the tree objects of that deployment (merkle/tree-set.ts), for finding the next change by tree diff
+-- the root of that deployment, and its tree objects (with some of earlier deployments', pruned when they
+-- outnumber the current ones), for finding the next change by tree diff; written by the change only
 CREATE TABLE IF NOT EXISTS deployed_trees (
   workspace_path TEXT NOT NULL,
   server_url TEXT NOT NULL,
   root TEXT NOT NULL,
-  trees BLOB NOT NULL,
+  tree_rows INTEGER NOT NULL,
   PRIMARY KEY (workspace_path, server_url)
 );
+CREATE TABLE IF NOT EXISTS deployed_tree_objects (
+  workspace_path TEXT NOT NULL,
+  server_url TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (workspace_path, server_url, hash)
+) WITHOUT ROWID;
 -- which server a URL reaches (its Caxton-Server-Id): the tables above and below are keyed by that id when
 -- known (their server_url column then holds it), so every spelling and port of one server shares one record
 CREATE TABLE IF NOT EXISTS server_ids (
@@ -116,6 +130,9 @@ export class LocalState {
     this.db.exec(`DROP TABLE IF EXISTS file_checksums`);
     const fileMap = this.db.prepare(`SELECT name FROM pragma_table_info('deployed_files')`).pluck().all();
     if (fileMap.includes("deployment_id")) this.db.exec(`DROP TABLE deployed_files; DELETE FROM deployments`);
+    // the tree objects as one record per deployment: the next deploy diffs file maps, and records them anew
+    const treeTable = this.db.prepare(`SELECT name FROM pragma_table_info('deployed_trees')`).pluck().all();
+    if (treeTable.length > 0 && !treeTable.includes("tree_rows")) this.db.exec(`DROP TABLE deployed_trees`);
     this.db.exec(SCHEMA);
   }
 
@@ -198,7 +215,14 @@ export class LocalState {
     this.db
       .transaction(() => {
         this.db.prepare(`INSERT OR REPLACE INTO server_ids (url, server_id) VALUES (?, ?)`).run(url, id);
-        for (const table of ["deployments", "deployed_files", "deployed_trees", "server_objects"]) {
+        const tables = [
+          "deployments",
+          "deployed_files",
+          "deployed_trees",
+          "deployed_tree_objects",
+          "server_objects",
+        ];
+        for (const table of tables) {
           this.db.prepare(`UPDATE OR IGNORE ${table} SET server_url = ? WHERE server_url = ?`).run(id, url);
           this.db.prepare(`DELETE FROM ${table} WHERE server_url = ?`).run(url);
         }
@@ -224,12 +248,25 @@ export class LocalState {
     return new Map(rows);
   }
 
-  /** The tree objects (hash → bytes) of the last deployment here, if they are on record for this root. */
-  deployedTrees(workspace: string, server: string, root: string): Map<string, Buffer> | undefined {
+  /**
+   * The tree objects of the last deployment here, by hash, if they are on record for this root: read one by
+   * one as a tree diff asks for them (the folders on a change's path), not all at once.
+   */
+  deployedTrees(
+    workspace: string,
+    server: string,
+    root: string,
+  ): { get(hash: string): Buffer | undefined } | undefined {
     const row = this.db
-      .prepare(`SELECT root, trees FROM deployed_trees WHERE workspace_path = ? AND server_url = ?`)
-      .get(workspace, server) as { root: string; trees: Buffer } | undefined;
-    return row?.root === root ? decodeTreeSet(row.trees) : undefined;
+      .prepare(`SELECT root FROM deployed_trees WHERE workspace_path = ? AND server_url = ?`)
+      .get(workspace, server) as { root: string } | undefined;
+    if (row?.root !== root) return undefined;
+    const one = this.db
+      .prepare(
+        `SELECT bytes FROM deployed_tree_objects WHERE workspace_path = ? AND server_url = ? AND hash = ?`,
+      )
+      .pluck();
+    return { get: (hash) => one.get(workspace, server, hash) as Buffer | undefined };
   }
 
   /** Of the given hashes, those this client has seen on the server. */
@@ -252,7 +289,7 @@ export class LocalState {
     d: Omit<LocalDeployment, "id">,
     update: FileMapUpdate,
     objects: Iterable<string>,
-    trees?: Iterable<TreeNode>,
+    trees?: DeployedTrees,
   ): number {
     return this.db
       .transaction(() => {
@@ -277,17 +314,7 @@ export class LocalState {
             if (before.get(path) !== hash) put.run(d.workspace_path, d.server_url, path, hash);
           }
         }
-        if (trees) {
-          this.db
-            .prepare(
-              `INSERT OR REPLACE INTO deployed_trees (workspace_path, server_url, root, trees) VALUES (?, ?, ?, ?)`,
-            )
-            .run(d.workspace_path, d.server_url, d.deployed_checksum, encodeTreeSet(trees));
-        } else {
-          this.db
-            .prepare(`DELETE FROM deployed_trees WHERE workspace_path = ? AND server_url = ?`)
-            .run(d.workspace_path, d.server_url);
-        }
+        this.recordTrees(d.workspace_path, d.server_url, d.deployed_checksum, trees);
         const id = Number(
           this.db
             .prepare(
@@ -300,6 +327,44 @@ export class LocalState {
         return id;
       })
       .immediate();
+  }
+
+  /**
+   * The deployment's tree objects: with `changed` (the tree diff's objects: every tree the new tree has and
+   * the base has not is among them), only those rows are added to the base's; else all are written anew.
+   * Rows of trees no longer reached stay until they outnumber the current ones, then go in one pass.
+   */
+  private recordTrees(workspace: string, server: string, root: string, trees?: DeployedTrees): void {
+    const where = `WHERE workspace_path = ? AND server_url = ?`;
+    if (!trees) {
+      this.db.prepare(`DELETE FROM deployed_trees ${where}`).run(workspace, server);
+      this.db.prepare(`DELETE FROM deployed_tree_objects ${where}`).run(workspace, server);
+      return;
+    }
+    const nodes = [...trees.nodes];
+    const put = this.db.prepare(
+      `INSERT OR IGNORE INTO deployed_tree_objects (workspace_path, server_url, hash, bytes) VALUES (?, ?, ?, ?)`,
+    );
+    // how many rows the record holds, kept beside the root: counting them would cost a pass over them
+    const held = this.db
+      .prepare(`SELECT tree_rows FROM deployed_trees ${where}`)
+      .pluck()
+      .get(workspace, server) as number | undefined;
+    const changed = trees.changed;
+    let rows = 0;
+    if (changed && held !== undefined && held <= 2 * nodes.length) {
+      rows = held;
+      for (const n of nodes)
+        if (changed.has(n.hash)) rows += put.run(workspace, server, n.hash, n.bytes).changes;
+    } else {
+      this.db.prepare(`DELETE FROM deployed_tree_objects ${where}`).run(workspace, server);
+      for (const n of nodes) rows += put.run(workspace, server, n.hash, n.bytes).changes;
+    }
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO deployed_trees (workspace_path, server_url, root, tree_rows) VALUES (?, ?, ?, ?)`,
+      )
+      .run(workspace, server, root, rows);
   }
 
   rememberObjects(server: string, objects: Iterable<string>): void {

@@ -8,7 +8,7 @@ import { scanLocal } from "./scan-with-monitor.js";
 import { isCaxtonError } from "../errors/caxton-error.js";
 import { diffManifests, type ManifestDiff } from "../merkle/diff-manifests.js";
 import { diffTrees } from "../merkle/diff-trees.js";
-import { ApiClient, type ConnectionOptions, type LiveDeployment } from "./api-client.js";
+import type { ConnectionOptions, LiveDeployment } from "./api-client.js";
 import type { LocalState } from "./local-state.js";
 
 export interface WorkspaceStatus {
@@ -45,6 +45,8 @@ export async function workspaceStatus(req: StatusRequest): Promise<WorkspaceStat
   let live: LiveDeployment | null = null;
   let notChecked: WorkspaceStatus["not_checked"] = { code: "OFFLINE", message: "--offline: no server asked" };
   if (req.connection) {
+    // the HTTP client loads only to ask: `status --offline` needs none of it
+    const { ApiClient } = await import("./api-client.js");
     const api = new ApiClient(server, req.connection);
     try {
       live = await api.current(last?.deployed_checksum ?? null);

@@ -11,6 +11,7 @@ import { fixQuantity, parseDuration, parseSize } from "./duration-size.js";
 import { u32, float } from "./number-schemas.js";
 import { addCheckIssue } from "./schema-diagnostics.js";
 import { checkTimeZone } from "./time-zone.js";
+import { FILE_ACCESS, NETWORK_ACCESS } from "./agent-value-rules.js";
 
 export const GUIDE_DEFAULTS = {
   permissions: { file_access: "readonly", network_access: "restricted" },
@@ -56,8 +57,8 @@ const timezone = z.string().superRefine((v, ctx) => {
 });
 
 export const permissionsShape = {
-  file_access: z.enum(["readonly", "readwrite", "none"]).default(GUIDE_DEFAULTS.permissions.file_access),
-  network_access: z.enum(["restricted", "full", "none"]).default(GUIDE_DEFAULTS.permissions.network_access),
+  file_access: z.enum(FILE_ACCESS).default(GUIDE_DEFAULTS.permissions.file_access),
+  network_access: z.enum(NETWORK_ACCESS).default(GUIDE_DEFAULTS.permissions.network_access),
   memory_limit: size.optional(),
   cpu_limit: duration.optional(),
 };

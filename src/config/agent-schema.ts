@@ -17,38 +17,25 @@ import {
   permissionsShape,
   scheduleShape,
 } from "./agent-guide-tables.js";
-import { float, u32, U32_MAX } from "./number-schemas.js";
+import { float, u32 } from "./number-schemas.js";
 import { scanTemplate } from "./template-variables.js";
 import { isTable, jsonSafe, tomlTypeName } from "./toml-values.js";
+import {
+  isValidAgentName,
+  isValidMcpServerName,
+  isValidVersion,
+  LLM_PROVIDERS,
+  MEMORY_SCOPES,
+  parseMcpToolName,
+  U32_MAX,
+  WORD,
+} from "./agent-value-rules.js";
 
 export const AGENT_DEFAULTS = {
   temperature: 0.7,
   memory: { enabled: true, context_window: 4000, scope: "agent" },
   conversation: { max_turns: 50, timeout_seconds: 300 },
 } as const;
-
-// ---- rules shared with other modules (cross-check, mcp-servers schema) ----
-
-const AGENT_NAME = /^[a-z][a-z0-9-]*[a-z0-9]$/;
-export function isValidAgentName(name: string): boolean {
-  return AGENT_NAME.test(name) && !name.includes("--");
-}
-
-export const MCP_SERVER_NAME = /^[a-z][a-z0-9_]*$/;
-export function isValidMcpServerName(name: string): boolean {
-  return MCP_SERVER_NAME.test(name) && !name.includes("__");
-}
-
-/** `mcp__<server>__<tool>` split at the first `__` after the prefix; null if it is not an MCP tool name. */
-export function parseMcpToolName(tool: string): { server: string; tool: string } | null {
-  if (!tool.startsWith("mcp__")) return null;
-  const rest = tool.slice(5);
-  const cut = rest.indexOf("__");
-  if (cut <= 0 || cut + 2 >= rest.length) return null;
-  return { server: rest.slice(0, cut), tool: rest.slice(cut + 2) };
-}
-
-const WORD = /^[A-Za-z0-9_]+$/;
 
 // ---- field schemas ----
 
@@ -68,11 +55,6 @@ const name = z.string().superRefine((v, ctx) => {
       : "use lowercase letters, digits and single hyphens, starting with a letter",
   );
 });
-
-function isValidVersion(v: string): boolean {
-  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(v);
-  return m !== null && m.slice(1).every((part) => Number(part) <= U32_MAX);
-}
 
 const version = z.string().superRefine((v, ctx) => {
   if (isValidVersion(v)) return;
@@ -140,7 +122,7 @@ const toolName = z.string().superRefine((v, ctx) => {
 // ---- tables ----
 
 export const llmShape = {
-  provider: z.enum(["openai", "anthropic", "local"]),
+  provider: z.enum(LLM_PROVIDERS),
   model: z.string(),
   temperature: float(0, 2).default(AGENT_DEFAULTS.temperature),
   max_tokens: u32.optional(),
@@ -152,7 +134,7 @@ export const llmShape = {
 export const memoryShape = {
   enabled: z.boolean().default(AGENT_DEFAULTS.memory.enabled),
   context_window: u32.default(AGENT_DEFAULTS.memory.context_window),
-  scope: z.enum(["agent", "conversation", "global"]).default(AGENT_DEFAULTS.memory.scope),
+  scope: z.enum(MEMORY_SCOPES).default(AGENT_DEFAULTS.memory.scope),
   retention_period: duration.optional(),
   max_entries: u32.optional(),
   context_preparation: table(contextPreparationShape).optional(),

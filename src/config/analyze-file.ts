@@ -32,23 +32,10 @@ import {
 import { SETTINGS_KEY_TREE, settingsSchema } from "./settings-schema.js";
 import { scanTemplate } from "./template-variables.js";
 import { isTable, parseToml, type TomlTable } from "./toml-values.js";
+import { classifyPath, type FileKind } from "./file-kind.js";
+import { decodeUtf8 } from "./decode-utf8.js";
 
-/**
- * `agent`: any `*.toml` below `agents/`; `mcp-servers`: `tools/mcp_servers.toml`; `settings`: `caxton.toml`;
- * `toml`: any other `*.toml` (must parse, no schema); `other`: not configuration, not looked at.
- */
-export type FileKind = "agent" | "mcp-servers" | "settings" | "toml" | "other";
-
-export const MCP_SERVERS_PATH = "tools/mcp_servers.toml";
-export const SETTINGS_PATH = "caxton.toml";
-
-export function classifyPath(path: string): FileKind {
-  if (!path.endsWith(".toml")) return "other";
-  if (path.startsWith("agents/")) return "agent";
-  if (path === MCP_SERVERS_PATH) return "mcp-servers";
-  if (path === SETTINGS_PATH) return "settings";
-  return "toml";
-}
+export { classifyPath, MCP_SERVERS_PATH, SETTINGS_PATH, type FileKind } from "./file-kind.js";
 
 /** A tool named in `tools` or `[tools] available`, with where its string is written (for cross-file errors). */
 export interface ToolRef {
@@ -281,34 +268,4 @@ function agentMissingHint(path: PathSegment[], index: PositionIndex, explained: 
   if (first === "schedule" && second === "cron")
     return 'add `cron = "0 8 * * MON"` (minute hour day-of-month month day-of-week) under the [schedule] header';
   return null;
-}
-
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** The text, or the position of the first byte that is not valid UTF-8. */
-function decodeUtf8(content: Uint8Array): string | Position {
-  try {
-    return utf8.decode(content);
-  } catch {
-    // Find the shortest prefix that fails. In streaming mode a sequence cut at the end is not an error, so
-    // "this prefix fails" is monotonic and a binary search finds the bad byte.
-    let lo = 0;
-    let hi = content.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      try {
-        new TextDecoder("utf-8", { fatal: true }).decode(content.subarray(0, mid + 1), { stream: true });
-        lo = mid + 1;
-      } catch {
-        hi = mid;
-      }
-    }
-    const before = content.subarray(0, lo);
-    const lineStart = before.lastIndexOf(0x0a) + 1;
-    let line = 1;
-    for (const b of before) if (b === 0x0a) line++;
-    const column =
-      new TextDecoder("utf-8").decode(content.subarray(lineStart, lo), { stream: true }).length + 1;
-    return { line, column };
-  }
 }

@@ -5,7 +5,7 @@
  * re-read, so a deploy that changes one agent does not re-parse the other 9,999.
  */
 import type { Diagnostic } from "../errors/caxton-error.js";
-import { isValidMcpServerName, parseMcpToolName } from "./agent-schema.js";
+import { isValidMcpServerName, parseMcpToolName } from "./agent-value-rules.js";
 import type { FileAnalysis } from "./analyze-file.js";
 import { MCP_SERVERS_PATH } from "./analyze-file.js";
 import { closestMatch } from "./did-you-mean.js";

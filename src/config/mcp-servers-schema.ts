@@ -6,7 +6,7 @@
  */
 import * as z from "zod";
 import type { Diagnostic } from "../errors/caxton-error.js";
-import { isValidMcpServerName } from "./agent-schema.js";
+import { isValidMcpServerName } from "./agent-value-rules.js";
 import { makeDiagnostic } from "./diagnostic-codes.js";
 import type { PositionIndex } from "./position-index.js";
 import { addCheckIssue, table, type KeyTree } from "./schema-diagnostics.js";

@@ -4,8 +4,7 @@
  */
 import * as z from "zod";
 import { addCheckIssue } from "./schema-diagnostics.js";
-
-export const U32_MAX = 4294967295;
+import { U32_MAX } from "./agent-value-rules.js";
 
 /** TOML integer in 0..=u32::MAX, served as a number. */
 export const u32 = z

@@ -18,7 +18,8 @@
  */
 import type { AgentChange, AgentPlan, Impact, McpServerChange } from "../protocol/messages.js";
 import { IMPACTS } from "../protocol/messages.js";
-import { parseMcpToolName, TEMPLATE_KEYS, type AgentConfig } from "./agent-schema.js";
+import { TEMPLATE_KEYS, type AgentConfig } from "./agent-schema.js";
+import { parseMcpToolName } from "./agent-value-rules.js";
 import { MCP_SERVERS_PATH, type FileAnalysis } from "./analyze-file.js";
 import { describeMove, permissionChanges } from "./permission-changes.js";
 import type { McpServersConfig } from "./mcp-servers-schema.js";

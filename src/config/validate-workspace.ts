@@ -9,15 +9,14 @@
 import type { Diagnostic } from "../errors/caxton-error.js";
 import { analyzeFile } from "./analyze-file.js";
 import { crossCheck } from "./cross-check.js";
+import { isConfigPath } from "./file-kind.js";
 
 export interface SourceFile {
   path: string;
   content: Uint8Array;
 }
 
-export function isConfigPath(path: string): boolean {
-  return path.endsWith(".toml");
-}
+export { isConfigPath };
 
 export function validateWorkspace(files: Iterable<SourceFile>): Diagnostic[] {
   const analyses = [];

@@ -3,6 +3,7 @@
  * never trusts a client, and the client never trusts a server.
  */
 import * as z from "zod";
+import { AGENT_CHANGES, IMPACTS, MCP_SERVER_CHANGES } from "./plan-kinds.js";
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be a lowercase hex SHA-256");
 
@@ -49,9 +50,7 @@ export const DiagnosticSchema = z.object({
   suggestion: z.string().nullable(),
 });
 
-/** What a change means for an agent, least to most serious (config/plan-agent-changes.ts has the rules). */
-export const IMPACTS = ["cosmetic", "compatible", "breaking"] as const;
-export type Impact = (typeof IMPACTS)[number];
+export { IMPACTS, type Impact } from "./plan-kinds.js";
 
 export const PromptChangeSchema = z.object({
   field: z.string(),
@@ -64,7 +63,7 @@ export const PromptChangeSchema = z.object({
 export const AgentChangeSchema = z.object({
   name: z.string(),
   path: z.string(),
-  change: z.enum(["added", "modified", "removed", "renamed"]),
+  change: z.enum(AGENT_CHANGES),
   impact: z.enum(IMPACTS),
   /** dotted paths of the normalized config that differ (`llm.temperature`, `tools.available`) */
   fields: z.array(z.string()),
@@ -77,7 +76,7 @@ export type AgentChange = z.infer<typeof AgentChangeSchema>;
 
 export const McpServerChangeSchema = z.object({
   name: z.string(),
-  change: z.enum(["added", "modified", "removed"]),
+  change: z.enum(MCP_SERVER_CHANGES),
   impact: z.enum(IMPACTS),
   fields: z.array(z.string()),
   reasons: z.array(z.string()),

@@ -6,10 +6,15 @@
  * objects younger than the grace period survive, so a client that was just told "missing" and is re-sending
  * is never undercut (git's gc.pruneExpire does the same). Each phase is idempotent: a crash anywhere leaves
  * work that the next run finishes, and never removes anything a kept deployment needs.
+ *
+ * The mark is the caller's `ReachableObjects` (merkle/reachable-objects.ts), kept from run to run: each run
+ * makes its roots the kept roots, which reads only the trees that commits since the last run added and that
+ * pruning dropped, not every kept tree (a one-agent deploy at 100,000 files: a few trees, not 10,000). A
+ * fresh one (the first run of a process, or after a run that failed) is a full mark.
  */
 import { rmSync, statSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { decodeTree } from "../merkle/tree-object.js";
+import type { ReachableObjects } from "../merkle/reachable-objects.js";
 import { deploymentDirName } from "./data-dir.js";
 import { readCurrentId } from "./current-link.js";
 import { sweepTrees } from "./sweep-trees.js";
@@ -30,6 +35,7 @@ export function collectGarbage(
   workspaces: readonly ApplyContext[],
   keep: number,
   graceMs: number,
+  reached: ReachableObjects,
 ): FileGcReport {
   const first = workspaces[0];
   if (!first) throw new Error("collectGarbage needs at least one workspace");
@@ -61,28 +67,19 @@ export function collectGarbage(
   for (const { ctx, pruned } of plans)
     for (const row of pruned)
       rmSync(join(ctx.dir.deployments, deploymentDirName(row.id)), { recursive: true, force: true });
-  // the laid-out folders only pruned deployments used (a kept one's, of any workspace, are never touched)
-  sweepTrees(dir.trees, dir.tmp, keptRoots);
+  // Mark: what the kept deployments of every workspace reach (shared subtrees counted once).
+  reached.retain(keptRoots);
+  // the laid-out folders only pruned deployments used (a kept one's, of any workspace, are never touched): a
+  // folder is its tree object laid out, so those are the unreached tree objects' folders; with a kept tree
+  // object missing from the store, its folders are found by reading the kept folders themselves
+  sweepTrees(dir.trees, dir.tmp, reached.complete ? (hash) => reached.has(hash) : keptRoots);
   durability.step("gc-trees-removed");
 
-  // Mark: walk the trees of kept deployments; shared subtrees are visited once.
-  const reachable = new Set<string>();
-  const visit = (hash: string): void => {
-    if (reachable.has(hash)) return;
-    reachable.add(hash);
-    if (!objects.has(hash)) return;
-    for (const entry of decodeTree(objects.read(hash))) {
-      if (entry.kind === "tree") visit(entry.hash);
-      else reachable.add(entry.hash);
-    }
-  };
-  for (const root of keptRoots) visit(root);
-
-  // Sweep.
+  // Sweep (deleting from the set of held hashes while iterating it is defined: each is visited once).
   const cutoff = Date.now() - graceMs;
   let removed = 0;
-  for (const hash of [...objects.hashes()]) {
-    if (reachable.has(hash)) continue;
+  for (const hash of objects.hashes()) {
+    if (reached.has(hash)) continue;
     const path = objects.pathOf(hash);
     try {
       if (statSync(path).mtimeMs > cutoff) continue;

@@ -9,8 +9,9 @@ import { existsSync, mkdirSync } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { CaxtonError } from "../errors/caxton-error.js";
+import { ReachableObjects } from "../merkle/reachable-objects.js";
 import { readCurrentId } from "./current-link.js";
-import { collectGarbage } from "./collect-garbage.js";
+import { collectGarbage, type FileGcReport } from "./collect-garbage.js";
 import { dataDir } from "./data-dir.js";
 import { DeployLock } from "./deploy-lock.js";
 import {
@@ -158,6 +159,8 @@ export class FileStore implements DeploymentStore {
   private readonly shared: Omit<ApplyContext, "dir" | "history">;
   private readonly views = new Map<WorkspaceId, FileWorkspace>();
   private gcRun: Promise<unknown> = Promise.resolve();
+  /** what the kept deployments reached at the last collection, carried to the next (collect-garbage.ts) */
+  private reached: ReachableObjects | undefined;
 
   constructor(
     private readonly root: string,
@@ -217,11 +220,20 @@ export class FileStore implements DeploymentStore {
     const ordered = [...views].sort((a, b) =>
       a.id === DEFAULT_WORKSPACE ? -1 : b.id === DEFAULT_WORKSPACE ? 1 : 0,
     );
-    const report = collectGarbage(
-      ordered.map((v) => v.ctx),
-      policy.keepDeployments,
-      policy.graceMs,
-    );
+    const { objects } = this.shared;
+    this.reached ??= new ReachableObjects((hash) => (objects.has(hash) ? objects.read(hash) : undefined));
+    let report: FileGcReport;
+    try {
+      report = collectGarbage(
+        ordered.map((v) => v.ctx),
+        policy.keepDeployments,
+        policy.graceMs,
+        this.reached,
+      );
+    } catch (err) {
+      this.reached = undefined; // it may be half updated: the next run marks from scratch
+      throw err;
+    }
     return {
       removedObjects: report.removedObjects,
       keptObjects: report.keptObjects,

@@ -1,7 +1,10 @@
 /**
  * Removes the tree directories (materialize-tree.ts) that no kept root reaches. Reachability is read from the
  * directories themselves, the way a reader resolves them (each subfolder is a `../<hash>` symlink), so it
- * holds whether or not the tree objects are still in the object store. A directory is first renamed out of
+ * holds whether or not the tree objects are still in the object store; or the caller says which to keep
+ * (the file store: the tree objects its kept roots reach, `merkle/reachable-objects.ts`, which are the same
+ * folders when every one of those tree objects is held, since a folder holds exactly its tree object's
+ * entries). A directory is first renamed out of
  * `trees/` (one atomic step) and only then deleted, so a crash never leaves a partial `trees/<hash>` that a
  * later deployment would reuse; what it leaves in `tmp/` start-up recovery removes.
  */
@@ -24,13 +27,18 @@ export function reachableTrees(treesDir: string, roots: Iterable<string>): Set<s
   return reached;
 }
 
-/** Removes every tree directory `roots` do not reach; returns how many went. */
-export function sweepTrees(treesDir: string, tmpDir: string, roots: Iterable<string>): number {
+/** Removes every tree directory `roots` do not reach (or `kept` rejects); returns how many went. */
+export function sweepTrees(
+  treesDir: string,
+  tmpDir: string,
+  kept: Iterable<string> | ((hash: string) => boolean),
+): number {
   if (!existsSync(treesDir)) return 0;
-  const keep = reachableTrees(treesDir, roots);
+  const reached = typeof kept === "function" ? null : reachableTrees(treesDir, kept);
+  const keep = reached ? (hash: string) => reached.has(hash) : (kept as (hash: string) => boolean);
   let removed = 0;
   for (const name of readdirSync(treesDir)) {
-    if (keep.has(name)) continue;
+    if (keep(name)) continue;
     const doomed = join(tmpDir, `sweep-${name}`);
     rmSync(doomed, { recursive: true, force: true });
     renameSync(join(treesDir, name), doomed);

@@ -38,7 +38,7 @@ export async function run(argv: string[]): Promise<number> {
           },
           { files },
           [...files.values(), ...[...tree.trees.values()].map((t) => t.hash)],
-          tree.trees.values(),
+          { nodes: tree.trees.values() },
         );
       }, printNotice);
     }
