@@ -11,15 +11,18 @@ export function canAsk(): boolean {
 
 export async function confirm(question: string): Promise<boolean> {
   const hosted = hostedSession.terminal;
-  const answer = hosted ? await hosted.ask(`${question} [y/N] `) : await askHere(`${question} [y/N] `);
+  const answer = hosted ? await hosted.ask(`${question} [y/N] `) : await askLine(`${question} [y/N] `);
   return /^\s*y(es)?\s*$/i.test(answer);
 }
 
-async function askHere(question: string): Promise<string> {
+/** One line typed at this process's terminal; "" when stdin ends first. */
+export async function askLine(question: string): Promise<string> {
   const { createInterface } = await import("node:readline/promises");
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return await rl.question(question);
+  } catch {
+    return "";
   } finally {
     rl.close();
   }

@@ -10,9 +10,8 @@
  * process's. Ctrl-C ends this process at once; a deploy the monitor has under way finishes or fails as a
  * whole on the server, as an interrupted one does without a monitor.
  */
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { resolve } from "node:path";
 import { monitorPlace } from "../client/fs-monitor-client.js";
 import {
   HOSTED_COMMANDS,
@@ -24,7 +23,8 @@ import {
 import { stateDir } from "../client/state-dir.js";
 import { CaxtonError } from "../errors/caxton-error.js";
 import { COMMANDS, COMMON_FLAGS } from "./command-table.js";
-import { findWorkspace, isWorkspace } from "./resolve-target.js";
+import { askLine } from "./confirm.js";
+import { resolveWorkspace } from "./resolve-target.js";
 
 /** How long the monitor has to accept or decline before this process runs the command itself. */
 const ACCEPT_TIMEOUT_MS = 2_000;
@@ -40,13 +40,13 @@ export async function forwardToMonitor(argv: string[]): Promise<number | undefin
   }
   const workspace = workspaceOf(argv);
   if (workspace === null) return undefined; // the command itself reports a missing workspace
-  let socketPath: string;
+  let place;
   try {
-    socketPath = monitorPlace(stateDir(), workspace).socket;
+    place = monitorPlace(stateDir(), workspace);
   } catch {
     return undefined;
   }
-  if (!existsSync(socketPath)) return undefined;
+  if (!existsSync(place.socket)) return undefined;
   const request: RunRequest = {
     op: "run",
     build: hostedBuild(),
@@ -62,7 +62,7 @@ export async function forwardToMonitor(argv: string[]): Promise<number | undefin
       columns: process.stderr.isTTY ? (process.stderr.columns ?? null) : null,
     },
   };
-  return relay(socketPath, request, monitorLog(socketPath));
+  return relay(place.socket, request, place.log);
 }
 
 /**
@@ -80,37 +80,31 @@ function workspaceOf(argv: string[]): string | null {
       break;
     }
     if (arg.startsWith("-")) {
-      if (!arg.includes("=") && takesValue(arg)) i++;
+      if (!arg.includes("=") && valueFlags().has(arg)) i++;
       continue;
     }
     positionals.push(arg);
   }
   if (positionals.length > 1) return null;
-  const dir = positionals[0];
-  if (dir === undefined) return findWorkspace();
   try {
-    const real = realpathSync(resolve(dir));
-    return isWorkspace(real) ? real : null;
+    return resolveWorkspace(positionals[0]);
   } catch {
     return null;
   }
 }
 
+let valueFlagSet: ReadonlySet<string> | undefined;
+
 /** The spellings of the hosted commands' flags that take a value, from command-table.ts. */
-const VALUE_FLAGS: ReadonlySet<string> = new Set(
-  HOSTED_COMMANDS.flatMap((name) =>
-    Object.entries({ ...COMMANDS[name].flags, ...COMMON_FLAGS }).flatMap(([flag, spec]) =>
-      spec.type === "string" ? [`--${flag}`, ...(spec.short ? [`-${spec.short}`] : [])] : [],
+function valueFlags(): ReadonlySet<string> {
+  valueFlagSet ??= new Set(
+    HOSTED_COMMANDS.flatMap((name) =>
+      Object.entries({ ...COMMANDS[name].flags, ...COMMON_FLAGS }).flatMap(([flag, spec]) =>
+        spec.type === "string" ? [`--${flag}`, ...(spec.short ? [`-${spec.short}`] : [])] : [],
+      ),
     ),
-  ),
-);
-
-function takesValue(flag: string): boolean {
-  return VALUE_FLAGS.has(flag);
-}
-
-function monitorLog(socketPath: string): string {
-  return socketPath.replace(/\.sock$/, ".log");
+  );
+  return valueFlagSet;
 }
 
 function relay(socketPath: string, request: RunRequest, log: string): Promise<number | undefined> {
@@ -170,7 +164,7 @@ function relay(socketPath: string, request: RunRequest, log: string): Promise<nu
         } else if ("out" in frame) process.stdout.write(frame.out);
         else if ("err" in frame) process.stderr.write(frame.err);
         else if ("ask" in frame)
-          void ask(frame.ask).then((answer) => conn.write(`${JSON.stringify({ answer })}\n`));
+          void askLine(frame.ask).then((answer) => conn.write(`${JSON.stringify({ answer })}\n`));
         else if ("exit" in frame) {
           // what was written reaches the terminal or pipe before the exit code is given
           const code = frame.exit;
@@ -179,17 +173,4 @@ function relay(socketPath: string, request: RunRequest, log: string): Promise<nu
       }
     });
   });
-}
-
-/** One line from this terminal (node:readline loads only when a question is asked). */
-async function ask(question: string): Promise<string> {
-  const { createInterface } = await import("node:readline/promises");
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return await rl.question(question);
-  } catch {
-    return "";
-  } finally {
-    rl.close();
-  }
 }

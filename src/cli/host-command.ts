@@ -37,9 +37,10 @@ export function commandHost(): CommandHost {
   };
 }
 
+/** The command's exit code; never a rejection (run-cli.ts reports what goes wrong to the client). */
 async function runAs(request: RunRequest, terminal: HostedTerminal): Promise<number> {
   const saved = {
-    cwd: process.cwd(),
+    cwd: ownFolder(),
     env: process.env,
     stdout: Object.getOwnPropertyDescriptor(process, "stdout"),
     stderr: Object.getOwnPropertyDescriptor(process, "stderr"),
@@ -64,6 +65,15 @@ async function runAs(request: RunRequest, terminal: HostedTerminal): Promise<num
     if (saved.stderr) Object.defineProperty(process, "stderr", saved.stderr);
     process.env = saved.env;
     process.chdir(saved.cwd);
+  }
+}
+
+/** The monitor's own working folder ("/" since it starts there; "/" again if it went away). */
+function ownFolder(): string {
+  try {
+    return process.cwd();
+  } catch {
+    return "/";
   }
 }
 

@@ -139,6 +139,8 @@ export async function startMonitor(
       detached: true,
       stdio: ["ignore", log, log],
       env: process.env,
+      // not the caller's folder, which may go away while the monitor runs (each command it runs gets its own)
+      cwd: "/",
     });
     child.unref();
   } finally {
